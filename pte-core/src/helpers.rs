@@ -1,0 +1,194 @@
+//! PTE helpers with the semantics `mm/debug_vm_pgtable.c` checks: `pte_mkyoung`, `pte_mkold`,
+//! `pte_mkdirty`, `pte_mkclean`, `pte_mkwrite`, `pte_wrprotect`, `pte_modify`.
+//!
+//! Each works on a raw word of a present entry and follows the layout's [`HelperModel`]:
+//! write-protect keeps dirty (x86 6.6 moves it into `_PAGE_SAVED_DIRTY`, arm64 copies the
+//! hardware dirty state into `PTE_DIRTY`), and `modify` keeps accessed, dirty and a lock bit.
+
+use crate::model::{HelperModel, Layout};
+
+const fn b(bit: u32) -> u64 {
+    1u64 << bit
+}
+
+/// `pte_young()`.
+pub const fn young(layout: &Layout, w: u64) -> bool {
+    w & accessed_mask(layout) != 0
+}
+
+const fn accessed_mask(layout: &Layout) -> u64 {
+    match layout.helpers {
+        HelperModel::X86 { accessed, .. }
+        | HelperModel::Ia64 { accessed, .. }
+        | HelperModel::Aarch64 { accessed, .. } => b(accessed),
+    }
+}
+
+/// `pte_mkyoung()`.
+pub const fn mkyoung(layout: &Layout, w: u64) -> u64 {
+    w | accessed_mask(layout)
+}
+
+/// `pte_mkold()`.
+pub const fn mkold(layout: &Layout, w: u64) -> u64 {
+    w & !accessed_mask(layout)
+}
+
+/// `pte_write()`.
+pub const fn write(layout: &Layout, w: u64) -> bool {
+    match layout.helpers {
+        HelperModel::X86 { write, .. } | HelperModel::Aarch64 { write, .. } => w & b(write) != 0,
+        // `pte_write()`: access rights RW, RWX, R_RW, RX_RWX or RWX_RW (`ar - 2 <= 4`).
+        HelperModel::Ia64 { ar, .. } => ar.get(w).wrapping_sub(2) <= 4,
+    }
+}
+
+/// `pte_dirty()`.
+pub const fn dirty(layout: &Layout, w: u64) -> bool {
+    match layout.helpers {
+        HelperModel::X86 { dirty, saved_dirty, .. } => {
+            w & (b(dirty) | crate::model::bit_opt(saved_dirty)) != 0
+        }
+        HelperModel::Ia64 { dirty, .. } => w & b(dirty) != 0,
+        HelperModel::Aarch64 { dirty, write, rdonly_hw_dirty, .. } => {
+            let sw = w & b(dirty) != 0;
+            let hw = match rdonly_hw_dirty {
+                Some(rdonly) => w & b(write) != 0 && w & b(rdonly) == 0,
+                None => false,
+            };
+            sw || hw
+        }
+    }
+}
+
+/// `pte_mkdirty()`.
+pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
+    match layout.helpers {
+        HelperModel::X86 { dirty, soft_dirty, .. } => {
+            mksaveddirty(layout, w | b(dirty) | crate::model::bit_opt(soft_dirty))
+        }
+        HelperModel::Ia64 { dirty, .. } => w | b(dirty),
+        HelperModel::Aarch64 { dirty, write, rdonly_hw_dirty, .. } => {
+            let w = w | b(dirty);
+            match rdonly_hw_dirty {
+                Some(rdonly) if w & b(write) != 0 => w & !b(rdonly),
+                _ => w,
+            }
+        }
+    }
+}
+
+/// x86 6.x `pte_mksaveddirty()`: a read-only entry keeps its dirtiness in
+/// `_PAGE_SAVED_DIRTY` (Write=0,Dirty=1 would be a shadow-stack page).
+const fn mksaveddirty(layout: &Layout, w: u64) -> u64 {
+    if let HelperModel::X86 { write, dirty, saved_dirty: Some(sd), .. } = layout.helpers {
+        if w & b(write) == 0 && w & b(dirty) != 0 {
+            return (w & !b(dirty)) | b(sd);
+        }
+    }
+    w
+}
+
+/// x86 6.x `pte_clear_saveddirty()`: a writable entry moves `_PAGE_SAVED_DIRTY` back to
+/// `_PAGE_DIRTY`.
+const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
+    if let HelperModel::X86 { write, dirty, saved_dirty: Some(sd), .. } = layout.helpers {
+        if w & b(write) != 0 && w & b(sd) != 0 {
+            return (w & !b(sd)) | b(dirty);
+        }
+    }
+    w
+}
+
+/// `pte_mkclean()`.
+pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
+    match layout.helpers {
+        HelperModel::X86 { dirty, saved_dirty, .. } => {
+            w & !(b(dirty) | crate::model::bit_opt(saved_dirty))
+        }
+        HelperModel::Ia64 { dirty, .. } => w & !b(dirty),
+        HelperModel::Aarch64 { dirty, rdonly_hw_dirty, .. } => {
+            let w = w & !b(dirty);
+            match rdonly_hw_dirty {
+                Some(rdonly) => w | b(rdonly),
+                None => w,
+            }
+        }
+    }
+}
+
+/// `pte_wrprotect()`: clears write and keeps the entry dirty.
+pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
+    match layout.helpers {
+        HelperModel::X86 { write, .. } => mksaveddirty(layout, w & !b(write)),
+        // "we convert AR_RWX to AR_RX and AR_RW to AR_R by clearing the 2nd bit".
+        HelperModel::Ia64 { ar_rw, .. } => w & !b(ar_rw),
+        HelperModel::Aarch64 { dirty: d, write, rdonly_hw_dirty, .. } => {
+            let mut w = w;
+            if let Some(rdonly) = rdonly_hw_dirty {
+                // Hardware dirty (DBM: writable and not read-only) moves into PTE_DIRTY.
+                if w & b(write) != 0 && w & b(rdonly) == 0 {
+                    w |= b(d);
+                }
+                w |= b(rdonly);
+            }
+            w & !b(write)
+        }
+    }
+}
+
+/// `pte_mkwrite()` (`pte_mkwrite_novma()` plus, on x86, `pte_clear_saveddirty()`).
+pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
+    match layout.helpers {
+        HelperModel::X86 { write, .. } => clear_saveddirty(layout, w | b(write)),
+        HelperModel::Ia64 { ar_rw, .. } => w | b(ar_rw),
+        HelperModel::Aarch64 { write, rdonly_hw_dirty, .. } => {
+            let w = w | b(write);
+            match rdonly_hw_dirty {
+                Some(rdonly) => w & !b(rdonly),
+                None => w,
+            }
+        }
+    }
+}
+
+/// `pte_modify(pte, newprot)`.
+///
+/// Bits in [`Layout::modify_keep`] (PFN, accessed, dirty, …) come from `old`, the rest from
+/// `prot`. Bits that are neither hardware nor Linux software bits are kept as well: that is
+/// where an any-state lock bit lives, and x86's own `pte_modify()` would drop it. Where L1TF
+/// applies, the PFN is flipped when the entry moves between present and protnone.
+pub const fn modify(layout: &Layout, old: u64, prot: u64) -> u64 {
+    let mut old = old;
+    if let HelperModel::Aarch64 { rdonly_hw_dirty: Some(_), dirty: d, .. } = layout.helpers {
+        // "preserve the hardware dirty information"
+        if dirty(layout, old) {
+            old |= b(d);
+        }
+    }
+    let keep = layout.modify_keep | (layout.word_mask() & !(layout.hw_bits | layout.sw_bits));
+    let mut new = (old & keep) | (prot & !keep & !layout.pfn.field.mask());
+    if layout.pfn.protnone_inverted {
+        // flip_protnone_guard()
+        let valid = b(layout.valid_bit);
+        if needs_invert(old, valid) != needs_invert(new, valid) {
+            new ^= layout.pfn.field.mask();
+        }
+    }
+    match layout.helpers {
+        HelperModel::X86 { write, .. } => {
+            if old & b(write) != 0 {
+                mksaveddirty(layout, new)
+            } else {
+                clear_saveddirty(layout, new)
+            }
+        }
+        HelperModel::Aarch64 { dirty: d, .. } if new & b(d) != 0 => mkdirty(layout, new),
+        _ => new,
+    }
+}
+
+/// `__pte_needs_invert()`: a non-zero entry without the valid bit.
+const fn needs_invert(v: u64, valid: u64) -> bool {
+    v != 0 && v & valid == 0
+}

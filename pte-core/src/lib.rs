@@ -1,0 +1,119 @@
+//! # pte-core
+//!
+//! The format model of real Linux page-table-entry layouts, the one classifier, encoders that
+//! never truncate, compile-time lock-bit proofs, and the atomic PTE slot.
+//!
+//! * [`model`]: a layout as `const` data — fields, inverted and split fields, hardware and
+//!   software bits, markers, geometry, hardware accessed/dirty behaviour.
+//! * [`classify()`]: word → state (none, present, protnone, present-invalid, file, swap,
+//!   invalid), in Linux's own order; used at run time, by the CLI and by the proofs.
+//! * [`encode`]: `pfn_pte`, `PAGE_NONE`, `swp_entry_to_pte`, `pgoff_to_pte`, returning
+//!   [`EncodeError`] instead of spilling into a neighbouring field.
+//! * [`proof`]: the none-only and any-state lock-bit proofs, and [`lock_bit!`], which
+//!   declares a layout's lock bit and fails to compile if the proof fails.
+//! * [`Arch`], [`Pte`], [`LockBit`], [`Cmpxchg`], [`PteSlot`]: the typed API a kernel uses.
+//!
+//! ```
+//! use pte_core::{classify, Decoded, Limits};
+//! # use pte_core::model::*;
+//! # fn layout() -> &'static Layout { unimplemented!() }
+//! // Architecture crates provide the layouts; see `arch-i386` for `i386/2.6.8`, whose
+//! // locked-empty word 0x200 is swap type 0, offset 2.
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod classify;
+pub mod diagram;
+pub mod encode;
+pub mod helpers;
+pub mod limits;
+pub mod model;
+pub mod proof;
+mod pte;
+pub mod registry;
+mod slot;
+pub mod word;
+
+#[doc(hidden)]
+pub use bitflags;
+
+pub use classify::{Decoded, Discipline, Invalid, State, SwapEntry, classify, classify_locked};
+pub use encode::EncodeError;
+pub use limits::{LimitError, Limits};
+pub use model::Layout;
+pub use proof::{Collision, LockProof, Verdict, prove};
+pub use pte::{Arch, Cmpxchg, LockBit, Pte, WordTooWide};
+pub use registry::LayoutEntry;
+pub use slot::PteSlot;
+pub use word::{PteWord, Word64};
+
+/// Declares the lock bit of a layout type and proves it in a `const`.
+///
+/// Expands to the [`LockBit`] impl and a `const` evaluation of the proof
+/// ([`proof::require`]); a bit that collides is a compile error whose message names the state
+/// and field, e.g. `i386/2.6.8 bit 9 none-only: rejected, collides with swap: offset;
+/// 0x00000200 is swap type 0, offset 2`.
+///
+/// ```
+/// # use pte_core::*;
+/// # #[derive(Clone, Copy)] struct Demo;
+/// # bitflags::bitflags! { #[derive(Clone, Copy)] struct F: u64 { const P = 1; } }
+/// # impl Arch for Demo { type Word = Word64; type Flags = F; const LAYOUT: &'static Layout = &DEMO; }
+/// # const DEMO: Layout = pte_core::model::tests_support::DEMO_LAYOUT;
+/// pte_core::lock_bit!(Demo, bit = 62, discipline = AnyState);
+/// assert_eq!(<Demo as LockBit>::BIT, 62);
+/// ```
+#[macro_export]
+macro_rules! lock_bit {
+    ($arch:ty, bit = $bit:expr, discipline = $disc:ident $(,)?) => {
+        impl $crate::LockBit for $arch {
+            const PROOF: $crate::LockProof = $crate::proof::require(
+                <$arch as $crate::Arch>::LAYOUT,
+                <$arch as $crate::Arch>::LIMITS,
+                $bit,
+                $crate::Discipline::$disc,
+            );
+        }
+        const _: u32 = <$arch as $crate::LockBit>::BIT;
+    };
+}
+
+/// Declares a layout type with narrowed limits: an explicit, typed trade-off.
+///
+/// ```ignore
+/// pte_core::narrowed_arch!(
+///     /// i386/2.6.8 with swap offsets below 2^23: bit 31 becomes a none-only lock bit.
+///     pub I386Swap23 = arch_i386::I386_2_6_8, swap_offset_bits = 23
+/// );
+/// ```
+#[macro_export]
+macro_rules! narrowed_arch {
+    ($(#[$m:meta])* $vis:vis $name:ident = $base:ty, $($limit:ident = $bits:expr),+ $(,)?) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, Default)]
+        $vis struct $name;
+        impl $crate::Arch for $name {
+            type Word = <$base as $crate::Arch>::Word;
+            type Flags = <$base as $crate::Arch>::Flags;
+            const LAYOUT: &'static $crate::Layout = <$base as $crate::Arch>::LAYOUT;
+            const LIMITS: $crate::Limits = {
+                let l = <$base as $crate::Arch>::LIMITS;
+                $( let l = $crate::narrowed_arch!(@narrow l, $limit, $bits); )+
+                l
+            };
+        }
+    };
+    (@narrow $l:ident, swap_offset_bits, $bits:expr) => {
+        $crate::Limits::expect($l.with_swap_offset_bits($bits))
+    };
+    (@narrow $l:ident, swap_type_bits, $bits:expr) => {
+        $crate::Limits::expect($l.with_swap_type_bits($bits))
+    };
+    (@narrow $l:ident, file_pgoff_bits, $bits:expr) => {
+        $crate::Limits::expect($l.with_file_pgoff_bits($bits))
+    };
+}

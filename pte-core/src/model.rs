@@ -1,0 +1,464 @@
+//! The format model: a PTE layout as `const` data.
+//!
+//! Every architecture crate describes its layouts with these types and nothing else; the
+//! classifier ([`crate::classify`]), the encoders ([`crate::encode`]), the proofs
+//! ([`crate::proof`]) and the diagrams ([`crate::diagram`]) read them. All words are handled as
+//! `u64` here; a 32-bit layout only ever uses the low [`Layout::word_bits`] bits.
+
+use crate::limits::Limits;
+
+/// A contiguous run of bits `shift .. shift + width` in a PTE word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// Position of the field's least significant bit.
+    pub shift: u32,
+    /// Number of bits (1..=64).
+    pub width: u32,
+}
+
+/// `(1 << bits) - 1` without overflow for `bits == 64`.
+pub const fn low_mask(bits: u32) -> u64 {
+    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
+}
+
+impl Field {
+    /// A field of `width` bits starting at bit `shift`.
+    pub const fn new(shift: u32, width: u32) -> Self {
+        assert!(width >= 1 && shift + width <= 64, "field outside a 64-bit word");
+        Field { shift, width }
+    }
+
+    /// The word bits this field occupies.
+    pub const fn mask(self) -> u64 {
+        low_mask(self.width) << self.shift
+    }
+
+    /// The highest word bit of the field.
+    pub const fn top_bit(self) -> u32 {
+        self.shift + self.width - 1
+    }
+
+    /// Reads the field's value out of `word`.
+    pub const fn get(self, word: u64) -> u64 {
+        (word >> self.shift) & low_mask(self.width)
+    }
+
+    /// Places the low `width` bits of `value` at the field's position.
+    pub const fn put(self, value: u64) -> u64 {
+        (value & low_mask(self.width)) << self.shift
+    }
+
+    /// Whether word bit `bit` lies in the field.
+    pub const fn contains(self, bit: u32) -> bool {
+        bit >= self.shift && bit < self.shift + self.width
+    }
+}
+
+/// A value spread over one or two fields (low part first), possibly stored inverted.
+///
+/// Split: i386/2.6.8's file pgoff (`pgoff_to_pte`: bits 0–4 of the pgoff in PTE bits 1–5,
+/// the rest from bit 8). Inverted: x86's L1TF-safe swap offset (`~offset << SWP_OFFSET_SHIFT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ValueField {
+    /// The low part.
+    pub low: Field,
+    /// The high part, if the value is split.
+    pub high: Option<Field>,
+    /// Whether the word stores the bitwise NOT of the value over the whole width.
+    pub inverted: bool,
+}
+
+impl ValueField {
+    /// A plain field.
+    pub const fn plain(shift: u32, width: u32) -> Self {
+        ValueField { low: Field::new(shift, width), high: None, inverted: false }
+    }
+
+    /// A field stored inverted.
+    pub const fn inverted(shift: u32, width: u32) -> Self {
+        ValueField { low: Field::new(shift, width), high: None, inverted: true }
+    }
+
+    /// A value split in two fields: `low` holds the value's low bits.
+    pub const fn split(low: Field, high: Field) -> Self {
+        ValueField { low, high: Some(high), inverted: false }
+    }
+
+    /// Total value width in bits.
+    pub const fn width(self) -> u32 {
+        match self.high {
+            Some(h) => self.low.width + h.width,
+            None => self.low.width,
+        }
+    }
+
+    /// All word bits the value occupies.
+    pub const fn mask(self) -> u64 {
+        match self.high {
+            Some(h) => self.low.mask() | h.mask(),
+            None => self.low.mask(),
+        }
+    }
+
+    /// Decodes the value (undoing the inversion).
+    pub const fn get(self, word: u64) -> u64 {
+        let raw = match self.high {
+            Some(h) => self.low.get(word) | (h.get(word) << self.low.width),
+            None => self.low.get(word),
+        };
+        if self.inverted { !raw & low_mask(self.width()) } else { raw }
+    }
+
+    /// Encodes `value` (its low `width` bits) into word bits.
+    pub const fn put(self, value: u64) -> u64 {
+        let v = if self.inverted { !value } else { value } & low_mask(self.width());
+        match self.high {
+            Some(h) => self.low.put(v) | h.put(v >> self.low.width),
+            None => self.low.put(v),
+        }
+    }
+
+    /// The word bits that can be 1 in some encoding of a value below `2^limit_bits`.
+    ///
+    /// For an inverted field every stored bit counts: small values set the high bits.
+    pub const fn footprint(self, limit_bits: u32) -> u64 {
+        if self.inverted {
+            return self.mask();
+        }
+        let max = low_mask(if limit_bits < self.width() { limit_bits } else { self.width() });
+        self.put(max)
+    }
+
+    /// The word bit that holds value bit `value_bit`.
+    pub const fn word_bit(self, value_bit: u32) -> u32 {
+        if value_bit < self.low.width {
+            self.low.shift + value_bit
+        } else {
+            match self.high {
+                Some(h) => h.shift + value_bit - self.low.width,
+                None => self.low.shift + value_bit,
+            }
+        }
+    }
+
+    /// The value bit stored at word bit `bit`, if the field covers it.
+    pub const fn value_bit(self, bit: u32) -> Option<u32> {
+        if self.low.contains(bit) {
+            return Some(bit - self.low.shift);
+        }
+        match self.high {
+            Some(h) if h.contains(bit) => Some(bit - h.shift + self.low.width),
+            _ => None,
+        }
+    }
+}
+
+/// A named bit or bit group of a present PTE (a Linux `_PAGE_*` / `PTE_*` macro).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NamedFlag {
+    /// The name, as the `bitflags` constant (e.g. `ACCESSED`).
+    pub name: &'static str,
+    /// The word bits.
+    pub mask: u64,
+}
+
+/// How `pte_present()` and `pte_protnone()` tell a software-present entry from a valid one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProtNoneRule {
+    /// `pte_present() = valid | marker`; protnone = marker set and valid clear
+    /// (x86 `_PAGE_PROTNONE`, ia64 `_PAGE_PROTNONE`, aarch64 `PTE_PROT_NONE`).
+    Marker {
+        /// The marker bit.
+        bit: u32,
+    },
+    /// aarch64/6.18: `pte_present_invalid()` is `PTE_PRESENT_INVALID` set with `PTE_VALID`
+    /// clear; `pte_protnone()` additionally needs `!pte_user() && !pte_user_exec()`.
+    PresentInvalid {
+        /// `PTE_PRESENT_INVALID` (= `PTE_NG`).
+        bit: u32,
+        /// `PTE_USER`.
+        user_bit: u32,
+        /// `PTE_UXN` (set = not user-executable).
+        uxn_bit: u32,
+    },
+}
+
+/// Where the page frame number lives and how `pte_pfn()` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PfnFormat {
+    /// The stored field (also the span that the L1TF inversion flips).
+    pub field: Field,
+    /// Width of the value `pte_pfn()` returns (PAE: 32, an `unsigned long`).
+    pub value_bits: u32,
+    /// x86 L1TF (`pgtable-invert.h`): a non-present, non-zero entry stores `~pfn`.
+    pub protnone_inverted: bool,
+}
+
+/// The swap-entry encoding (`__swp_entry`, `__swp_type`, `__swp_offset` and the swap-PTE flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SwapFormat {
+    /// The type field as `__swp_type()` masks it.
+    pub type_field: Field,
+    /// The offset as `__swp_offset()` reads it.
+    pub offset: ValueField,
+    /// `_PAGE_SWP_EXCLUSIVE` / `PTE_SWP_EXCLUSIVE` bit, if the era has it.
+    pub exclusive: Option<u32>,
+    /// `_PAGE_SWP_SOFT_DIRTY` bit, if configured on the layout.
+    pub soft_dirty: Option<u32>,
+    /// `_PAGE_SWP_UFFD_WP` / `PTE_SWP_UFFD_WP` bit, if configured on the layout.
+    pub uffd_wp: Option<u32>,
+}
+
+impl SwapFormat {
+    /// The flag bits `pte_swp_clear_flags()` strips before decoding.
+    pub const fn flag_mask(&self) -> u64 {
+        bit_opt(self.exclusive) | bit_opt(self.soft_dirty) | bit_opt(self.uffd_wp)
+    }
+}
+
+/// `1 << bit` for an optional bit, 0 for none.
+pub const fn bit_opt(bit: Option<u32>) -> u64 {
+    match bit {
+        Some(b) => 1u64 << b,
+        None => 0,
+    }
+}
+
+/// The nonlinear file-PTE encoding of old eras (`pgoff_to_pte`, `pte_to_pgoff`, `pte_file`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileFormat {
+    /// `_PAGE_FILE` / `PTE_FILE`: `pte_file()` tests this bit.
+    pub marker: u32,
+    /// The pgoff as `pte_to_pgoff()` reads it.
+    pub pgoff: ValueField,
+}
+
+/// What the MMU does to the accessed and dirty state of a present leaf entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HwAccessDirty {
+    /// x86: the CPU sets `_PAGE_ACCESSED` and `_PAGE_DIRTY` with a locked read-modify-write.
+    SetsAccessedDirty,
+    /// aarch64 with FEAT_HAFDBS (`CONFIG_ARM64_HW_AFDBM`): sets `PTE_AF`; on a write to an
+    /// entry with `PTE_DBM` it clears `PTE_RDONLY`. Without the feature: access-flag and
+    /// permission faults, handled in software.
+    AfDbmIfHafdbs,
+    /// Nothing is set by hardware (ia64; aarch64/3.18 has no AF/DBM support): access-bit and
+    /// dirty-bit faults are handled in software.
+    SoftwareOnly,
+}
+
+/// The accessed / dirty / write helpers' rules (`pte_mkyoung`, `pte_mkdirty`, `pte_wrprotect`…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HelperModel {
+    /// x86: write = `_PAGE_RW`; dirty = `_PAGE_DIRTY` (or `_PAGE_SAVED_DIRTY`, into which
+    /// `pte_wrprotect()` moves it when user shadow stacks are enabled).
+    X86 {
+        /// `_PAGE_RW`.
+        write: u32,
+        /// `_PAGE_ACCESSED`.
+        accessed: u32,
+        /// `_PAGE_DIRTY`.
+        dirty: u32,
+        /// `_PAGE_SAVED_DIRTY`, where `pte_wrprotect()` moves a hardware dirty bit.
+        saved_dirty: Option<u32>,
+        /// `_PAGE_SOFT_DIRTY`, which `pte_mkdirty()` also sets.
+        soft_dirty: Option<u32>,
+    },
+    /// ia64: accessed/dirty are `_PAGE_A`/`_PAGE_D` (set by software); write is the
+    /// `_PAGE_AR_RW` bit of the access-rights field.
+    Ia64 {
+        /// `_PAGE_A`.
+        accessed: u32,
+        /// `_PAGE_D`.
+        dirty: u32,
+        /// The access-rights field (`_PAGE_AR_MASK`).
+        ar: Field,
+        /// `_PAGE_AR_RW`, the bit `pte_mkwrite`/`pte_wrprotect` set and clear.
+        ar_rw: u32,
+    },
+    /// aarch64: software `PTE_WRITE` and `PTE_DIRTY`; from 6.x hardware dirty is
+    /// `PTE_WRITE && !PTE_RDONLY` (DBM), and the helpers keep `PTE_RDONLY` in step.
+    Aarch64 {
+        /// `PTE_AF`.
+        accessed: u32,
+        /// `PTE_DIRTY` (software dirty).
+        dirty: u32,
+        /// `PTE_WRITE`.
+        write: u32,
+        /// `PTE_RDONLY`, if the era tracks hardware dirty through it (`PTE_DBM`).
+        rdonly_hw_dirty: Option<u32>,
+    },
+}
+
+/// One paging geometry of a layout: page size and the index width of each level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Geometry {
+    /// A short name (`4-level`, `16K/3-level`, …).
+    pub name: &'static str,
+    /// `PAGE_SHIFT`.
+    pub page_shift: u32,
+    /// Index bits per level, from the root (PGD) down to the leaf (PTE) table.
+    pub level_bits: &'static [u32],
+}
+
+impl Geometry {
+    /// Number of levels.
+    pub const fn levels(&self) -> usize {
+        self.level_bits.len()
+    }
+
+    /// Entries in a table of level `level` (0 = root).
+    pub const fn entries(&self, level: usize) -> u64 {
+        1u64 << self.level_bits[level]
+    }
+
+    /// Virtual-address bits translated (page offset included).
+    pub const fn va_bits(&self) -> u32 {
+        let mut total = self.page_shift;
+        let mut i = 0;
+        while i < self.level_bits.len() {
+            total += self.level_bits[i];
+            i += 1;
+        }
+        total
+    }
+
+    /// Shift of the address bits that index level `level`.
+    pub const fn level_shift(&self, level: usize) -> u32 {
+        let mut shift = self.page_shift;
+        let mut i = self.level_bits.len();
+        while i > level + 1 {
+            i -= 1;
+            shift += self.level_bits[i];
+        }
+        shift
+    }
+}
+
+/// Architecture family of a layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// x86-64 long mode.
+    X86_64,
+    /// i386, 2-level 32-bit paging.
+    I386,
+    /// i386 with PAE (3-level, 64-bit entries).
+    I386Pae,
+    /// Itanium (simulated).
+    Ia64,
+    /// AArch64 stage-1, Linux arm64.
+    Aarch64,
+}
+
+/// A PTE layout: one architecture in one kernel era, as `const` data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout {
+    /// The layout's name, e.g. `x86_64/6.6`.
+    pub name: &'static str,
+    /// Architecture family.
+    pub family: Family,
+    /// Width of the PTE word: 32 or 64.
+    pub word_bits: u32,
+    /// The hardware valid bit (`_PAGE_PRESENT`, `_PAGE_P`, `PTE_VALID`): bit 0 everywhere.
+    pub valid_bit: u32,
+    /// Bits `pte_none()` ignores (x86 6.x with PAE or 64-bit: `_PAGE_KNL_ERRATUM_MASK`).
+    pub none_ignore: u64,
+    /// How protnone / present-invalid entries are recognised.
+    pub protnone: ProtNoneRule,
+    /// The PFN of present, protnone and present-invalid entries.
+    pub pfn: PfnFormat,
+    /// Bits every present leaf page entry has (x86 `_PAGE_PRESENT`; arm64 `PTE_TYPE_PAGE`).
+    pub page_present: u64,
+    /// The `PAGE_NONE` protection bits (`pfn_pte(pfn, PAGE_NONE)` builds a protnone entry).
+    pub page_none: u64,
+    /// The swap encoding.
+    pub swap: SwapFormat,
+    /// The nonlinear file encoding (old eras only).
+    pub file: Option<FileFormat>,
+    /// Named flags of present entries: hardware bits and Linux software bits.
+    pub flags: &'static [NamedFlag],
+    /// Hardware bits of present entries: interpreted, reserved, or set/cleared by the MMU.
+    pub hw_bits: u64,
+    /// Bits the MMU itself writes in present entries.
+    pub hw_set: u64,
+    /// Bits the MMU ignores in present entries (available to software by the manual).
+    pub hw_ignored: u64,
+    /// Bits that must be zero in present entries (reserved; setting one faults).
+    pub reserved: u64,
+    /// Bits Linux gives a software meaning in present / protnone entries.
+    pub sw_bits: u64,
+    /// What the MMU does to accessed/dirty.
+    pub hw_ad: HwAccessDirty,
+    /// Rules of the accessed / dirty / write helpers.
+    pub helpers: HelperModel,
+    /// Bits `pte_modify()` keeps from the old entry (the rest come from the new protection).
+    pub modify_keep: u64,
+    /// The default (kernel) limits; a user may only narrow them.
+    pub default_limits: Limits,
+    /// Supported paging geometries (the first is the default).
+    pub geometries: &'static [Geometry],
+    /// The kernel sources the layout follows.
+    pub source: &'static str,
+}
+
+impl Layout {
+    /// All bits of the word.
+    pub const fn word_mask(&self) -> u64 {
+        low_mask(self.word_bits)
+    }
+
+    /// Whether word bit `bit` exists in this layout.
+    pub const fn has_bit(&self, bit: u32) -> bool {
+        bit < self.word_bits
+    }
+
+    /// The protnone / present-invalid marker bit.
+    pub const fn protnone_marker(&self) -> u32 {
+        match self.protnone {
+            ProtNoneRule::Marker { bit } => bit,
+            ProtNoneRule::PresentInvalid { bit, .. } => bit,
+        }
+    }
+
+    /// The named flag covering `bit`, if any.
+    pub const fn flag_at(&self, bit: u32) -> Option<&'static NamedFlag> {
+        let mut i = 0;
+        while i < self.flags.len() {
+            if self.flags[i].mask & (1u64 << bit) != 0 {
+                return Some(&self.flags[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The named flag called `name` (ASCII case-insensitive).
+    pub fn flag_named(&self, name: &str) -> Option<&'static NamedFlag> {
+        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Builds a `[NamedFlag; N]` from a `bitflags` type's named constants, in a `const`.
+///
+/// The flag table of a [`Layout`] is derived from the architecture's `bitflags` type, so the
+/// names cannot drift apart.
+#[macro_export]
+macro_rules! flag_table {
+    ($flags:ty) => {{
+        const N: usize = <$flags as $crate::bitflags::Flags>::FLAGS.len();
+        const TABLE: [$crate::model::NamedFlag; N] = {
+            let mut out = [$crate::model::NamedFlag { name: "", mask: 0 }; N];
+            let mut i = 0;
+            while i < N {
+                let f = &<$flags as $crate::bitflags::Flags>::FLAGS[i];
+                out[i] = $crate::model::NamedFlag {
+                    name: f.name(),
+                    mask: f.value().bits() as u64,
+                };
+                i += 1;
+            }
+            out
+        };
+        &TABLE
+    }};
+}

@@ -1,0 +1,42 @@
+//! A layout with what a tool needs to know about it at run time: its limits, its lock bit
+//! (if one was declared and proved) and whether `Cmpxchg` holds on this target.
+//!
+//! Architecture crates export their entries as `LAYOUTS`; the CLI and the test suite iterate
+//! over them instead of naming every type.
+
+use crate::limits::Limits;
+use crate::model::Layout;
+use crate::proof::LockProof;
+use crate::pte::{Arch, LockBit};
+use crate::word::PteWord;
+
+/// One layout type, described at run time.
+#[derive(Clone, Copy, Debug)]
+pub struct LayoutEntry {
+    /// The format model.
+    pub layout: &'static Layout,
+    /// The limits of the type (the defaults unless narrowed).
+    pub limits: Limits,
+    /// The declared, proved lock bit.
+    pub lock: Option<LockProof>,
+    /// Whether the word has lock-free compare-and-swap on this target ([`crate::Cmpxchg`]).
+    pub cmpxchg: bool,
+}
+
+impl LayoutEntry {
+    /// A layout type without a lock bit.
+    pub const fn of<A: Arch>() -> Self {
+        LayoutEntry {
+            layout: A::LAYOUT,
+            limits: A::LIMITS,
+            lock: None,
+            cmpxchg: <A::Word as PteWord>::LOCK_FREE,
+        }
+    }
+
+    /// A layout type with its lock bit.
+    pub const fn locked<A: LockBit>() -> Self {
+        let _checked = A::BIT;
+        LayoutEntry { lock: Some(A::PROOF), ..Self::of::<A>() }
+    }
+}

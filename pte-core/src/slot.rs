@@ -1,0 +1,136 @@
+//! [`PteSlot`]: the only way to store a PTE.
+//!
+//! Orderings, and why:
+//! * `load` is **Acquire**: a reader that sees a present entry must also see the page contents
+//!   the installer wrote before publishing it.
+//! * `store` is **Release**: publication; everything written before (zeroing or copying the
+//!   page, unlocking) happens-before any Acquire load that sees the new entry.
+//! * `compare_exchange` is **AcqRel** on success (it both reads a published entry and publishes
+//!   one) and **Acquire** on failure (the loser reads the winner's entry and its page).
+//! * `swap` (get-and-clear, exchange) is **AcqRel**: it takes the old entry's page and
+//!   publishes the new one in a single step, so there is never a transient none between two
+//!   non-none values.
+//! * `fetch_or` / `fetch_and` are **AcqRel**: a lock-bit acquire must see the previous holder's
+//!   writes (Acquire); an A/D update or unlock must publish (Release).
+
+use core::marker::PhantomData;
+use core::sync::atomic::Ordering;
+
+use crate::pte::{Arch, LockBit, Pte};
+use crate::word::{AtomicCell, PteWord};
+
+/// An atomic PTE of layout `A`.
+pub struct PteSlot<A: Arch> {
+    cell: <A::Word as PteWord>::Cell,
+    _layout: PhantomData<A>,
+}
+
+impl<A: Arch> core::fmt::Debug for PteSlot<A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("PteSlot").field(&self.load()).finish()
+    }
+}
+
+impl<A: Arch> Default for PteSlot<A> {
+    fn default() -> Self {
+        Self::new(Pte::none())
+    }
+}
+
+impl<A: Arch> PteSlot<A> {
+    /// A slot holding `pte`.
+    pub fn new(pte: Pte<A>) -> Self {
+        PteSlot { cell: AtomicCell::new(pte.word()), _layout: PhantomData }
+    }
+
+    /// Whether this slot's operations are lock-free on this target. When false, `atomic`'s
+    /// fallback lock is in use and the layout does not implement [`Cmpxchg`](crate::Cmpxchg).
+    pub fn is_lock_free() -> bool {
+        <<A::Word as PteWord>::Cell as AtomicCell<A::Word>>::is_lock_free()
+    }
+
+    /// Reads the entry (Acquire).
+    pub fn load(&self) -> Pte<A> {
+        Pte::from_word(self.cell.load(Ordering::Acquire))
+    }
+
+    /// Publishes `pte` (Release).
+    pub fn store(&self, pte: Pte<A>) {
+        self.cell.store(pte.word(), Ordering::Release)
+    }
+
+    /// Replaces the entry with `pte` in one step and returns the old one (AcqRel): swap-out
+    /// (present → swap entry) and get-and-clear (`pte` = none).
+    pub fn swap(&self, pte: Pte<A>) -> Pte<A> {
+        Pte::from_word(self.cell.swap(pte.word(), Ordering::AcqRel))
+    }
+
+    /// `ptep_get_and_clear()`.
+    pub fn take(&self) -> Pte<A> {
+        self.swap(Pte::none())
+    }
+
+    /// Installs `new` only if the entry is exactly `current` (AcqRel / Acquire); on failure
+    /// returns what is there.
+    pub fn compare_exchange(&self, current: Pte<A>, new: Pte<A>) -> Result<Pte<A>, Pte<A>>
+    where
+        A: crate::Cmpxchg,
+    {
+        self.cell
+            .compare_exchange(current.word(), new.word(), Ordering::AcqRel, Ordering::Acquire)
+            .map(Pte::from_word)
+            .map_err(Pte::from_word)
+    }
+
+    /// Sets `bits` (AcqRel) and returns the previous entry: hardware-style A/D updates.
+    pub fn fetch_or(&self, bits: u64) -> Pte<A> {
+        Pte::from_word(self.cell.fetch_or(bits & A::LAYOUT.word_mask(), Ordering::AcqRel))
+    }
+
+    /// Clears the bits not in `keep` (AcqRel) and returns the previous entry.
+    pub fn fetch_and(&self, keep: u64) -> Pte<A> {
+        Pte::from_word(self.cell.fetch_and(keep | !A::LAYOUT.word_mask(), Ordering::AcqRel))
+    }
+}
+
+impl<A: LockBit> PteSlot<A> {
+    /// Atomic test-and-set of the lock bit (`lock bts`), Acquire: returns the previous entry.
+    ///
+    /// The lock is taken iff the previous entry did not have it. Under the none-only
+    /// discipline the bit means "locked" only on an empty entry: call this only where every
+    /// writer of an empty entry takes the lock first (the 2004 protocol), so a non-empty
+    /// previous entry means the caller must not have set a meaningful bit — see
+    /// [`PteSlot::try_lock_none`] for the compare-and-swap form that never touches one.
+    pub fn test_and_set_lock(&self) -> Pte<A> {
+        Pte::from_word(self.cell.fetch_or(A::MASK, Ordering::Acquire))
+    }
+
+    /// Locks an empty entry: none → locked-none by one compare-and-swap, so a non-empty entry
+    /// is never modified. Returns the entry found on failure.
+    pub fn try_lock_none(&self) -> Result<(), Pte<A>>
+    where
+        A: crate::Cmpxchg,
+    {
+        self.cell
+            .compare_exchange(
+                Pte::<A>::none().word(),
+                Pte::<A>::locked_none().word(),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            )
+            .map(|_| ())
+            .map_err(Pte::from_word)
+    }
+
+    /// Clears the lock bit (Release): everything written under the lock is published.
+    pub fn unlock(&self) -> Pte<A> {
+        Pte::from_word(self.cell.fetch_and(!A::MASK, Ordering::Release))
+    }
+
+    /// Installs `pte` and drops a none-only lock in one Release store ("setting the pte
+    /// clears the pte lock").
+    pub fn store_unlocking(&self, pte: Pte<A>) {
+        debug_assert!(pte.raw() & A::MASK == 0 || A::DISCIPLINE == crate::Discipline::NoneOnly);
+        self.cell.store(pte.word(), Ordering::Release)
+    }
+}

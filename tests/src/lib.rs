@@ -1,0 +1,1 @@
+//! The cross-architecture suite: see `tests/`.
