@@ -1,1 +1,610 @@
+//! # arch-aarch64
+//!
+//! The arm64 Linux PTE layouts (AArch64 stage-1 page descriptors), as data for `pte-core`:
+//!
+//! * [`Aarch64_3_18`] — Linux 3.18 (`arch/arm64/include/asm/pgtable.h`, `pgtable-hwdef.h`):
+//!   nonlinear file PTEs (`PTE_FILE` = bit 2), a software `PTE_WRITE` (bit 57),
+//!   `PTE_PROT_NONE` = bit 58, swap type in bits 3–8 and offset in bits 9–57.
+//! * [`Aarch64_6_6`] — Linux 6.6 (`pgtable-hwdef.h`, `pgtable-prot.h`, `pgtable.h`):
+//!   `PTE_WRITE` = `PTE_DBM` (bit 51), hardware dirty tracking through `PTE_RDONLY`,
+//!   `PTE_PROT_NONE` = bit 58, `PTE_DEVMAP` = bit 57, swap exclusive bit 2, type 3–7,
+//!   offset 8–57.
+//! * [`Aarch64_6_18`] — Linux 6.18: no `PTE_PROT_NONE`; protnone is a *present-invalid*
+//!   entry (`PTE_PRESENT_INVALID` = `PTE_NG`, bit 11), `PTE_UFFD_WP` = bit 58, POIndex in
+//!   bits 60–62, PFN in bits 12–49, swap exclusive bit 2, uffd-wp bit 3, type 6–10, offset
+//!   12–61.
+//!
+//! ## Hardware access flag and dirty state
+//!
+//! With FEAT_HAFDBS and `CONFIG_ARM64_HW_AFDBM` (6.6, 6.18), the MMU updates a valid leaf
+//! entry itself: an access to an entry with `PTE_AF` clear sets `PTE_AF` instead of raising
+//! an access-flag fault, and a write to an entry with `PTE_RDONLY` (`AP[2]`) set *and*
+//! `PTE_DBM` set clears `PTE_RDONLY` instead of raising a permission fault. Linux makes
+//! `PTE_WRITE` the same bit as `PTE_DBM`, so a writable clean page is `WRITE | RDONLY`, and
+//! `pte_hw_dirty() = pte_write() && !pte_rdonly()`; `pte_dirty()` is that or the software
+//! `PTE_DIRTY` (bit 55). `pte_wrprotect()` and `pte_modify()` copy the hardware dirty state
+//! into `PTE_DIRTY` before they set `PTE_RDONLY`. Without the feature (and always in 3.18,
+//! whose tree has no `PTE_DBM`), the same updates happen in software on access-flag and
+//! permission faults; 3.18's `set_pte_at()` derives `PTE_RDONLY` from the software
+//! `PTE_DIRTY` and `PTE_WRITE`.
+//!
+//! ## Present-invalid (6.18)
+//!
+//! An entry with `PTE_VALID` (bit 0) clear is ignored by the MMU, whatever its other bits.
+//! Linux 6.18 uses this for *present-invalid* entries: `PTE_PRESENT_INVALID` (= `PTE_NG`,
+//! bit 11) set with `PTE_VALID` clear means "the fields are laid out as in a valid entry,
+//! but any hardware access faults"; `pte_present()` is true for them. `pte_protnone()` is
+//! present-invalid with `!pte_user()` and `!pte_user_exec()` (USER clear, UXN set), which is
+//! what `PAGE_NONE` builds; `pte_mkinvalid()` produces the other present-invalid entries.
+//! Swap entries keep bit 11 clear ("`PTE_PRESENT_INVALID` (must be zero)").
+//!
+//! ## Granules
+//!
+//! Each layout lists its 4K / 16K / 64K geometries (the first, 4K pages with 4 levels, is
+//! the default). The PFN field is described for the 4K granule, as `pte_pfn()` reads it
+//! there; with 16K or 64K pages the low bits of the address field are zero in the entries
+//! Linux builds.
 #![no_std]
+#![deny(missing_docs)]
+#![allow(non_camel_case_types)]
+
+use pte_core::limits::Limits;
+use pte_core::model::{
+    Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
+    ProtNoneRule, SwapFormat, ValueField,
+};
+use pte_core::{Arch, Word64};
+
+/// Mask of bits `lo..=hi`.
+const fn bits(lo: u32, hi: u32) -> u64 {
+    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
+}
+
+/// 4K pages, 4 levels, 48-bit VA (`CONFIG_ARM64_4K_PAGES`, `CONFIG_ARM64_VA_BITS_48`).
+pub const G4K_4_LEVEL: Geometry = Geometry {
+    name: "4K/4-level",
+    page_shift: 12,
+    level_bits: &[9, 9, 9, 9],
+};
+/// 4K pages, 3 levels, 39-bit VA (`CONFIG_ARM64_VA_BITS_39`).
+pub const G4K_3_LEVEL: Geometry = Geometry {
+    name: "4K/3-level",
+    page_shift: 12,
+    level_bits: &[9, 9, 9],
+};
+/// 16K pages, 3 levels, 47-bit VA (`CONFIG_ARM64_16K_PAGES`, `CONFIG_ARM64_VA_BITS_47`;
+/// 6.x only).
+pub const G16K_3_LEVEL: Geometry = Geometry {
+    name: "16K/3-level",
+    page_shift: 14,
+    level_bits: &[11, 11, 11],
+};
+/// 16K pages, 4 levels, 48-bit VA: the root table has 2 entries (`CONFIG_ARM64_VA_BITS_48`;
+/// 6.x only).
+pub const G16K_4_LEVEL: Geometry = Geometry {
+    name: "16K/4-level",
+    page_shift: 14,
+    level_bits: &[1, 11, 11, 11],
+};
+/// 64K pages, 2 levels, 42-bit VA (`CONFIG_ARM64_64K_PAGES`, `CONFIG_ARM64_VA_BITS_42`).
+pub const G64K_2_LEVEL: Geometry = Geometry {
+    name: "64K/2-level",
+    page_shift: 16,
+    level_bits: &[13, 13],
+};
+/// 64K pages, 3 levels, 48-bit VA: the root table has 64 entries (`CONFIG_ARM64_VA_BITS_48`).
+pub const G64K_3_LEVEL: Geometry = Geometry {
+    name: "64K/3-level",
+    page_shift: 16,
+    level_bits: &[6, 13, 13],
+};
+
+/// The output address for 4K pages: bits 12–47 (3.18 `PHYS_MASK`, `PHYS_MASK_SHIFT` 48;
+/// 6.6 `PTE_ADDR_LOW = ((1 << (48 - PAGE_SHIFT)) - 1) << PAGE_SHIFT`).
+const PFN_48: Field = Field {
+    shift: 12,
+    width: 36,
+};
+
+bitflags::bitflags! {
+    /// Flags of a present aarch64/3.18 PTE (`arch/arm64/include/asm/pgtable-hwdef.h`,
+    /// `pgtable.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Flags3_18: u64 {
+        /// `PTE_VALID` (bit 0).
+        const VALID = 1 << 0;
+        /// `PTE_TABLE_BIT` (bit 1): with `PTE_VALID`, `PTE_TYPE_PAGE` (3) marks a page
+        /// descriptor.
+        const TABLE = 1 << 1;
+        /// `PTE_ATTRINDX_MASK` (bits 2–4): `PTE_ATTRINDX(t) = t << 2`, the MAIR index.
+        /// Bit 2 is `PTE_FILE` when not present.
+        const ATTRINDX = 7 << 2;
+        /// NS (bit 5), the hardware non-secure bit; Linux defines no PTE macro for it.
+        const NS = 1 << 5;
+        /// `PTE_USER` (bit 6, `AP[1]`).
+        const USER = 1 << 6;
+        /// `PTE_RDONLY` (bit 7, `AP[2]`), derived by `set_pte_at()` from `PTE_DIRTY` and
+        /// `PTE_WRITE`.
+        const RDONLY = 1 << 7;
+        /// `PTE_SHARED` (bits 8–9, `SH[1:0]` = inner shareable).
+        const SHARED = 3 << 8;
+        /// `PTE_AF` (bit 10), the access flag (managed in software in 3.18).
+        const AF = 1 << 10;
+        /// `PTE_NG` (bit 11), not-global.
+        const NG = 1 << 11;
+        /// Contiguous hint (bit 52): a hardware bit; 3.18 has no `PTE_CONT` and never sets it.
+        const CONT = 1 << 52;
+        /// `PTE_PXN` (bit 53), privileged execute-never.
+        const PXN = 1 << 53;
+        /// `PTE_UXN` (bit 54), unprivileged execute-never.
+        const UXN = 1 << 54;
+        /// `PTE_DIRTY` (bit 55), software dirty.
+        const DIRTY = 1 << 55;
+        /// `PTE_SPECIAL` (bit 56), software.
+        const SPECIAL = 1 << 56;
+        /// `PTE_WRITE` (bit 57), software write permission.
+        const WRITE = 1 << 57;
+    }
+}
+
+/// `aarch64/3.18`.
+#[doc = include_str!("../diagrams/aarch64-3.18.txt")]
+pub const LAYOUT_3_18: Layout = Layout {
+    name: "aarch64/3.18",
+    family: Family::Aarch64,
+    word_bits: 64,
+    // `PTE_VALID (1 << 0)`.
+    valid_bit: 0,
+    // `pte_none(pte) = !pte_val(pte)`.
+    none_ignore: 0,
+    // `pte_present(pte) = !!(pte_val(pte) & (PTE_VALID | PTE_PROT_NONE))`,
+    // `PTE_PROT_NONE (1 << 58)` "only when !PTE_VALID".
+    protnone: ProtNoneRule::Marker { bit: 58 },
+    // `pte_pfn(pte) = (pte_val(pte) & PHYS_MASK) >> PAGE_SHIFT`, `PHYS_MASK_SHIFT (48)`.
+    pfn: PfnFormat {
+        field: PFN_48,
+        value_bits: 36,
+        protnone_inverted: false,
+    },
+    // `PTE_TYPE_PAGE (3 << 0)`.
+    page_present: 3,
+    // `PAGE_NONE = ((_PAGE_DEFAULT) & ~PTE_TYPE_MASK) | PTE_PROT_NONE | PTE_PXN | PTE_UXN`,
+    // `_PAGE_DEFAULT = PROT_DEFAULT | PTE_ATTRINDX(MT_NORMAL)`, SMP
+    // `PROT_DEFAULT = PTE_TYPE_PAGE | PTE_AF | PTE_SHARED`. `MT_NORMAL` 4 is taken from a
+    // 3.x-era `asm/memory.h` (DEVICE_nGnRnE 0 … NORMAL 4); the 3.18.140 file itself was not
+    // read. = 0x0460_0000_0000_0710.
+    page_none: (4 << 2) | (1 << 10) | (3 << 8) | (1 << 58) | (1 << 53) | (1 << 54),
+    // "bits 3-8: swap type, bits 9-57: swap offset": `__SWP_TYPE_SHIFT 3`,
+    // `__SWP_TYPE_BITS 6`, `__SWP_OFFSET_SHIFT (__SWP_TYPE_BITS + __SWP_TYPE_SHIFT)` = 9,
+    // `__SWP_OFFSET_BITS 49`; `__swp_type`/`__swp_offset` mask both.
+    swap: SwapFormat {
+        type_field: Field { shift: 3, width: 6 },
+        offset: ValueField::plain(9, 49),
+        exclusive: None,
+        soft_dirty: None,
+        uffd_wp: None,
+    },
+    // `PTE_FILE (1 << 2)`, `pte_to_pgoff(x) = pte_val(x) >> 3` (unmasked: a word with bits
+    // 59–63 set decodes as a pgoff >= 2^55 and is refused by the limit M).
+    file: Some(FileFormat {
+        marker: 2,
+        pgoff: ValueField::plain(3, 61),
+    }),
+    flags: pte_core::flag_table!(Flags3_18),
+    // DESIGN §4: hardware bits 0–54 (attributes, output address, RES0 48–51, CONT, PXN, UXN).
+    hw_bits: bits(0, 54),
+    // No AF/DBM hardware update in 3.18: nothing in the PTE is written by the MMU.
+    hw_set: 0,
+    // Arm ARM: 55–58 "reserved for software use", 59–63 ignored in ARMv8.0 (59–62 become
+    // PBHA only with FEAT_HPDS2 and TCR.HWU, which Linux never enables).
+    hw_ignored: bits(55, 63),
+    // Output address bits 51:48 are RES0 with a 48-bit physical address (`PHYS_MASK_SHIFT 48`).
+    reserved: bits(48, 51),
+    // `PTE_FILE` 2 (not-present only), `PTE_DIRTY` 55, `PTE_SPECIAL` 56, `PTE_WRITE` 57,
+    // `PTE_PROT_NONE` 58.
+    sw_bits: 1 << 2 | bits(55, 58),
+    hw_ad: HwAccessDirty::SoftwareOnly,
+    // `pte_mkyoung` sets `PTE_AF`, `pte_mkdirty` `PTE_DIRTY`, `pte_mkwrite` `PTE_WRITE`;
+    // no `pte_hw_dirty()` in 3.18.
+    helpers: HelperModel::Aarch64 {
+        accessed: 10,
+        dirty: 55,
+        write: 57,
+        rdonly_hw_dirty: None,
+    },
+    // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PROT_NONE |
+    // PTE_VALID | PTE_WRITE`; every other bit is kept.
+    modify_keep: !(1 << 6 | 1 << 53 | 1 << 54 | 1 << 7 | 1 << 58 | 1 << 0 | 1 << 57),
+    // MAX_SWAPFILES_SHIFT 5; N = min(__SWP_OFFSET_BITS 49, SWP_TYPE_SHIFT 57, 32-bit
+    // `last_page`) = 32; M = PTE_FILE_MAX_BITS 55.
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 32,
+        file_pgoff_bits: Some(55),
+    },
+    // `CONFIG_ARM64_PGTABLE_LEVELS` 2 (64K/42-bit), 3 (4K/39-bit, 64K/48-bit), 4 (4K/48-bit).
+    geometries: &[G4K_4_LEVEL, G4K_3_LEVEL, G64K_2_LEVEL, G64K_3_LEVEL],
+    source: "Linux 3.18.140 arch/arm64/include/asm/pgtable.h, pgtable-hwdef.h, memory.h; include/linux/swap.h",
+};
+
+bitflags::bitflags! {
+    /// Flags of a present aarch64/6.6 PTE (`arch/arm64/include/asm/pgtable-hwdef.h`,
+    /// `pgtable-prot.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Flags6_6: u64 {
+        /// `PTE_VALID` (bit 0).
+        const VALID = 1 << 0;
+        /// `PTE_TABLE_BIT` (bit 1): with `PTE_VALID`, `PTE_TYPE_PAGE` (3) marks a page
+        /// descriptor.
+        const TABLE = 1 << 1;
+        /// `PTE_ATTRINDX_MASK` (bits 2–4): `PTE_ATTRINDX(t) = t << 2`, the MAIR index.
+        const ATTRINDX = 7 << 2;
+        /// NS (bit 5), the hardware non-secure bit; Linux defines no PTE macro for it.
+        const NS = 1 << 5;
+        /// `PTE_USER` (bit 6, `AP[1]`).
+        const USER = 1 << 6;
+        /// `PTE_RDONLY` (bit 7, `AP[2]`); cleared by the MMU on a write when `PTE_DBM` is set.
+        const RDONLY = 1 << 7;
+        /// `PTE_SHARED` (bits 8–9, `SH[1:0]` = inner shareable).
+        const SHARED = 3 << 8;
+        /// `PTE_AF` (bit 10), the access flag; set by the MMU with FEAT_HAFDBS.
+        const AF = 1 << 10;
+        /// `PTE_NG` (bit 11), not-global.
+        const NG = 1 << 11;
+        /// `PTE_GP` (bit 50), BTI guarded page.
+        const GP = 1 << 50;
+        /// `PTE_WRITE = PTE_DBM` (bit 51): software write permission and the hardware
+        /// dirty-bit modifier.
+        const WRITE = 1 << 51;
+        /// `PTE_CONT` (bit 52), contiguous hint.
+        const CONT = 1 << 52;
+        /// `PTE_PXN` (bit 53), privileged execute-never.
+        const PXN = 1 << 53;
+        /// `PTE_UXN` (bit 54), unprivileged execute-never.
+        const UXN = 1 << 54;
+        /// `PTE_DIRTY` (bit 55), software dirty.
+        const DIRTY = 1 << 55;
+        /// `PTE_SPECIAL` (bit 56), software.
+        const SPECIAL = 1 << 56;
+        /// `PTE_DEVMAP` (bit 57), software.
+        const DEVMAP = 1 << 57;
+    }
+}
+
+/// `aarch64/6.6`.
+#[doc = include_str!("../diagrams/aarch64-6.6.txt")]
+pub const LAYOUT_6_6: Layout = Layout {
+    name: "aarch64/6.6",
+    family: Family::Aarch64,
+    word_bits: 64,
+    // `PTE_VALID (1 << 0)`.
+    valid_bit: 0,
+    // `pte_none(pte) = !pte_val(pte)`.
+    none_ignore: 0,
+    // `pte_protnone(pte) = (pte_val(pte) & (PTE_VALID | PTE_PROT_NONE)) == PTE_PROT_NONE`,
+    // `PTE_PROT_NONE (1 << 58)`.
+    protnone: ProtNoneRule::Marker { bit: 58 },
+    // `pte_pfn(pte) = __pte_to_phys(pte) >> PAGE_SHIFT`, `__pte_to_phys = pte_val & PTE_ADDR_MASK`,
+    // `PTE_ADDR_LOW = ((1 << (48 - PAGE_SHIFT)) - 1) << PAGE_SHIFT`: bits 12–47.
+    pfn: PfnFormat {
+        field: PFN_48,
+        value_bits: 36,
+        protnone_inverted: false,
+    },
+    // `PTE_TYPE_PAGE (3 << 0)`.
+    page_present: 3,
+    // `PAGE_NONE = ((_PAGE_DEFAULT) & ~PTE_VALID) | PTE_PROT_NONE | PTE_RDONLY | PTE_NG |
+    // PTE_PXN | PTE_UXN`, `_PAGE_DEFAULT = _PROT_DEFAULT | PTE_ATTRINDX(MT_NORMAL)`,
+    // `_PROT_DEFAULT = PTE_TYPE_PAGE | PTE_AF | PTE_SHARED`, `MT_NORMAL 0`.
+    // = 0x0460_0000_0000_0f82.
+    page_none: (1 << 1)
+        | (1 << 10)
+        | (3 << 8)
+        | (1 << 58)
+        | (1 << 7)
+        | (1 << 11)
+        | (1 << 53)
+        | (1 << 54),
+    // "bit 2: remember PG_anon_exclusive, bits 3-7: swap type, bits 8-57: swap offset":
+    // `__SWP_TYPE_SHIFT 3`, `__SWP_TYPE_BITS 5`, `__SWP_OFFSET_SHIFT` 8,
+    // `__SWP_OFFSET_BITS 50`, `PTE_SWP_EXCLUSIVE (1 << 2)`.
+    swap: SwapFormat {
+        type_field: Field { shift: 3, width: 5 },
+        offset: ValueField::plain(8, 50),
+        exclusive: Some(2),
+        soft_dirty: None,
+        uffd_wp: None,
+    },
+    file: None,
+    flags: pte_core::flag_table!(Flags6_6),
+    // DESIGN §4: hardware bits 0–54 (attributes, output address, RES0 48–49, GP, DBM, CONT,
+    // PXN, UXN).
+    hw_bits: bits(0, 54),
+    // FEAT_HAFDBS: the MMU sets `PTE_AF` and, on a write with `PTE_DBM`, clears `PTE_RDONLY`.
+    hw_set: 1 << 10 | 1 << 7,
+    // Arm ARM: 55–58 "reserved for software use", 59–62 PBHA only with FEAT_HPDS2 and
+    // TCR.HWU (never enabled by Linux 6.6), 63 ignored.
+    hw_ignored: bits(55, 63),
+    // `PTE_ADDR_LOW` stops at bit 47 (52-bit PAs use bits 12–15 with 64K pages): 48–49 RES0.
+    reserved: bits(48, 49),
+    // `PTE_WRITE` 51 (= `PTE_DBM`), `PTE_DIRTY` 55, `PTE_SPECIAL` 56, `PTE_DEVMAP` 57,
+    // `PTE_PROT_NONE` 58. (`PMD_PRESENT_INVALID` 59 is used in PMDs only.)
+    sw_bits: 1 << 51 | bits(55, 58),
+    hw_ad: HwAccessDirty::AfDbmIfHafdbs,
+    // `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)`; `pte_mkdirty`, `pte_mkclean`,
+    // `pte_mkwrite_novma`, `pte_wrprotect` keep `PTE_RDONLY` in step.
+    helpers: HelperModel::Aarch64 {
+        accessed: 10,
+        dirty: 55,
+        write: 51,
+        rdonly_hw_dirty: Some(7),
+    },
+    // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PROT_NONE |
+    // PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK`; every other bit is kept.
+    modify_keep: !(1 << 6
+        | 1 << 53
+        | 1 << 54
+        | 1 << 7
+        | 1 << 58
+        | 1 << 0
+        | 1 << 51
+        | 1 << 50
+        | 7 << 2),
+    // MAX_SWAPFILES_SHIFT 5; N = min(__SWP_OFFSET_BITS 50, SWP_TYPE_SHIFT 58,
+    // max(32, MAX_PHYSMEM_BITS 48 - PAGE_SHIFT 12 + 2)) = 38.
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 38,
+        file_pgoff_bits: None,
+    },
+    geometries: &[
+        G4K_4_LEVEL,
+        G4K_3_LEVEL,
+        G16K_3_LEVEL,
+        G16K_4_LEVEL,
+        G64K_2_LEVEL,
+        G64K_3_LEVEL,
+    ],
+    source: "Linux 6.6.87 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h, memory.h; include/linux/swap.h, swapops.h",
+};
+
+bitflags::bitflags! {
+    /// Flags of a present aarch64/6.18 PTE (`arch/arm64/include/asm/pgtable-hwdef.h`,
+    /// `pgtable-prot.h`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Flags6_18: u64 {
+        /// `PTE_VALID` (bit 0).
+        const VALID = 1 << 0;
+        /// `PTE_TABLE_BIT` (bit 1): with `PTE_VALID`, `PTE_TYPE_PAGE` (3) marks a page
+        /// descriptor.
+        const TABLE = 1 << 1;
+        /// `PTE_ATTRINDX_MASK` (bits 2–4): `PTE_ATTRINDX(t) = t << 2`, the MAIR index.
+        const ATTRINDX = 7 << 2;
+        /// NS (bit 5), the hardware non-secure bit; Linux defines no PTE macro for it.
+        const NS = 1 << 5;
+        /// `PTE_USER` (bit 6, `AP[1]`).
+        const USER = 1 << 6;
+        /// `PTE_RDONLY` (bit 7, `AP[2]`); cleared by the MMU on a write when `PTE_DBM` is set.
+        const RDONLY = 1 << 7;
+        /// `PTE_SHARED` (bits 8–9, `SH[1:0]` = inner shareable; with LPA2 on 4K/16K pages
+        /// they hold `PA[51:50]` and `PTE_MAYBE_SHARED` is 0).
+        const SHARED = 3 << 8;
+        /// `PTE_AF` (bit 10), the access flag; set by the MMU with FEAT_HAFDBS.
+        const AF = 1 << 10;
+        /// `PTE_NG` (bit 11), not-global; `PTE_PRESENT_INVALID` when `PTE_VALID` is clear.
+        const NG = 1 << 11;
+        /// `PTE_GP` (bit 50), BTI guarded page.
+        const GP = 1 << 50;
+        /// `PTE_WRITE = PTE_DBM` (bit 51): software write permission and the hardware
+        /// dirty-bit modifier.
+        const WRITE = 1 << 51;
+        /// `PTE_CONT` (bit 52), contiguous hint.
+        const CONT = 1 << 52;
+        /// `PTE_PXN` (bit 53), privileged execute-never.
+        const PXN = 1 << 53;
+        /// `PTE_UXN` (bit 54), unprivileged execute-never.
+        const UXN = 1 << 54;
+        /// `PTE_DIRTY` (bit 55), software dirty.
+        const DIRTY = 1 << 55;
+        /// `PTE_SPECIAL` (bit 56), software.
+        const SPECIAL = 1 << 56;
+        /// `PTE_UFFD_WP` (bit 58), software (`CONFIG_HAVE_ARCH_USERFAULTFD_WP`).
+        const UFFD_WP = 1 << 58;
+        /// `PTE_PO_IDX_MASK` (bits 60–62, `PTE_PO_IDX_0..2`): the permission-overlay index
+        /// (FEAT_S1POE, used for pkeys).
+        const PO_IDX = 7 << 60;
+    }
+}
+
+/// `aarch64/6.18`.
+#[doc = include_str!("../diagrams/aarch64-6.18.txt")]
+pub const LAYOUT_6_18: Layout = Layout {
+    name: "aarch64/6.18",
+    family: Family::Aarch64,
+    word_bits: 64,
+    // `PTE_VALID (1 << 0)`.
+    valid_bit: 0,
+    // `pte_none(pte) = !pte_val(pte)`.
+    none_ignore: 0,
+    // `pte_present_invalid(pte) = (pte_val(pte) & (PTE_VALID | PTE_PRESENT_INVALID)) ==
+    // PTE_PRESENT_INVALID`, `PTE_PRESENT_INVALID (PTE_NG)`; `pte_protnone(pte) =
+    // pte_present_invalid(pte) && !pte_user(pte) && !pte_user_exec(pte)`, `PTE_USER (1 << 6)`,
+    // `pte_user_exec(pte) = !(pte_val(pte) & PTE_UXN)`, `PTE_UXN (1 << 54)`.
+    protnone: ProtNoneRule::PresentInvalid {
+        bit: 11,
+        user_bit: 6,
+        uxn_bit: 54,
+    },
+    // `pte_pfn(pte) = __pte_to_phys(pte) >> PAGE_SHIFT`, `__pte_to_phys = pte_val & PTE_ADDR_LOW`,
+    // `PTE_ADDR_LOW = ((1 << (50 - PAGE_SHIFT)) - 1) << PAGE_SHIFT`: bits 12–49.
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 38,
+        },
+        value_bits: 38,
+        protnone_inverted: false,
+    },
+    // `PTE_TYPE_PAGE (3 << 0)`.
+    page_present: 3,
+    // `PAGE_NONE = ((_PAGE_DEFAULT) & ~PTE_VALID) | PTE_PRESENT_INVALID | PTE_RDONLY | PTE_NG |
+    // PTE_PXN | PTE_UXN`, `_PAGE_DEFAULT = _PROT_DEFAULT | PTE_ATTRINDX(MT_NORMAL)`,
+    // `_PROT_DEFAULT = PTE_TYPE_PAGE | PTE_AF | PTE_SHARED`, `MT_NORMAL 0` (the 6.6 value;
+    // the same names are used through 6.16). = 0x0060_0000_0000_0f82.
+    page_none: (1 << 1) | (1 << 10) | (3 << 8) | (1 << 11) | (1 << 7) | (1 << 53) | (1 << 54),
+    // "bit 2: remember PG_anon_exclusive, bit 3: remember uffd-wp state, bits 6-10: swap type,
+    // bit 11: PTE_PRESENT_INVALID (must be zero), bits 12-61: swap offset":
+    // `__SWP_TYPE_SHIFT 6`, `__SWP_TYPE_BITS 5`, `__SWP_OFFSET_SHIFT 12`,
+    // `__SWP_OFFSET_BITS 50`, `PTE_SWP_EXCLUSIVE (1 << 2)`, `PTE_SWP_UFFD_WP (1 << 3)`.
+    swap: SwapFormat {
+        type_field: Field { shift: 6, width: 5 },
+        offset: ValueField::plain(12, 50),
+        exclusive: Some(2),
+        soft_dirty: None,
+        uffd_wp: Some(3),
+    },
+    file: None,
+    flags: pte_core::flag_table!(Flags6_18),
+    // DESIGN §4: hardware bits 0–54 and 60–62 (POIndex, `PTE_PO_IDX_MASK`).
+    hw_bits: bits(0, 54) | bits(60, 62),
+    // FEAT_HAFDBS: the MMU sets `PTE_AF` and, on a write with `PTE_DBM`, clears `PTE_RDONLY`.
+    hw_set: 1 << 10 | 1 << 7,
+    // Arm ARM: 55–58 "reserved for software use" (`PTE_SWBITS_MASK = BIT(63) |
+    // GENMASK(58, 55)`), 59 PBHA only with FEAT_HPDS2 (never enabled), 63 ignored.
+    hw_ignored: bits(55, 59) | 1 << 63,
+    // `PTE_ADDR_LOW` reaches bit 49 (LPA2), so Linux's PFN covers 48–49; nothing reserved.
+    reserved: 0,
+    // `PTE_WRITE` 51 (= `PTE_DBM`), `PTE_DIRTY` 55, `PTE_SPECIAL` 56, `PTE_UFFD_WP` 58.
+    sw_bits: 1 << 51 | 1 << 55 | 1 << 56 | 1 << 58,
+    hw_ad: HwAccessDirty::AfDbmIfHafdbs,
+    // As 6.6: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)`.
+    helpers: HelperModel::Aarch64 {
+        accessed: 10,
+        dirty: 55,
+        write: 51,
+        rdonly_hw_dirty: Some(7),
+    },
+    // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PRESENT_INVALID |
+    // PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK | PTE_PO_IDX_MASK`; every other bit
+    // is kept.
+    modify_keep: !(1 << 6
+        | 1 << 53
+        | 1 << 54
+        | 1 << 7
+        | 1 << 11
+        | 1 << 0
+        | 1 << 51
+        | 1 << 50
+        | 7 << 2
+        | 7 << 60),
+    // MAX_SWAPFILES_SHIFT 5; N = min(__SWP_OFFSET_BITS 50, SWP_TYPE_SHIFT 58,
+    // max(32, MAX_PHYSMEM_BITS 48 - PAGE_SHIFT 12 + 2)) = 38.
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 38,
+        file_pgoff_bits: None,
+    },
+    geometries: &[
+        G4K_4_LEVEL,
+        G4K_3_LEVEL,
+        G16K_3_LEVEL,
+        G16K_4_LEVEL,
+        G64K_2_LEVEL,
+        G64K_3_LEVEL,
+    ],
+    source: "Linux 6.18.2 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h; include/linux/swap.h, swapops.h",
+};
+
+/// The aarch64/3.18 layout type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Aarch64_3_18;
+
+impl Arch for Aarch64_3_18 {
+    type Word = Word64;
+    type Flags = Flags3_18;
+    const LAYOUT: &'static Layout = &LAYOUT_3_18;
+}
+
+/// The aarch64/6.6 layout type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Aarch64_6_6;
+
+impl Arch for Aarch64_6_6 {
+    type Word = Word64;
+    type Flags = Flags6_6;
+    const LAYOUT: &'static Layout = &LAYOUT_6_6;
+}
+
+/// The aarch64/6.18 layout type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Aarch64_6_18;
+
+impl Arch for Aarch64_6_18 {
+    type Word = Word64;
+    type Flags = Flags6_18;
+    const LAYOUT: &'static Layout = &LAYOUT_6_18;
+}
+
+// aarch64/3.18: bit 63, any-state. Bits 59–63 are the only any-state bits: 0 in every swap
+// entry (the offset stops at bit 57), above every file pgoff < 2^55 (bit 57 at most), and
+// ignored by the MMU in valid entries. Bits 59–62 become PBHA when FEAT_HPDS2 is enabled;
+// bit 63 is ignored by every revision of the architecture.
+pte_core::lock_bit!(Aarch64_3_18, bit = 63, discipline = AnyState);
+
+// aarch64/6.6: bit 63, any-state. Bits 59–63 are free in every PTE state (the swap offset
+// stops at bit 57, 58 is PTE_PROT_NONE), but 59–62 are PBHA under FEAT_HPDS2 and bit 59 is
+// PMD_PRESENT_INVALID at PMD level; bit 63 is ignored by every revision of the architecture.
+pte_core::lock_bit!(Aarch64_6_6, bit = 63, discipline = AnyState);
+
+// aarch64/6.18: bit 63, any-state. The swap offset now reaches bit 61 (its top bits lie
+// beyond N = 38, which frees 50–61 only for none-only), 60–62 are POIndex and 58 is
+// PTE_UFFD_WP; of the any-state bits 57, 59 and 63, bit 59 is PBHA under FEAT_HPDS2 and 57
+// was PTE_DEVMAP in earlier releases (6.6), while bit 63 is ignored by every revision of the
+// architecture.
+pte_core::lock_bit!(Aarch64_6_18, bit = 63, discipline = AnyState);
+
+static_assertions::assert_eq_size!(pte_core::Pte<Aarch64_6_18>, u64);
+static_assertions::assert_impl_all!(Aarch64_3_18: pte_core::LockBit);
+static_assertions::assert_impl_all!(Aarch64_6_6: pte_core::LockBit);
+static_assertions::assert_impl_all!(Aarch64_6_18: pte_core::LockBit);
+
+/// Every layout of this crate, for tools that iterate over layouts.
+pub const LAYOUTS: [pte_core::LayoutEntry; 3] = [
+    pte_core::LayoutEntry::locked::<Aarch64_3_18>(),
+    pte_core::LayoutEntry::locked::<Aarch64_6_6>(),
+    pte_core::LayoutEntry::locked::<Aarch64_6_18>(),
+];
+
+// The VA widths of the geometries (`VA_BITS`).
+static_assertions::const_assert_eq!(G4K_4_LEVEL.va_bits(), 48);
+static_assertions::const_assert_eq!(G4K_3_LEVEL.va_bits(), 39);
+static_assertions::const_assert_eq!(G16K_3_LEVEL.va_bits(), 47);
+static_assertions::const_assert_eq!(G16K_4_LEVEL.va_bits(), 48);
+static_assertions::const_assert_eq!(G64K_2_LEVEL.va_bits(), 42);
+static_assertions::const_assert_eq!(G64K_3_LEVEL.va_bits(), 48);
+
+// `pfn_pte(pfn, PAGE_NONE)` is protnone under each layout's own rule.
+static_assertions::const_assert!(matches!(
+    pte_core::classify(
+        &LAYOUT_3_18,
+        &LAYOUT_3_18.default_limits,
+        LAYOUT_3_18.page_none
+    ),
+    pte_core::Decoded::ProtNone { pfn: 0 }
+));
+static_assertions::const_assert!(matches!(
+    pte_core::classify(
+        &LAYOUT_6_6,
+        &LAYOUT_6_6.default_limits,
+        LAYOUT_6_6.page_none
+    ),
+    pte_core::Decoded::ProtNone { pfn: 0 }
+));
+static_assertions::const_assert!(matches!(
+    pte_core::classify(
+        &LAYOUT_6_18,
+        &LAYOUT_6_18.default_limits,
+        LAYOUT_6_18.page_none
+    ),
+    pte_core::Decoded::ProtNone { pfn: 0 }
+));

@@ -33,10 +33,17 @@ const fn bits(lo: u32, hi: u32) -> u64 {
 }
 
 /// 2-level paging: `PGDIR_SHIFT 22`, 1024 × 1024 entries, PMD folded.
-pub const TWO_LEVEL: Geometry =
-    Geometry { name: "2-level", page_shift: 12, level_bits: &[10, 10] };
+pub const TWO_LEVEL: Geometry = Geometry {
+    name: "2-level",
+    page_shift: 12,
+    level_bits: &[10, 10],
+};
 /// PAE: `PTRS_PER_PGD 4`, `PTRS_PER_PMD 512`, `PTRS_PER_PTE 512`.
-pub const PAE: Geometry = Geometry { name: "PAE 3-level", page_shift: 12, level_bits: &[2, 9, 9] };
+pub const PAE: Geometry = Geometry {
+    name: "PAE 3-level",
+    page_shift: 12,
+    level_bits: &[2, 9, 9],
+};
 
 /// `_PAGE_ACCESSED` | `_PAGE_DIRTY`.
 const AD: u64 = 0x20 | 0x40;
@@ -44,7 +51,13 @@ const AD: u64 = 0x20 | 0x40;
 /// The x86 helper rules; 6.x moves a write-protected dirty bit into `_PAGE_SAVED_DIRTY`,
 /// `_PAGE_BIT_SOFTW2` (bit 10) on 32-bit kernels.
 const fn helpers(saved_dirty: Option<u32>) -> HelperModel {
-    HelperModel::X86 { write: 1, accessed: 5, dirty: 6, saved_dirty, soft_dirty: None }
+    HelperModel::X86 {
+        write: 1,
+        accessed: 5,
+        dirty: 6,
+        saved_dirty,
+        soft_dirty: None,
+    }
 }
 
 bitflags::bitflags! {
@@ -183,7 +196,14 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     // `pte_present(x) = (x).pte_low & (_PAGE_PRESENT | _PAGE_PROTNONE)`, `_PAGE_PROTNONE` 0x080.
     protnone: ProtNoneRule::Marker { bit: 7 },
     // `PTE_MASK = PAGE_MASK`: PFN in bits 12–31.
-    pfn: PfnFormat { field: Field { shift: 12, width: 20 }, value_bits: 20, protnone_inverted: false },
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 20,
+        },
+        value_bits: 20,
+        protnone_inverted: false,
+    },
     page_present: 1,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
@@ -191,7 +211,13 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     // `pgoff_to_pte(off) = ((off & 0x1f) << 1) + ((off >> 5) << 8) + _PAGE_FILE`.
     file: Some(FileFormat {
         marker: 6,
-        pgoff: ValueField::split(Field { shift: 1, width: 5 }, Field { shift: 8, width: 24 }),
+        pgoff: ValueField::split(
+            Field { shift: 1, width: 5 },
+            Field {
+                shift: 8,
+                width: 24,
+            },
+        ),
     }),
     flags: pte_core::flag_table!(Flags2_6_8),
     // DESIGN §4: hardware bits 0–8, 12–31.
@@ -206,7 +232,11 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     // `_PAGE_CHG_MASK = (PTE_MASK | _PAGE_ACCESSED | _PAGE_DIRTY)`.
     modify_keep: bits(12, 31) | AD,
     // T = 5; N = 24 (offsets end at 2^24 - 3); M = PTE_FILE_MAX_BITS 29.
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 24, file_pgoff_bits: Some(29) },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 24,
+        file_pgoff_bits: Some(29),
+    },
     geometries: &[TWO_LEVEL],
     source: "Linux 2.6.8 include/asm-i386/pgtable.h, pgtable-2level.h, pgtable-2level-defs.h",
 };
@@ -223,13 +253,23 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
     protnone: ProtNoneRule::Marker { bit: 7 },
     // `pte_pfn = (pte_low >> PAGE_SHIFT) | (pte_high << (32 - PAGE_SHIFT))`, an unsigned long:
     // word bits 12–43.
-    pfn: PfnFormat { field: Field { shift: 12, width: 32 }, value_bits: 32, protnone_inverted: false },
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 32,
+        },
+        value_bits: 32,
+        protnone_inverted: false,
+    },
     page_present: 1,
     page_none: 0x80 | 0x20,
     // `__swp_entry_to_pte(x) = (pte_t){ (x).val }`: pte_low = val, pte_high = 0.
     swap: SWAP_2_6_8,
     // `pte_to_pgoff(pte) = (pte).pte_high`, `pgoff_to_pte(off) = { _PAGE_FILE, (off) }`.
-    file: Some(FileFormat { marker: 6, pgoff: ValueField::plain(32, 32) }),
+    file: Some(FileFormat {
+        marker: 6,
+        pgoff: ValueField::plain(32, 32),
+    }),
     flags: pte_core::flag_table!(FlagsPae2_6_8),
     // DESIGN §4: 0–8, 12–63 (PAE paging has no ignored high bits).
     hw_bits: bits(0, 8) | bits(12, 63),
@@ -243,7 +283,11 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
     // `pte_modify()` keeps `_PAGE_CHG_MASK` of pte_low and pte_high except NX.
     modify_keep: bits(12, 31) | AD | bits(32, 62),
     // PTE_FILE_MAX_BITS 32.
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 24, file_pgoff_bits: Some(32) },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 24,
+        file_pgoff_bits: Some(32),
+    },
     geometries: &[PAE],
     source: "Linux 2.6.8 include/asm-i386/pgtable.h, pgtable-3level.h, pgtable-3level-defs.h",
 };
@@ -260,7 +304,14 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `_PAGE_BIT_PROTNONE = _PAGE_BIT_GLOBAL`.
     protnone: ProtNoneRule::Marker { bit: 8 },
     // No inversion on 2-level: `protnone_mask()` returns 0.
-    pfn: PfnFormat { field: Field { shift: 12, width: 20 }, value_bits: 20, protnone_inverted: false },
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 20,
+        },
+        value_bits: 20,
+        protnone_inverted: false,
+    },
     page_present: 1,
     // `PAGE_NONE = __pg(0|0|0|___A|0|0|0|___G)`.
     page_none: 0x20 | 0x100,
@@ -287,7 +338,11 @@ pub const LAYOUT_6_6: Layout = Layout {
     // devmap and uffd-wp are 0 on 2-level).
     modify_keep: bits(12, 31) | 1 << 4 | 1 << 3 | 1 << 9 | AD | 1 << 10 | 1 << 7,
     // N = the 23-bit arch offset field (bits 9–31).
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 23, file_pgoff_bits: None },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 23,
+        file_pgoff_bits: None,
+    },
     geometries: &[TWO_LEVEL],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable-2level.h, pgtable_types.h, pgtable.h",
 };
@@ -304,13 +359,23 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     protnone: ProtNoneRule::Marker { bit: 8 },
     // `PTE_PFN_MASK` covers bits 12–51 (`__PHYSICAL_MASK_SHIFT 52`) and is what L1TF inverts;
     // `pte_pfn()` returns an unsigned long: bits 12–43.
-    pfn: PfnFormat { field: Field { shift: 12, width: 40 }, value_bits: 32, protnone_inverted: true },
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 40,
+        },
+        value_bits: 32,
+        protnone_inverted: true,
+    },
     page_present: 1,
     page_none: 0x20 | 0x100,
     // `__swp_pteval_entry(type, offset) = (~offset << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) |
     // (type << (64 - SWP_TYPE_BITS))`; `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE`.
     swap: SwapFormat {
-        type_field: Field { shift: 59, width: 5 },
+        type_field: Field {
+            shift: 59,
+            width: 5,
+        },
         offset: ValueField::inverted(9, 50),
         exclusive: Some(7),
         soft_dirty: None,
@@ -328,7 +393,11 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     helpers: helpers(Some(10)),
     modify_keep: bits(12, 51) | 1 << 4 | 1 << 3 | 1 << 9 | AD | 1 << 10 | 1 << 57 | 1 << 7,
     // N = the generic 32-bit swp_entry_t offset: SWP_TYPE_SHIFT = (32 - 1) - 5 = 26.
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 26, file_pgoff_bits: None },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 26,
+        file_pgoff_bits: None,
+    },
     geometries: &[PAE],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable-3level.h, pgtable-3level_types.h, pgtable-invert.h",
 };

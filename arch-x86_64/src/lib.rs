@@ -15,7 +15,7 @@
 
 use pte_core::limits::Limits;
 use pte_core::model::{
-    Family, FileFormat, Field, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
+    Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
     ProtNoneRule, SwapFormat, ValueField,
 };
 use pte_core::{Arch, Word64};
@@ -26,15 +26,24 @@ const fn bits(lo: u32, hi: u32) -> u64 {
 }
 
 /// 4-level paging: PML4 → PGD/PUD → PMD → PTE, 512 entries each (`PML4_SHIFT 39`).
-pub const FOUR_LEVEL: Geometry =
-    Geometry { name: "4-level", page_shift: 12, level_bits: &[9, 9, 9, 9] };
+pub const FOUR_LEVEL: Geometry = Geometry {
+    name: "4-level",
+    page_shift: 12,
+    level_bits: &[9, 9, 9, 9],
+};
 /// 5-level paging (`pgtable_l5_enabled()`, `PGDIR_SHIFT 48`).
-pub const FIVE_LEVEL: Geometry =
-    Geometry { name: "5-level", page_shift: 12, level_bits: &[9, 9, 9, 9, 9] };
+pub const FIVE_LEVEL: Geometry = Geometry {
+    name: "5-level",
+    page_shift: 12,
+    level_bits: &[9, 9, 9, 9, 9],
+};
 
 /// `PTE_MASK` / `PTE_PFN_MASK`: the PFN in bits 12–51 (`__PHYSICAL_MASK_SHIFT` 40 in 2.6.8
 /// still masks up to bit 51 through `PHYSICAL_PAGE_MASK`; 52 in 6.x).
-const PFN_FIELD: Field = Field { shift: 12, width: 40 };
+const PFN_FIELD: Field = Field {
+    shift: 12,
+    width: 40,
+};
 
 bitflags::bitflags! {
     /// Flags of a present x86_64/2.6.8 PTE (`include/asm-x86_64/pgtable.h`).
@@ -74,7 +83,11 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     none_ignore: 0,
     // `pte_present(x) = pte_val(x) & (_PAGE_PRESENT | _PAGE_PROTNONE)`, `_PAGE_PROTNONE` 0x080.
     protnone: ProtNoneRule::Marker { bit: 7 },
-    pfn: PfnFormat { field: PFN_FIELD, value_bits: 40, protnone_inverted: false },
+    pfn: PfnFormat {
+        field: PFN_FIELD,
+        value_bits: 40,
+        protnone_inverted: false,
+    },
     page_present: 1,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
@@ -87,7 +100,10 @@ pub const LAYOUT_2_6_8: Layout = Layout {
         uffd_wp: None,
     },
     // `pte_to_pgoff(pte) = (pte_val & PHYSICAL_PAGE_MASK) >> PAGE_SHIFT`, `_PAGE_FILE` 0x040.
-    file: Some(FileFormat { marker: 6, pgoff: ValueField::plain(12, 40) }),
+    file: Some(FileFormat {
+        marker: 6,
+        pgoff: ValueField::plain(12, 40),
+    }),
     flags: pte_core::flag_table!(Flags2_6_8),
     // DESIGN §4: hardware bits 0–8, 12–51, 63.
     hw_bits: bits(0, 8) | bits(12, 51) | 1 << 63,
@@ -98,11 +114,21 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     reserved: 0,
     sw_bits: 0,
     hw_ad: HwAccessDirty::SetsAccessedDirty,
-    helpers: HelperModel::X86 { write: 1, accessed: 5, dirty: 6, saved_dirty: None, soft_dirty: None },
+    helpers: HelperModel::X86 {
+        write: 1,
+        accessed: 5,
+        dirty: 6,
+        saved_dirty: None,
+        soft_dirty: None,
+    },
     // `_PAGE_CHG_MASK = PTE_MASK | _PAGE_ACCESSED | _PAGE_DIRTY`.
     modify_keep: bits(12, 51) | 0x20 | 0x40,
     // MAX_SWAPFILES_SHIFT 5; 32-bit `last_page`; PTE_FILE_MAX_BITS = __PHYSICAL_MASK_SHIFT = 40.
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 32, file_pgoff_bits: Some(40) },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 32,
+        file_pgoff_bits: Some(40),
+    },
     geometries: &[FOUR_LEVEL],
     source: "Linux 2.6.8 include/asm-x86_64/pgtable.h, page.h; include/linux/swap.h",
 };
@@ -164,14 +190,21 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `_PAGE_BIT_PROTNONE = _PAGE_BIT_GLOBAL`.
     protnone: ProtNoneRule::Marker { bit: 8 },
     // `pte_pfn()` XORs `protnone_mask()` (pgtable-invert.h).
-    pfn: PfnFormat { field: PFN_FIELD, value_bits: 40, protnone_inverted: true },
+    pfn: PfnFormat {
+        field: PFN_FIELD,
+        value_bits: 40,
+        protnone_inverted: true,
+    },
     page_present: 1,
     // `PAGE_NONE = __pg(0|0|0|___A|0|0|0|___G)`.
     page_none: 0x20 | 0x100,
     // `| TYPE (59-63) | ~OFFSET (9-58) |0|0|X|X| X| E|F|SD|0|`; SWP_TYPE_BITS 5,
     // SWP_OFFSET_FIRST_BIT 9; E = _PAGE_PWT, SD = _PAGE_RW, UFFD_WP = _PAGE_USER.
     swap: SwapFormat {
-        type_field: Field { shift: 59, width: 5 },
+        type_field: Field {
+            shift: 59,
+            width: 5,
+        },
         offset: ValueField::inverted(9, 50),
         exclusive: Some(3),
         soft_dirty: Some(1),
@@ -197,12 +230,23 @@ pub const LAYOUT_6_6: Layout = Layout {
     },
     // `_PAGE_CHG_MASK = _COMMON_PAGE_CHG_MASK | _PAGE_PAT`: PFN, PCD, PWT, SPECIAL, ACCESSED,
     // DIRTY, SAVED_DIRTY, SOFT_DIRTY, DEVMAP, UFFD_WP, PAT.
-    modify_keep: bits(12, 51) | 1 << 4 | 1 << 3 | 1 << 9 | 1 << 5 | 1 << 6 | 1 << 58 | 1 << 11
+    modify_keep: bits(12, 51)
+        | 1 << 4
+        | 1 << 3
+        | 1 << 9
+        | 1 << 5
+        | 1 << 6
+        | 1 << 58
+        | 1 << 11
         | 1 << 57
         | 1 << 10
         | 1 << 7,
     // N = min(50, SWP_TYPE_SHIFT 58, max(32, MAX_PHYSMEM_BITS 52 - PAGE_SHIFT 12 + 2)) = 42.
-    default_limits: Limits { swap_type_bits: 5, swap_offset_bits: 42, file_pgoff_bits: None },
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 42,
+        file_pgoff_bits: None,
+    },
     geometries: &[FOUR_LEVEL, FIVE_LEVEL],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable_types.h, pgtable_64.h, pgtable_64_types.h, pgtable.h, pgtable-invert.h",
 };

@@ -186,15 +186,23 @@ pub const fn classify(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
         return Decoded::None;
     }
     if word & (1u64 << layout.valid_bit) != 0 {
-        return Decoded::Present { pfn: pfn_of(layout, word) };
+        return Decoded::Present {
+            pfn: pfn_of(layout, word),
+        };
     }
     match layout.protnone {
         ProtNoneRule::Marker { bit } => {
             if word & (1u64 << bit) != 0 {
-                return Decoded::ProtNone { pfn: pfn_of(layout, word) };
+                return Decoded::ProtNone {
+                    pfn: pfn_of(layout, word),
+                };
             }
         }
-        ProtNoneRule::PresentInvalid { bit, user_bit, uxn_bit } => {
+        ProtNoneRule::PresentInvalid {
+            bit,
+            user_bit,
+            uxn_bit,
+        } => {
             if word & (1u64 << bit) != 0 {
                 let pfn = pfn_of(layout, word);
                 let user = word & (1u64 << user_bit) != 0;
@@ -207,22 +215,22 @@ pub const fn classify(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
             }
         }
     }
-    if let Some(file) = layout.file {
-        if word & (1u64 << file.marker) != 0 {
-            let pgoff = file.pgoff.get(word);
-            let limit_bits = match limits.file_pgoff_bits {
-                Some(m) => m,
-                None => 0,
-            };
-            if pgoff > low_mask(limit_bits) {
-                return Decoded::Invalid(Invalid::FilePgoffBeyondLimit { pgoff, limit_bits });
-            }
-            let exact = (1u64 << file.marker) | file.pgoff.put(pgoff);
-            if exact != word {
-                return Decoded::Invalid(Invalid::FileStrayBits { bits: exact ^ word });
-            }
-            return Decoded::File { pgoff };
+    if let Some(file) = layout.file
+        && word & (1u64 << file.marker) != 0
+    {
+        let pgoff = file.pgoff.get(word);
+        let limit_bits = match limits.file_pgoff_bits {
+            Some(m) => m,
+            None => 0,
+        };
+        if pgoff > low_mask(limit_bits) {
+            return Decoded::Invalid(Invalid::FilePgoffBeyondLimit { pgoff, limit_bits });
         }
+        let exact = (1u64 << file.marker) | file.pgoff.put(pgoff);
+        if exact != word {
+            return Decoded::Invalid(Invalid::FileStrayBits { bits: exact ^ word });
+        }
+        return Decoded::File { pgoff };
     }
     classify_swap(layout, limits, word)
 }

@@ -110,7 +110,11 @@ pub fn role(layout: &Layout, state: State, bit: u32) -> (Role, &'static str) {
             }
             match layout.protnone {
                 ProtNoneRule::Marker { bit: m } if m == bit => return (Role::One, "PROTNONE"),
-                ProtNoneRule::PresentInvalid { bit: m, user_bit, uxn_bit } => {
+                ProtNoneRule::PresentInvalid {
+                    bit: m,
+                    user_bit,
+                    uxn_bit,
+                } => {
                     if m == bit {
                         return (Role::One, "PRESENT_INVALID");
                     }
@@ -124,7 +128,11 @@ pub fn role(layout: &Layout, state: State, bit: u32) -> (Role, &'static str) {
                 _ => {}
             }
             if layout.pfn.field.contains(bit) && state == State::ProtNone {
-                let role = if layout.pfn.protnone_inverted { Role::Inverted } else { Role::Field };
+                let role = if layout.pfn.protnone_inverted {
+                    Role::Inverted
+                } else {
+                    Role::Field
+                };
                 return (role, "PFN");
             }
             present_role(layout, bit)
@@ -145,7 +153,11 @@ pub fn role(layout: &Layout, state: State, bit: u32) -> (Role, &'static str) {
             } else if s.type_field.contains(bit) {
                 (Role::Field, "TYPE")
             } else if s.offset.mask() & b != 0 {
-                let role = if s.offset.inverted { Role::Inverted } else { Role::Field };
+                let role = if s.offset.inverted {
+                    Role::Inverted
+                } else {
+                    Role::Field
+                };
                 (role, "OFFSET")
             } else {
                 (Role::Zero, "")
@@ -169,7 +181,12 @@ pub fn segments(layout: &Layout, state: State, mut f: impl FnMut(Segment)) {
                 if let Some(seg) = current.take() {
                     f(seg);
                 }
-                current = Some(Segment { hi: bit, lo: bit, label, role });
+                current = Some(Segment {
+                    hi: bit,
+                    lo: bit,
+                    label,
+                    role,
+                });
             }
         }
     }
@@ -180,7 +197,13 @@ pub fn segments(layout: &Layout, state: State, mut f: impl FnMut(Segment)) {
 
 /// Renders the diagram: a title line, then one line per state.
 pub fn render(layout: &Layout, w: &mut impl fmt::Write) -> fmt::Result {
-    writeln!(w, "{} ({}-bit PTE), bits from {} down to 0:", layout.name, layout.word_bits, layout.word_bits - 1)?;
+    writeln!(
+        w,
+        "{} ({}-bit PTE), bits from {} down to 0:",
+        layout.name,
+        layout.word_bits,
+        layout.word_bits - 1
+    )?;
     for state in states(layout) {
         write!(w, "{:<16}", state.name())?;
         let mut result = Ok(());

@@ -48,7 +48,11 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EncodeError::TooLarge { field, value, limit_bits } => write!(
+            EncodeError::TooLarge {
+                field,
+                value,
+                limit_bits,
+            } => write!(
                 f,
                 "{field} {value:#x} does not fit: it must be below 2^{limit_bits} ({:#x})",
                 low_mask(*limit_bits).wrapping_add(1)
@@ -57,7 +61,10 @@ impl fmt::Display for EncodeError {
                 write!(f, "this layout has no {flag} bit in swap entries")
             }
             EncodeError::UnknownFlagBits { bits } => {
-                write!(f, "bits {bits:#x} are not flags of this layout's present entries")
+                write!(
+                    f,
+                    "bits {bits:#x} are not flags of this layout's present entries"
+                )
             }
             EncodeError::NoFileEntries => f.write_str("this layout has no file PTEs"),
             EncodeError::WouldBeNone => {
@@ -72,7 +79,11 @@ impl fmt::Display for EncodeError {
 
 const fn check(field: &'static str, value: u64, limit_bits: u32) -> Result<(), EncodeError> {
     if value > low_mask(limit_bits) {
-        Err(EncodeError::TooLarge { field, value, limit_bits })
+        Err(EncodeError::TooLarge {
+            field,
+            value,
+            limit_bits,
+        })
     } else {
         Ok(())
     }
@@ -92,11 +103,7 @@ macro_rules! tri {
     };
 }
 
-const fn flag_bit(
-    wanted: bool,
-    bit: Option<u32>,
-    flag: &'static str,
-) -> Result<u64, EncodeError> {
+const fn flag_bit(wanted: bool, bit: Option<u32>, flag: &'static str) -> Result<u64, EncodeError> {
     if !wanted {
         return Ok(0);
     }
@@ -113,8 +120,16 @@ pub const fn encode_swap(
     entry: SwapEntry,
 ) -> Result<u64, EncodeError> {
     let swap = &layout.swap;
-    tri!(check("swap type", entry.ty, min(limits.swap_type_bits, swap.type_field.width)));
-    tri!(check("swap offset", entry.offset, min(limits.swap_offset_bits, swap.offset.width())));
+    tri!(check(
+        "swap type",
+        entry.ty,
+        min(limits.swap_type_bits, swap.type_field.width)
+    ));
+    tri!(check(
+        "swap offset",
+        entry.offset,
+        min(limits.swap_offset_bits, swap.offset.width())
+    ));
     let flags = tri!(flag_bit(entry.exclusive, swap.exclusive, "exclusive"))
         | tri!(flag_bit(entry.soft_dirty, swap.soft_dirty, "soft-dirty"))
         | tri!(flag_bit(entry.uffd_wp, swap.uffd_wp, "uffd-wp"));
@@ -122,7 +137,10 @@ pub const fn encode_swap(
     match classify(layout, limits, word) {
         Decoded::Swap(_) => Ok(word),
         Decoded::None => Err(EncodeError::WouldBeNone),
-        _ => Err(EncodeError::NotRepresentable { word, wanted: "swap" }),
+        _ => Err(EncodeError::NotRepresentable {
+            word,
+            wanted: "swap",
+        }),
     }
 }
 
@@ -138,7 +156,10 @@ pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result
     let word = (1u64 << file.marker) | file.pgoff.put(pgoff);
     match classify(layout, limits, word) {
         Decoded::File { .. } => Ok(word),
-        _ => Err(EncodeError::NotRepresentable { word, wanted: "file" }),
+        _ => Err(EncodeError::NotRepresentable {
+            word,
+            wanted: "file",
+        }),
     }
 }
 
@@ -166,7 +187,10 @@ pub const fn encode_present(layout: &Layout, pfn: u64, flags: u64) -> Result<u64
     let limits = layout.default_limits;
     match classify(layout, &limits, word) {
         Decoded::Present { .. } => Ok(word),
-        _ => Err(EncodeError::NotRepresentable { word, wanted: "present" }),
+        _ => Err(EncodeError::NotRepresentable {
+            word,
+            wanted: "present",
+        }),
     }
 }
 
@@ -176,6 +200,9 @@ pub const fn encode_protnone(layout: &Layout, pfn: u64) -> Result<u64, EncodeErr
     let limits = layout.default_limits;
     match classify(layout, &limits, word) {
         Decoded::ProtNone { .. } => Ok(word),
-        _ => Err(EncodeError::NotRepresentable { word, wanted: "protnone" }),
+        _ => Err(EncodeError::NotRepresentable {
+            word,
+            wanted: "protnone",
+        }),
     }
 }

@@ -46,11 +46,16 @@ pub const fn write(layout: &Layout, w: u64) -> bool {
 /// `pte_dirty()`.
 pub const fn dirty(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
-        HelperModel::X86 { dirty, saved_dirty, .. } => {
-            w & (b(dirty) | crate::model::bit_opt(saved_dirty)) != 0
-        }
+        HelperModel::X86 {
+            dirty, saved_dirty, ..
+        } => w & (b(dirty) | crate::model::bit_opt(saved_dirty)) != 0,
         HelperModel::Ia64 { dirty, .. } => w & b(dirty) != 0,
-        HelperModel::Aarch64 { dirty, write, rdonly_hw_dirty, .. } => {
+        HelperModel::Aarch64 {
+            dirty,
+            write,
+            rdonly_hw_dirty,
+            ..
+        } => {
             let sw = w & b(dirty) != 0;
             let hw = match rdonly_hw_dirty {
                 Some(rdonly) => w & b(write) != 0 && w & b(rdonly) == 0,
@@ -64,11 +69,16 @@ pub const fn dirty(layout: &Layout, w: u64) -> bool {
 /// `pte_mkdirty()`.
 pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
-        HelperModel::X86 { dirty, soft_dirty, .. } => {
-            mksaveddirty(layout, w | b(dirty) | crate::model::bit_opt(soft_dirty))
-        }
+        HelperModel::X86 {
+            dirty, soft_dirty, ..
+        } => mksaveddirty(layout, w | b(dirty) | crate::model::bit_opt(soft_dirty)),
         HelperModel::Ia64 { dirty, .. } => w | b(dirty),
-        HelperModel::Aarch64 { dirty, write, rdonly_hw_dirty, .. } => {
+        HelperModel::Aarch64 {
+            dirty,
+            write,
+            rdonly_hw_dirty,
+            ..
+        } => {
             let w = w | b(dirty);
             match rdonly_hw_dirty {
                 Some(rdonly) if w & b(write) != 0 => w & !b(rdonly),
@@ -81,10 +91,16 @@ pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
 /// x86 6.x `pte_mksaveddirty()`: a read-only entry keeps its dirtiness in
 /// `_PAGE_SAVED_DIRTY` (Write=0,Dirty=1 would be a shadow-stack page).
 const fn mksaveddirty(layout: &Layout, w: u64) -> u64 {
-    if let HelperModel::X86 { write, dirty, saved_dirty: Some(sd), .. } = layout.helpers {
-        if w & b(write) == 0 && w & b(dirty) != 0 {
-            return (w & !b(dirty)) | b(sd);
-        }
+    if let HelperModel::X86 {
+        write,
+        dirty,
+        saved_dirty: Some(sd),
+        ..
+    } = layout.helpers
+        && w & b(write) == 0
+        && w & b(dirty) != 0
+    {
+        return (w & !b(dirty)) | b(sd);
     }
     w
 }
@@ -92,10 +108,16 @@ const fn mksaveddirty(layout: &Layout, w: u64) -> u64 {
 /// x86 6.x `pte_clear_saveddirty()`: a writable entry moves `_PAGE_SAVED_DIRTY` back to
 /// `_PAGE_DIRTY`.
 const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
-    if let HelperModel::X86 { write, dirty, saved_dirty: Some(sd), .. } = layout.helpers {
-        if w & b(write) != 0 && w & b(sd) != 0 {
-            return (w & !b(sd)) | b(dirty);
-        }
+    if let HelperModel::X86 {
+        write,
+        dirty,
+        saved_dirty: Some(sd),
+        ..
+    } = layout.helpers
+        && w & b(write) != 0
+        && w & b(sd) != 0
+    {
+        return (w & !b(sd)) | b(dirty);
     }
     w
 }
@@ -103,11 +125,15 @@ const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
 /// `pte_mkclean()`.
 pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
-        HelperModel::X86 { dirty, saved_dirty, .. } => {
-            w & !(b(dirty) | crate::model::bit_opt(saved_dirty))
-        }
+        HelperModel::X86 {
+            dirty, saved_dirty, ..
+        } => w & !(b(dirty) | crate::model::bit_opt(saved_dirty)),
         HelperModel::Ia64 { dirty, .. } => w & !b(dirty),
-        HelperModel::Aarch64 { dirty, rdonly_hw_dirty, .. } => {
+        HelperModel::Aarch64 {
+            dirty,
+            rdonly_hw_dirty,
+            ..
+        } => {
             let w = w & !b(dirty);
             match rdonly_hw_dirty {
                 Some(rdonly) => w | b(rdonly),
@@ -123,7 +149,12 @@ pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
         HelperModel::X86 { write, .. } => mksaveddirty(layout, w & !b(write)),
         // "we convert AR_RWX to AR_RX and AR_RW to AR_R by clearing the 2nd bit".
         HelperModel::Ia64 { ar_rw, .. } => w & !b(ar_rw),
-        HelperModel::Aarch64 { dirty: d, write, rdonly_hw_dirty, .. } => {
+        HelperModel::Aarch64 {
+            dirty: d,
+            write,
+            rdonly_hw_dirty,
+            ..
+        } => {
             let mut w = w;
             if let Some(rdonly) = rdonly_hw_dirty {
                 // Hardware dirty (DBM: writable and not read-only) moves into PTE_DIRTY.
@@ -142,7 +173,11 @@ pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => clear_saveddirty(layout, w | b(write)),
         HelperModel::Ia64 { ar_rw, .. } => w | b(ar_rw),
-        HelperModel::Aarch64 { write, rdonly_hw_dirty, .. } => {
+        HelperModel::Aarch64 {
+            write,
+            rdonly_hw_dirty,
+            ..
+        } => {
             let w = w | b(write);
             match rdonly_hw_dirty {
                 Some(rdonly) => w & !b(rdonly),
@@ -160,7 +195,12 @@ pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
 /// applies, the PFN is flipped when the entry moves between present and protnone.
 pub const fn modify(layout: &Layout, old: u64, prot: u64) -> u64 {
     let mut old = old;
-    if let HelperModel::Aarch64 { rdonly_hw_dirty: Some(_), dirty: d, .. } = layout.helpers {
+    if let HelperModel::Aarch64 {
+        rdonly_hw_dirty: Some(_),
+        dirty: d,
+        ..
+    } = layout.helpers
+    {
         // "preserve the hardware dirty information"
         if dirty(layout, old) {
             old |= b(d);

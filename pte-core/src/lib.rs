@@ -13,12 +13,16 @@
 //!   declares a layout's lock bit and fails to compile if the proof fails.
 //! * [`Arch`], [`Pte`], [`LockBit`], [`Cmpxchg`], [`PteSlot`]: the typed API a kernel uses.
 //!
+//! The layouts themselves live in the architecture crates (`arch-x86_64`, `arch-i386`,
+//! `arch-ia64-sim`, `arch-aarch64`):
+//!
 //! ```
-//! use pte_core::{classify, Decoded, Limits};
-//! # use pte_core::model::*;
-//! # fn layout() -> &'static Layout { unimplemented!() }
-//! // Architecture crates provide the layouts; see `arch-i386` for `i386/2.6.8`, whose
-//! // locked-empty word 0x200 is swap type 0, offset 2.
+//! use arch_i386::I386_2_6_8;
+//! use pte_core::{Arch, Decoded, SwapEntry, classify};
+//!
+//! // The 2004 fastpath's locked-empty word on i386 is a real swap entry.
+//! let d = classify(I386_2_6_8::LAYOUT, &I386_2_6_8::LIMITS, 0x200);
+//! assert_eq!(d, Decoded::Swap(SwapEntry { ty: 0, offset: 2, ..SwapEntry::default() }));
 //! ```
 #![no_std]
 #![deny(missing_docs)]
@@ -59,13 +63,24 @@ pub use word::{PteWord, Word64};
 /// 0x00000200 is swap type 0, offset 2`.
 ///
 /// ```
-/// # use pte_core::*;
-/// # #[derive(Clone, Copy)] struct Demo;
-/// # bitflags::bitflags! { #[derive(Clone, Copy)] struct F: u64 { const P = 1; } }
-/// # impl Arch for Demo { type Word = Word64; type Flags = F; const LAYOUT: &'static Layout = &DEMO; }
-/// # const DEMO: Layout = pte_core::model::tests_support::DEMO_LAYOUT;
-/// pte_core::lock_bit!(Demo, bit = 62, discipline = AnyState);
-/// assert_eq!(<Demo as LockBit>::BIT, 62);
+/// pte_core::narrowed_arch!(
+///     /// i386/2.6.8 with 23-bit swap offsets.
+///     pub Swap23 = arch_i386::I386_2_6_8, swap_offset_bits = 23
+/// );
+/// pte_core::lock_bit!(Swap23, bit = 31, discipline = NoneOnly);
+/// assert_eq!(<Swap23 as pte_core::LockBit>::BIT, 31);
+/// ```
+///
+/// The 2004 choice does not compile (`0x00000200 is swap type 0, offset 2`):
+///
+/// ```compile_fail
+/// # #[derive(Clone, Copy)] struct Mine;
+/// # impl pte_core::Arch for Mine {
+/// #     type Word = u32;
+/// #     type Flags = arch_i386::Flags2_6_8;
+/// #     const LAYOUT: &'static pte_core::Layout = &arch_i386::LAYOUT_2_6_8;
+/// # }
+/// pte_core::lock_bit!(Mine, bit = 9, discipline = NoneOnly);
 /// ```
 #[macro_export]
 macro_rules! lock_bit {
@@ -84,12 +99,7 @@ macro_rules! lock_bit {
 
 /// Declares a layout type with narrowed limits: an explicit, typed trade-off.
 ///
-/// ```ignore
-/// pte_core::narrowed_arch!(
-///     /// i386/2.6.8 with swap offsets below 2^23: bit 31 becomes a none-only lock bit.
-///     pub I386Swap23 = arch_i386::I386_2_6_8, swap_offset_bits = 23
-/// );
-/// ```
+/// See [`lock_bit!`] for an example.
 #[macro_export]
 macro_rules! narrowed_arch {
     ($(#[$m:meta])* $vis:vis $name:ident = $base:ty, $($limit:ident = $bits:expr),+ $(,)?) => {

@@ -42,7 +42,11 @@ pub enum LimitError {
 impl fmt::Display for LimitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LimitError::Wider { limit, requested, default } => write!(
+            LimitError::Wider {
+                limit,
+                requested,
+                default,
+            } => write!(
                 f,
                 "{limit} {requested} is wider than the layout's limit {default}; limits can only be narrowed"
             ),
@@ -56,7 +60,10 @@ impl Limits {
     /// Narrows the swap-offset limit to `bits`.
     pub const fn with_swap_offset_bits(self, bits: u32) -> Result<Limits, LimitError> {
         match narrow("swap offset bits", self.swap_offset_bits, bits) {
-            Ok(b) => Ok(Limits { swap_offset_bits: b, ..self }),
+            Ok(b) => Ok(Limits {
+                swap_offset_bits: b,
+                ..self
+            }),
             Err(e) => Err(e),
         }
     }
@@ -64,7 +71,10 @@ impl Limits {
     /// Narrows the swap-type limit to `bits`.
     pub const fn with_swap_type_bits(self, bits: u32) -> Result<Limits, LimitError> {
         match narrow("swap type bits", self.swap_type_bits, bits) {
-            Ok(b) => Ok(Limits { swap_type_bits: b, ..self }),
+            Ok(b) => Ok(Limits {
+                swap_type_bits: b,
+                ..self
+            }),
             Err(e) => Err(e),
         }
     }
@@ -74,7 +84,10 @@ impl Limits {
         match self.file_pgoff_bits {
             None => Err(LimitError::NoFileEntries),
             Some(current) => match narrow("file pgoff bits", current, bits) {
-                Ok(b) => Ok(Limits { file_pgoff_bits: Some(b), ..self }),
+                Ok(b) => Ok(Limits {
+                    file_pgoff_bits: Some(b),
+                    ..self
+                }),
                 Err(e) => Err(e),
             },
         }
@@ -95,7 +108,11 @@ const fn narrow(limit: &'static str, current: u32, requested: u32) -> Result<u32
     if requested == 0 {
         Err(LimitError::Zero { limit })
     } else if requested > current {
-        Err(LimitError::Wider { limit, requested, default: current })
+        Err(LimitError::Wider {
+            limit,
+            requested,
+            default: current,
+        })
     } else {
         Ok(requested)
     }

@@ -18,13 +18,20 @@ pub struct Field {
 
 /// `(1 << bits) - 1` without overflow for `bits == 64`.
 pub const fn low_mask(bits: u32) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
 }
 
 impl Field {
     /// A field of `width` bits starting at bit `shift`.
     pub const fn new(shift: u32, width: u32) -> Self {
-        assert!(width >= 1 && shift + width <= 64, "field outside a 64-bit word");
+        assert!(
+            width >= 1 && shift + width <= 64,
+            "field outside a 64-bit word"
+        );
         Field { shift, width }
     }
 
@@ -71,17 +78,29 @@ pub struct ValueField {
 impl ValueField {
     /// A plain field.
     pub const fn plain(shift: u32, width: u32) -> Self {
-        ValueField { low: Field::new(shift, width), high: None, inverted: false }
+        ValueField {
+            low: Field::new(shift, width),
+            high: None,
+            inverted: false,
+        }
     }
 
     /// A field stored inverted.
     pub const fn inverted(shift: u32, width: u32) -> Self {
-        ValueField { low: Field::new(shift, width), high: None, inverted: true }
+        ValueField {
+            low: Field::new(shift, width),
+            high: None,
+            inverted: true,
+        }
     }
 
     /// A value split in two fields: `low` holds the value's low bits.
     pub const fn split(low: Field, high: Field) -> Self {
-        ValueField { low, high: Some(high), inverted: false }
+        ValueField {
+            low,
+            high: Some(high),
+            inverted: false,
+        }
     }
 
     /// Total value width in bits.
@@ -106,7 +125,11 @@ impl ValueField {
             Some(h) => self.low.get(word) | (h.get(word) << self.low.width),
             None => self.low.get(word),
         };
-        if self.inverted { !raw & low_mask(self.width()) } else { raw }
+        if self.inverted {
+            !raw & low_mask(self.width())
+        } else {
+            raw
+        }
     }
 
     /// Encodes `value` (its low `width` bits) into word bits.
@@ -125,7 +148,11 @@ impl ValueField {
         if self.inverted {
             return self.mask();
         }
-        let max = low_mask(if limit_bits < self.width() { limit_bits } else { self.width() });
+        let max = low_mask(if limit_bits < self.width() {
+            limit_bits
+        } else {
+            self.width()
+        });
         self.put(max)
     }
 
@@ -434,7 +461,9 @@ impl Layout {
 
     /// The named flag called `name` (ASCII case-insensitive).
     pub fn flag_named(&self, name: &str) -> Option<&'static NamedFlag> {
-        self.flags.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 }
 

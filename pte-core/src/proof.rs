@@ -118,7 +118,13 @@ pub const fn prove_none_only(layout: &Layout, limits: &Limits, bit: u32) -> Verd
 /// A swap word, within the limits, in which `bit` is 1 (if there is one).
 const fn swap_witness(layout: &Layout, limits: &Limits, bit: u32) -> Option<u64> {
     let s = &layout.swap;
-    let mut e = SwapEntry { ty: 0, offset: 0, exclusive: false, soft_dirty: false, uffd_wp: false };
+    let mut e = SwapEntry {
+        ty: 0,
+        offset: 0,
+        exclusive: false,
+        soft_dirty: false,
+        uffd_wp: false,
+    };
     if bit_opt(s.exclusive) == 1u64 << bit {
         e.exclusive = true;
     } else if bit_opt(s.soft_dirty) == 1u64 << bit {
@@ -194,7 +200,11 @@ pub const fn prove_any_state(layout: &Layout, limits: &Limits, bit: u32) -> Verd
             Some(f) if f.marker == bit => "marker",
             _ => "pgoff",
         };
-        return Verdict::Rejected(Collision { state: State::File, field, witness: w });
+        return Verdict::Rejected(Collision {
+            state: State::File,
+            field,
+            witness: w,
+        });
     }
     let b = 1u64 << bit;
     if layout.hw_bits & b != 0 || layout.sw_bits & b != 0 {
@@ -231,7 +241,10 @@ pub struct Message {
 
 impl Message {
     const fn new() -> Self {
-        Message { buf: [0; 320], len: 0 }
+        Message {
+            buf: [0; 320],
+            len: 0,
+        }
     }
 
     const fn push(mut self, s: &str) -> Self {
@@ -272,10 +285,18 @@ impl Message {
         self
     }
 
-    /// `0x`-hex, zero-padded to `digits` digits.
+    /// `0x`-hex, zero-padded to `digits` digits (0: as few as needed).
     const fn hex(mut self, v: u64, digits: u32) -> Self {
         self = self.push("0x");
-        let mut i = digits;
+        let mut i = if digits == 0 {
+            let mut n = 1;
+            while n < 16 && v >> (n * 4) != 0 {
+                n += 1;
+            }
+            n
+        } else {
+            digits
+        };
         while i > 0 {
             i -= 1;
             let d = ((v >> (i * 4)) & 0xf) as u8;
@@ -311,7 +332,11 @@ const fn describe(m: Message, layout: &Layout, limits: &Limits, word: u64) -> Me
         Decoded::PresentInvalid { .. } => m.push("a present-invalid entry"),
         Decoded::File { pgoff } => m.push("file pgoff ").dec(pgoff),
         Decoded::Swap(e) => {
-            let mut m = m.push("swap type ").dec(e.ty).push(", offset ").dec(e.offset);
+            let mut m = m
+                .push("swap type ")
+                .dec(e.ty)
+                .push(", offset ")
+                .dec(e.offset);
             if e.exclusive {
                 m = m.push(", exclusive");
             }
@@ -336,20 +361,24 @@ const fn describe_invalid(m: Message, r: Invalid) -> Message {
             .hex(pgoff, 0)
             .push(" is not below 2^")
             .dec(limit_bits as u64),
-        Invalid::FileStrayBits { bits } => {
-            m.push("bits ").hex(bits, 0).push(" are outside the file encoding")
-        }
-        Invalid::SwapTypeBeyondLimit { ty, limit_bits } => {
-            m.push("swap type ").dec(ty).push(" is not below 2^").dec(limit_bits as u64)
-        }
+        Invalid::FileStrayBits { bits } => m
+            .push("bits ")
+            .hex(bits, 0)
+            .push(" are outside the file encoding"),
+        Invalid::SwapTypeBeyondLimit { ty, limit_bits } => m
+            .push("swap type ")
+            .dec(ty)
+            .push(" is not below 2^")
+            .dec(limit_bits as u64),
         Invalid::SwapOffsetBeyondLimit { offset, limit_bits } => m
             .push("swap offset ")
             .hex(offset, 0)
             .push(" is not below 2^")
             .dec(limit_bits as u64),
-        Invalid::SwapStrayBits { bits } => {
-            m.push("bits ").hex(bits, 0).push(" are outside the swap encoding")
-        }
+        Invalid::SwapStrayBits { bits } => m
+            .push("bits ")
+            .hex(bits, 0)
+            .push(" are outside the swap encoding"),
     }
 }
 
@@ -408,7 +437,12 @@ pub const fn require(
         let msg = explain(layout, &limits, bit, discipline, &v);
         panic!("{}", msg.as_str());
     }
-    LockProof { layout, limits, bit, discipline }
+    LockProof {
+        layout,
+        limits,
+        bit,
+        discipline,
+    }
 }
 
 /// Evidence that a lock bit was proved: only [`require`] makes one.

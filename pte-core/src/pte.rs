@@ -4,7 +4,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::classify::{Decoded, Discipline, SwapEntry, State, classify, classify_locked};
+use crate::classify::{Decoded, Discipline, State, SwapEntry, classify, classify_locked};
 use crate::encode::{EncodeError, encode_file, encode_present, encode_protnone, encode_swap};
 use crate::helpers;
 use crate::limits::Limits;
@@ -78,7 +78,13 @@ impl<A: Arch> Eq for Pte<A> {}
 
 impl<A: Arch> fmt::Debug for Pte<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pte<{}>({:#x}: {:?})", A::LAYOUT.name, self.raw(), self.decode())
+        write!(
+            f,
+            "Pte<{}>({:#x}: {:?})",
+            A::LAYOUT.name,
+            self.raw(),
+            self.decode()
+        )
     }
 }
 
@@ -93,7 +99,11 @@ pub struct WordTooWide {
 
 impl fmt::Display for WordTooWide {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#x} does not fit a {}-bit PTE", self.value, self.word_bits)
+        write!(
+            f,
+            "{:#x} does not fit a {}-bit PTE",
+            self.value, self.word_bits
+        )
     }
 }
 
@@ -105,13 +115,19 @@ impl<A: Arch> Pte<A> {
 
     /// Wraps a stored word.
     pub fn from_word(word: A::Word) -> Self {
-        Pte { word, _layout: PhantomData }
+        Pte {
+            word,
+            _layout: PhantomData,
+        }
     }
 
     /// Wraps a raw value, refusing bits beyond the word.
     pub fn from_raw(raw: u64) -> Result<Self, WordTooWide> {
         if raw & !A::LAYOUT.word_mask() != 0 {
-            return Err(WordTooWide { value: raw, word_bits: A::LAYOUT.word_bits });
+            return Err(WordTooWide {
+                value: raw,
+                word_bits: A::LAYOUT.word_bits,
+            });
         }
         Ok(Self::from_word(A::Word::from_u64(raw)))
     }
@@ -143,7 +159,10 @@ impl<A: Arch> Pte<A> {
 
     /// `pte_present()` (valid, protnone or present-invalid).
     pub fn is_present(self) -> bool {
-        matches!(self.state(), State::Present | State::ProtNone | State::PresentInvalid)
+        matches!(
+            self.state(),
+            State::Present | State::ProtNone | State::PresentInvalid
+        )
     }
 
     /// `pte_pfn()` of a present-like entry.
@@ -248,7 +267,12 @@ impl<A: Arch> Pte<A> {
 impl<A: LockBit> Pte<A> {
     /// Classifies the entry knowing the lock bit: `(decoded, locked)`.
     pub fn decode_locked(self) -> (Decoded, bool) {
-        classify_locked(A::LAYOUT, &A::LIMITS, self.raw(), Some((A::BIT, A::DISCIPLINE)))
+        classify_locked(
+            A::LAYOUT,
+            &A::LIMITS,
+            self.raw(),
+            Some((A::BIT, A::DISCIPLINE)),
+        )
     }
 
     /// The locked-empty entry.

@@ -37,6 +37,9 @@ impl LayoutEntry {
     /// A layout type with its lock bit.
     pub const fn locked<A: LockBit>() -> Self {
         let _checked = A::BIT;
-        LayoutEntry { lock: Some(A::PROOF), ..Self::of::<A>() }
+        LayoutEntry {
+            lock: Some(A::PROOF),
+            ..Self::of::<A>()
+        }
     }
 }

@@ -40,7 +40,10 @@ impl<A: Arch> Default for PteSlot<A> {
 impl<A: Arch> PteSlot<A> {
     /// A slot holding `pte`.
     pub fn new(pte: Pte<A>) -> Self {
-        PteSlot { cell: AtomicCell::new(pte.word()), _layout: PhantomData }
+        PteSlot {
+            cell: AtomicCell::new(pte.word()),
+            _layout: PhantomData,
+        }
     }
 
     /// Whether this slot's operations are lock-free on this target. When false, `atomic`'s
@@ -77,19 +80,30 @@ impl<A: Arch> PteSlot<A> {
         A: crate::Cmpxchg,
     {
         self.cell
-            .compare_exchange(current.word(), new.word(), Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                current.word(),
+                new.word(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .map(Pte::from_word)
             .map_err(Pte::from_word)
     }
 
     /// Sets `bits` (AcqRel) and returns the previous entry: hardware-style A/D updates.
     pub fn fetch_or(&self, bits: u64) -> Pte<A> {
-        Pte::from_word(self.cell.fetch_or(bits & A::LAYOUT.word_mask(), Ordering::AcqRel))
+        Pte::from_word(
+            self.cell
+                .fetch_or(bits & A::LAYOUT.word_mask(), Ordering::AcqRel),
+        )
     }
 
     /// Clears the bits not in `keep` (AcqRel) and returns the previous entry.
     pub fn fetch_and(&self, keep: u64) -> Pte<A> {
-        Pte::from_word(self.cell.fetch_and(keep | !A::LAYOUT.word_mask(), Ordering::AcqRel))
+        Pte::from_word(
+            self.cell
+                .fetch_and(keep | !A::LAYOUT.word_mask(), Ordering::AcqRel),
+        )
     }
 }
 

@@ -102,8 +102,13 @@ pub trait AtomicCell<W>: Send + Sync {
     /// Atomic exchange.
     fn swap(&self, w: W, order: Ordering) -> W;
     /// Strong compare-and-exchange.
-    fn compare_exchange(&self, current: W, new: W, success: Ordering, failure: Ordering)
-    -> Result<W, W>;
+    fn compare_exchange(
+        &self,
+        current: W,
+        new: W,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<W, W>;
     /// Atomic OR; returns the previous word.
     fn fetch_or(&self, bits: u64, order: Ordering) -> W;
     /// Atomic AND; returns the previous word.

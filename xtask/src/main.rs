@@ -55,9 +55,9 @@ const CROSS_PACKAGES: &[&str] = &[
 ];
 
 /// Used when `MIRIFLAGS` is not already set in the environment.
-/// Strict provenance: this crate family turns integers into addresses and back,
-/// so make any int-to-pointer cast an error rather than a silent "exposed"
-/// provenance guess.
+/// Strict provenance: page-table entries carry addresses as plain integers, so
+/// have Miri reject any int-to-pointer cast instead of silently guessing an
+/// "exposed" provenance for it.
 const DEFAULT_MIRIFLAGS: &str = "-Zmiri-strict-provenance";
 
 /// Relative to the workspace root (the working directory of every command).

@@ -1,0 +1,34 @@
+//! A `no_std`, no-`alloc` consumer: what a kernel's fault handler would call.
+#![no_std]
+#![deny(missing_docs)]
+
+use arch_aarch64::Aarch64_6_6;
+use arch_x86_64::X86_64_6_6;
+use pte_core::{Cmpxchg, Decoded, LockBit, Pte, PteSlot};
+
+/// Installs `new` over an empty entry with one compare-and-swap.
+pub fn install<A: Cmpxchg>(slot: &PteSlot<A>, new: Pte<A>) -> bool {
+    slot.compare_exchange(Pte::none(), new).is_ok()
+}
+
+/// Takes the bit-spinlock of an any-state layout, runs `f`, and unlocks.
+pub fn with_lock<A: LockBit>(slot: &PteSlot<A>, f: impl FnOnce(Pte<A>)) {
+    while slot.test_and_set_lock().is_locked() {
+        core::hint::spin_loop();
+    }
+    f(slot.load());
+    slot.unlock();
+}
+
+/// The page frame mapped by an x86_64/6.6 entry, if present.
+pub fn mapped_frame(slot: &PteSlot<X86_64_6_6>) -> Option<u64> {
+    match slot.load().decode() {
+        Decoded::Present { pfn } => Some(pfn),
+        _ => None,
+    }
+}
+
+/// An aarch64/6.6 entry's accessed bit, as the hardware (HAFDBS) may have set it.
+pub fn young(slot: &PteSlot<Aarch64_6_6>) -> bool {
+    slot.load().young()
+}

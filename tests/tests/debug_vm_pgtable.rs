@@ -1,0 +1,173 @@
+//! The PTE checks of `mm/debug_vm_pgtable.c` (reference §15), on every layout.
+
+use pte_core::encode::{encode_present, encode_protnone, encode_swap};
+use pte_core::helpers::{
+    dirty, mkclean, mkdirty, mkold, mkwrite, mkyoung, modify, write, wrprotect, young,
+};
+use pte_core::model::{HelperModel, low_mask};
+use pte_core::{Decoded, Discipline, LayoutEntry, State, SwapEntry, classify, classify_locked};
+use pte_tests::all_layouts;
+
+/// Present entries built from every subset of up to 8 single-bit named flags (multi-bit
+/// fields at 0, ia64 access rights R and RWX), as `vm_get_page_prot()` would give a range.
+fn present_words(e: &LayoutEntry) -> Vec<u64> {
+    let l = e.layout;
+    let single: Vec<u64> = l
+        .flags
+        .iter()
+        .map(|f| f.mask)
+        .filter(|m| m.count_ones() == 1)
+        .take(8)
+        .collect();
+    let mut prots = vec![];
+    for pick in 0u32..1 << single.len() {
+        let bits = (0..single.len())
+            .filter(|k| pick >> k & 1 == 1)
+            .fold(0, |a, k| a | single[k]);
+        prots.push(bits);
+        if let HelperModel::Ia64 { ar, .. } = l.helpers {
+            prots.push(bits | ar.put(3)); // _PAGE_AR_RWX
+        }
+    }
+    prots
+        .into_iter()
+        .map(|p| encode_present(l, 0x1234, p).unwrap())
+        .collect()
+}
+
+#[test]
+fn pte_basic_tests() {
+    for e in all_layouts() {
+        let l = e.layout;
+        for pte in present_words(e) {
+            let n = l.name;
+            assert!(!dirty(l, wrprotect(l, mkclean(l, pte))), "{n} {pte:#x}");
+            assert!(young(l, mkyoung(l, mkold(l, pte))), "{n} {pte:#x}");
+            assert!(dirty(l, mkdirty(l, mkclean(l, pte))), "{n} {pte:#x}");
+            assert!(write(l, mkwrite(l, wrprotect(l, pte))), "{n} {pte:#x}");
+            assert!(!young(l, mkold(l, mkyoung(l, pte))), "{n} {pte:#x}");
+            assert!(!dirty(l, mkclean(l, mkdirty(l, pte))), "{n} {pte:#x}");
+            assert!(!write(l, wrprotect(l, mkwrite(l, pte))), "{n} {pte:#x}");
+            // Write-protect keeps dirty (x86 SAVED_DIRTY, arm64 HW → SW dirty).
+            assert!(dirty(l, wrprotect(l, mkdirty(l, pte))), "{n} {pte:#x}");
+            // The helpers never change the PFN or the state.
+            for f in [mkyoung, mkold, mkdirty, mkclean, mkwrite, wrprotect] {
+                assert_eq!(
+                    classify(l, &e.limits, f(l, pte)),
+                    classify(l, &e.limits, pte),
+                    "{n}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn pte_protnone_tests() {
+    for e in all_layouts() {
+        let w = encode_protnone(e.layout, 0x42).unwrap();
+        let d = classify(e.layout, &e.limits, w);
+        assert_eq!(d, Decoded::ProtNone { pfn: 0x42 }, "{}", e.layout.name);
+    }
+}
+
+/// The maximal swap entry: type 2^T − 1 and the largest offset, with every flag set and
+/// cleared; exclusive must not alias soft-dirty (or uffd-wp).
+#[test]
+fn pte_swap_and_exclusive_tests() {
+    for e in all_layouts() {
+        let (l, lim) = (e.layout, &e.limits);
+        let max = SwapEntry {
+            ty: low_mask(lim.swap_type_bits),
+            offset: low_mask(lim.swap_offset_bits),
+            ..SwapEntry::default()
+        };
+        let w = encode_swap(l, lim, max).unwrap();
+        assert_eq!(classify(l, lim, w), Decoded::Swap(max), "{}", l.name);
+        if l.swap.exclusive.is_some() {
+            let ex = SwapEntry {
+                exclusive: true,
+                ..max
+            };
+            let we = encode_swap(l, lim, ex).unwrap();
+            assert_ne!(we, w);
+            let Decoded::Swap(d) = classify(l, lim, we) else {
+                panic!("{}", l.name)
+            };
+            assert!(d.exclusive && !d.soft_dirty && !d.uffd_wp, "{}", l.name);
+            assert_eq!((d.ty, d.offset), (max.ty, max.offset), "{}", l.name);
+        }
+        if l.swap.soft_dirty.is_some() {
+            let sd = encode_swap(
+                l,
+                lim,
+                SwapEntry {
+                    soft_dirty: true,
+                    ..max
+                },
+            )
+            .unwrap();
+            let Decoded::Swap(d) = classify(l, lim, sd) else {
+                panic!("{}", l.name)
+            };
+            assert!(d.soft_dirty && !d.exclusive, "{}", l.name);
+        }
+    }
+}
+
+/// `pte_modify()` keeps accessed, dirty and the lock bit.
+#[test]
+fn modify_keeps_accessed_dirty_and_lock_bit() {
+    for e in all_layouts() {
+        let l = e.layout;
+        let any_state_lock = e
+            .lock
+            .filter(|p| p.discipline() == Discipline::AnyState)
+            .map_or(0, |p| p.mask());
+        for pte in present_words(e) {
+            let pte = mkdirty(l, mkyoung(l, pte)) | any_state_lock;
+            for prot in present_words(e) {
+                let new = modify(l, pte, prot);
+                assert!(
+                    young(l, new) && dirty(l, new),
+                    "{} {pte:#x} {prot:#x}",
+                    l.name
+                );
+                assert_eq!(new & any_state_lock, any_state_lock, "{}", l.name);
+                let (d, locked) =
+                    classify_locked(l, &e.limits, new, e.lock.map(|p| (p.bit(), p.discipline())));
+                assert_eq!(d.pfn(), Some(0x1234), "{}", l.name);
+                assert_eq!(locked, any_state_lock != 0);
+            }
+        }
+    }
+}
+
+/// Present → protnone → present through `modify` keeps the PFN (L1TF flip where it applies).
+#[test]
+fn modify_to_protnone_and_back_keeps_the_pfn() {
+    for e in all_layouts() {
+        let l = e.layout;
+        let pte = encode_present(l, 0x777, 0).unwrap();
+        let none = modify(l, pte, l.page_none);
+        assert_eq!(
+            classify(l, &e.limits, none).state(),
+            State::ProtNone,
+            "{}",
+            l.name
+        );
+        assert_eq!(
+            classify(l, &e.limits, none).pfn(),
+            Some(0x777),
+            "{}",
+            l.name
+        );
+        let back = modify(l, none, l.page_present);
+        assert_eq!(
+            classify(l, &e.limits, back),
+            Decoded::Present { pfn: 0x777 },
+            "{}",
+            l.name
+        );
+    }
+}

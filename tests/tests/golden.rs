@@ -1,0 +1,178 @@
+//! Golden vectors: the worked examples of `linux-pte-layouts.md`, each derived there from the
+//! kernel's macros, checked against the encoders and the classifier.
+
+use pte_core::encode::{encode_file, encode_protnone, encode_swap};
+use pte_core::{Decoded, Invalid, State, SwapEntry, classify};
+use pte_tests::layout;
+
+fn swap(ty: u64, offset: u64) -> SwapEntry {
+    SwapEntry {
+        ty,
+        offset,
+        ..SwapEntry::default()
+    }
+}
+
+fn encode(name: &str, e: SwapEntry) -> u64 {
+    let l = layout(name);
+    encode_swap(l.layout, &l.limits, e).unwrap()
+}
+
+fn decode(name: &str, word: u64) -> Decoded {
+    let l = layout(name);
+    classify(l.layout, &l.limits, word)
+}
+
+/// §4.4: the 2004 lock bit. The locked-empty word 0x200 is swap type 0, offset 2.
+#[test]
+fn i386_2_6_8_locked_none_is_a_real_swap_slot() {
+    assert_eq!(decode("i386/2.6.8", 0x200), Decoded::Swap(swap(0, 2)));
+    assert_eq!(encode("i386/2.6.8", swap(0, 2)), 0x200);
+}
+
+/// §4.3: `pgoff_to_pte(2^29 - 1) = 0xffffff7e`.
+#[test]
+fn i386_2_6_8_largest_file_pte() {
+    let l = layout("i386/2.6.8");
+    assert_eq!(
+        encode_file(l.layout, &l.limits, (1 << 29) - 1),
+        Ok(0xffff_ff7e)
+    );
+    assert_eq!(
+        decode("i386/2.6.8", 0xffff_ff7e),
+        Decoded::File {
+            pgoff: (1 << 29) - 1
+        }
+    );
+}
+
+/// §4.2: `maxpages = 0xfffffe`: the largest in-field offset round-trips.
+#[test]
+fn i386_2_6_8_offsets_fill_bits_8_to_31() {
+    assert_eq!(encode("i386/2.6.8", swap(0, 0xff_ffff)), 0xffff_ff00);
+    assert_eq!(encode("i386/2.6.8", swap(31, 0)), 0x3e);
+}
+
+/// §3.2: type 0 / offset 0 → 0x07fffffffffffe00; type 31 / offset 5 → 0xfffffffffffff400.
+#[test]
+fn x86_64_6_6_inverted_swap_examples() {
+    assert_eq!(encode("x86_64/6.6", swap(0, 0)), 0x07ff_ffff_ffff_fe00);
+    assert_eq!(encode("x86_64/6.6", swap(31, 5)), 0xffff_ffff_ffff_f400);
+    assert_eq!(
+        decode("x86_64/6.6", 0xffff_ffff_ffff_f400),
+        Decoded::Swap(swap(31, 5))
+    );
+}
+
+/// §3.1: `pte_none()` ignores A/D on x86_64/6.6 and PAE 6.6 (the KNL erratum), not on 2-level.
+#[test]
+fn knl_erratum_none() {
+    for w in [0x20, 0x40, 0x60] {
+        assert_eq!(decode("x86_64/6.6", w).state(), State::None);
+        assert_eq!(decode("i386-pae/6.6", w).state(), State::None);
+    }
+    assert_eq!(decode("i386/6.6", 0x20), Decoded::Swap(swap(16, 0)));
+}
+
+/// §7: PAE 6.x type 1 / offset 3 → 0x0ffffffffffff800.
+#[test]
+fn i386_pae_6_6_example() {
+    assert_eq!(encode("i386-pae/6.6", swap(1, 3)), 0x0fff_ffff_ffff_f800);
+}
+
+/// §5.2: a 2.6.8 PAE swap word with a non-zero `pte_high` is not an exact encoding.
+#[test]
+fn i386_pae_2_6_8_swap_needs_a_zero_high_word() {
+    let w = encode("i386-pae/2.6.8", swap(3, 7));
+    assert_eq!(w >> 32, 0);
+    assert!(matches!(
+        decode("i386-pae/2.6.8", w | 1 << 40),
+        Decoded::Invalid(Invalid::SwapStrayBits {
+            bits: 0x100_0000_0000
+        })
+    ));
+    let l = layout("i386-pae/2.6.8");
+    assert_eq!(
+        encode_file(l.layout, &l.limits, 0xdead_beef),
+        Ok(0xdead_beef_0000_0040)
+    );
+}
+
+/// §11.3: 6.18 type 31, offset 2^50 − 1 → 0x3ffffffffffff7c0 by the raw macros; beyond the
+/// 38-bit limit, so the encoder refuses it and the classifier calls the word invalid.
+#[test]
+fn aarch64_6_18_raw_maximum() {
+    let l = layout("aarch64/6.18");
+    let raw = l.layout.swap.type_field.put(31) | l.layout.swap.offset.put((1 << 50) - 1);
+    assert_eq!(raw, 0x3fff_ffff_ffff_f7c0);
+    assert!(encode_swap(l.layout, &l.limits, swap(31, (1 << 50) - 1)).is_err());
+    assert!(matches!(
+        decode("aarch64/6.18", raw),
+        Decoded::Invalid(Invalid::SwapOffsetBeyondLimit { limit_bits: 38, .. })
+    ));
+}
+
+/// §9.3: Lameter's ia64 lock bit 56: `1 << 56` decodes by format as type 0, offset 2^47 —
+/// never a real slot, so invalid under the limits.
+#[test]
+fn ia64_2_6_8_bit_56_is_offset_2_pow_47() {
+    assert!(matches!(
+        decode("ia64/2.6.8", 1 << 56),
+        Decoded::Invalid(Invalid::SwapOffsetBeyondLimit { offset, .. }) if offset == 1 << 47
+    ));
+}
+
+/// §11.1: aarch64/3.18 file words with bits 59–63 set are invalid (pte_to_pgoff does not mask).
+#[test]
+fn aarch64_3_18_file_with_high_bits_is_invalid() {
+    let l = layout("aarch64/3.18");
+    let w = encode_file(l.layout, &l.limits, 12345).unwrap();
+    assert_eq!(decode("aarch64/3.18", w), Decoded::File { pgoff: 12345 });
+    assert!(matches!(
+        decode("aarch64/3.18", w | 1 << 60),
+        Decoded::Invalid(Invalid::FilePgoffBeyondLimit { limit_bits: 55, .. })
+    ));
+}
+
+/// §3.1: protnone PFNs are stored inverted on x86_64/6.6 (L1TF), plain on 2.6.8.
+#[test]
+fn protnone_pfn_inversion() {
+    let new = layout("x86_64/6.6").layout;
+    let w = encode_protnone(new, 0x1234).unwrap();
+    assert_eq!(
+        w & 0xfff,
+        0x120,
+        "PAGE_NONE = _PAGE_ACCESSED | _PAGE_GLOBAL"
+    );
+    assert_eq!((w >> 12) & ((1 << 40) - 1), !0x1234u64 & ((1 << 40) - 1));
+    assert_eq!(
+        classify(new, &new.default_limits, w),
+        Decoded::ProtNone { pfn: 0x1234 }
+    );
+    let old = layout("x86_64/2.6.8").layout;
+    assert_eq!(encode_protnone(old, 0x1234), Ok(0x1234 << 12 | 0xa0));
+}
+
+/// DESIGN §4: aarch64 present = bit 0 only (VALID with the table bit clear is still present).
+#[test]
+fn aarch64_valid_without_page_bit_is_present() {
+    for name in ["aarch64/3.18", "aarch64/6.6", "aarch64/6.18"] {
+        assert_eq!(decode(name, 1 | 5 << 12), Decoded::Present { pfn: 5 });
+    }
+}
+
+/// §11.3: 6.18 present-invalid is protnone only with USER clear and UXN set.
+#[test]
+fn aarch64_6_18_present_invalid_vs_protnone() {
+    let l = layout("aarch64/6.18").layout;
+    let pn = encode_protnone(l, 42).unwrap();
+    assert_eq!(decode("aarch64/6.18", pn), Decoded::ProtNone { pfn: 42 });
+    assert_eq!(
+        decode("aarch64/6.18", pn | 1 << 6),
+        Decoded::PresentInvalid { pfn: 42 }
+    );
+    assert_eq!(
+        decode("aarch64/6.18", pn & !(1 << 54)),
+        Decoded::PresentInvalid { pfn: 42 }
+    );
+}

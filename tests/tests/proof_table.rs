@@ -1,0 +1,130 @@
+//! DESIGN.md §4's table of lock-bit verdicts, reproduced from the proofs for every bit of
+//! every layout under the default limits. A difference is a bug in the code or in DESIGN.
+
+use pte_core::{Discipline, prove};
+use pte_tests::{all_layouts, layout};
+
+/// Expands `[(lo, hi), …]` ranges into a sorted bit list.
+fn ranges(r: &[(u32, u32)]) -> Vec<u32> {
+    r.iter().flat_map(|&(lo, hi)| lo..=hi).collect()
+}
+
+fn proven(name: &str, discipline: Discipline, limits: Option<pte_core::Limits>) -> Vec<u32> {
+    let e = layout(name);
+    let limits = limits.unwrap_or(e.limits);
+    (0..e.layout.word_bits)
+        .filter(|&b| prove(e.layout, &limits, b, discipline).is_proven())
+        .collect()
+}
+
+/// DESIGN §4, "Expected results under the default limits".
+fn expected() -> Vec<(&'static str, Vec<u32>, Vec<u32>)> {
+    vec![
+        ("x86_64/2.6.8", ranges(&[(40, 63)]), ranges(&[(52, 62)])),
+        ("x86_64/6.6", ranges(&[(1, 4), (7, 7), (9, 63)]), vec![]),
+        ("i386/2.6.8", vec![], vec![]),
+        ("i386-pae/2.6.8", ranges(&[(32, 63)]), vec![]),
+        ("i386/6.6", vec![6], vec![]),
+        ("i386-pae/6.6", ranges(&[(1, 4), (7, 7), (9, 63)]), vec![]),
+        ("ia64/2.6.8", ranges(&[(7, 8), (41, 62)]), vec![]),
+        ("ia64/6.6", ranges(&[(6, 6), (46, 62)]), ranges(&[(53, 62)])),
+        (
+            "aarch64/3.18",
+            ranges(&[(1, 1), (8, 8), (41, 57), (59, 63)]),
+            ranges(&[(59, 63)]),
+        ),
+        (
+            "aarch64/6.6",
+            ranges(&[(1, 1), (46, 57), (59, 63)]),
+            ranges(&[(59, 63)]),
+        ),
+        (
+            "aarch64/6.18",
+            ranges(&[(1, 1), (4, 5), (50, 63)]),
+            vec![57, 59, 63],
+        ),
+    ]
+}
+
+#[test]
+fn every_layout_has_a_row() {
+    let names: Vec<_> = expected().into_iter().map(|(n, _, _)| n).collect();
+    let have: Vec<_> = all_layouts().map(|e| e.layout.name).collect();
+    assert_eq!(have, names);
+}
+
+#[test]
+fn none_only_verdicts_match_design() {
+    for (name, none_only, _) in expected() {
+        assert_eq!(
+            proven(name, Discipline::NoneOnly, None),
+            none_only,
+            "{name} none-only"
+        );
+    }
+}
+
+#[test]
+fn any_state_verdicts_match_design() {
+    for (name, _, any_state) in expected() {
+        assert_eq!(
+            proven(name, Discipline::AnyState, None),
+            any_state,
+            "{name} any-state"
+        );
+    }
+}
+
+#[test]
+fn ia64_2_6_8_any_state_with_51_bit_pgoffs() {
+    let limits = layout("ia64/2.6.8")
+        .limits
+        .with_file_pgoff_bits(51)
+        .unwrap();
+    assert_eq!(
+        proven("ia64/2.6.8", Discipline::AnyState, Some(limits)),
+        ranges(&[(53, 62)])
+    );
+}
+
+#[test]
+fn i386_2_6_8_bit_31_with_23_bit_offsets() {
+    let limits = layout("i386/2.6.8")
+        .limits
+        .with_swap_offset_bits(23)
+        .unwrap();
+    assert_eq!(
+        proven("i386/2.6.8", Discipline::NoneOnly, Some(limits)),
+        vec![31]
+    );
+}
+
+#[test]
+fn any_state_implies_none_only() {
+    for e in all_layouts() {
+        for b in 0..e.layout.word_bits {
+            if prove(e.layout, &e.limits, b, Discipline::AnyState).is_proven() {
+                assert!(prove(e.layout, &e.limits, b, Discipline::NoneOnly).is_proven());
+            }
+        }
+    }
+}
+
+#[test]
+fn declared_lock_bits_are_proven_under_their_discipline() {
+    for e in all_layouts() {
+        if let Some(lock) = e.lock {
+            let v = prove(e.layout, &e.limits, lock.bit(), lock.discipline());
+            assert!(v.is_proven(), "{} bit {}", e.layout.name, lock.bit());
+        }
+    }
+}
+
+#[test]
+fn only_i386_2_6_8_lacks_a_lock_bit() {
+    let without: Vec<_> = all_layouts()
+        .filter(|e| e.lock.is_none())
+        .map(|e| e.layout.name)
+        .collect();
+    assert_eq!(without, ["i386/2.6.8"]);
+}
