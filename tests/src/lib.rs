@@ -1,7 +1,9 @@
 //! The cross-architecture suite of the pte workspace.
 //!
 //! The library part is small: the registry of every layout the suite iterates over, and the
-//! diagram file each layout's doc comment includes. The tests are in `tests/`.
+//! diagram file each layout's doc comment includes. The tests are in `tests/`; the README's
+//! examples are compiled and run here as doctests.
+#![doc = include_str!("../../README.md")]
 
 use pte_core::LayoutEntry;
 

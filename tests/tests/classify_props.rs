@@ -43,9 +43,10 @@ fn recognisers(e: &LayoutEntry, w: u64) -> Vec<State> {
         }
     }
     if let Some(f) = l.file
-        && encode_file(l, &e.limits, f.pgoff.get(w)) == Ok(w) {
-            out.push(State::File);
-        }
+        && encode_file(l, &e.limits, f.pgoff.get(w)) == Ok(w)
+    {
+        out.push(State::File);
+    }
     let s = &l.swap;
     let flags = |b: Option<u32>| b.is_some_and(|b| w & 1 << b != 0);
     let entry = SwapEntry {

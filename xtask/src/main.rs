@@ -7,7 +7,7 @@
 //! cargo xtask test --step clippy    # `setup`, then only `clippy` (repeatable)
 //! ```
 //!
-//! Steps, in order: setup, fmt, clippy, host, cross, no_std, miri. Each step
+//! Steps, in order: setup, fmt, clippy, host, cross, no_std, loom, miri. Each step
 //! is timed; every command is printed before it runs and its output streams
 //! through. A failing step does not stop later steps (so the summary shows
 //! everything), except `setup`, whose failure aborts the run. The process
@@ -87,17 +87,19 @@ enum Step {
     Host,
     Cross,
     NoStd,
+    Loom,
     Miri,
 }
 
 impl Step {
-    const ALL: [Step; 7] = [
+    const ALL: [Step; 8] = [
         Step::Setup,
         Step::Fmt,
         Step::Clippy,
         Step::Host,
         Step::Cross,
         Step::NoStd,
+        Step::Loom,
         Step::Miri,
     ];
 
@@ -109,6 +111,7 @@ impl Step {
             Step::Host => "host",
             Step::Cross => "cross",
             Step::NoStd => "no_std",
+            Step::Loom => "loom",
             Step::Miri => "miri",
         }
     }
@@ -122,6 +125,7 @@ impl Step {
             "host" | "host_tests" => Step::Host,
             "cross" | "cross_tests" => Step::Cross,
             "no_std" | "nostd" => Step::NoStd,
+            "loom" => Step::Loom,
             "miri" => Step::Miri,
             _ => return None,
         })
@@ -131,10 +135,10 @@ impl Step {
 const USAGE: &str = "\
 usage: cargo xtask test [--quick | --step NAME...]
 
-  (no option)    run every step: setup fmt clippy host cross no_std miri
+  (no option)    run every step: setup fmt clippy host cross no_std loom miri
   --quick        skip the slow steps (cross, miri)
   --step NAME    run `setup` and then only step NAME; may be repeated
-                 (names: setup fmt clippy host cross no_std miri)
+                 (names: setup fmt clippy host cross no_std loom miri)
 
 Environment: MIRIFLAGS overrides the default Miri flags.";
 
@@ -332,6 +336,7 @@ fn run(selection: &Selection) -> ExitCode {
             Step::Host => host_tests(&mut ctx),
             Step::Cross => cross_tests(&mut ctx),
             Step::NoStd => no_std(&mut ctx),
+            Step::Loom => loom(&mut ctx),
             Step::Miri => miri(&mut ctx),
         }
         let time = start.elapsed();
@@ -649,6 +654,23 @@ fn no_std(ctx: &mut Ctx) {
             ]),
         );
     }
+}
+
+fn loom(ctx: &mut Ctx) {
+    // `--cfg loom` swaps the slot's atomics for loom's; its own target dir keeps the
+    // ordinary builds' artefacts (compiled without the cfg) from being rebuilt each time.
+    let mut cmd = ctx.cargo(&[
+        "test",
+        "--release",
+        "-p",
+        "pte-core",
+        "--test",
+        "loom",
+        "--target-dir",
+        "target/loom",
+    ]);
+    cmd.env("RUSTFLAGS", "--cfg loom");
+    ctx.run("loom models", &mut cmd);
 }
 
 fn miri(ctx: &mut Ctx) {
