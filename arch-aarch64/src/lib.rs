@@ -48,17 +48,13 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+use pte_core::Word64;
 use pte_core::limits::Limits;
+use pte_core::model::bit_range as bits;
 use pte_core::model::{
     Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
     ProtNoneRule, SwapFormat, ValueField,
 };
-use pte_core::{Arch, Word64};
-
-/// Mask of bits `lo..=hi`.
-const fn bits(lo: u32, hi: u32) -> u64 {
-    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
-}
 
 /// 4K pages, 4 levels, 48-bit VA (`CONFIG_ARM64_4K_PAGES`, `CONFIG_ARM64_VA_BITS_48`).
 pub const G4K_4_LEVEL: Geometry = Geometry {
@@ -515,35 +511,20 @@ pub const LAYOUT_6_18: Layout = Layout {
     source: "Linux 6.18.2 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h; include/linux/swap.h, swapops.h",
 };
 
-/// The aarch64/3.18 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Aarch64_3_18;
+pte_core::layout_type!(
+    /// The aarch64/3.18 layout type.
+    pub Aarch64_3_18 { word: Word64, flags: Flags3_18, layout: LAYOUT_3_18 }
+);
 
-impl Arch for Aarch64_3_18 {
-    type Word = Word64;
-    type Flags = Flags3_18;
-    const LAYOUT: &'static Layout = &LAYOUT_3_18;
-}
+pte_core::layout_type!(
+    /// The aarch64/6.6 layout type.
+    pub Aarch64_6_6 { word: Word64, flags: Flags6_6, layout: LAYOUT_6_6 }
+);
 
-/// The aarch64/6.6 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Aarch64_6_6;
-
-impl Arch for Aarch64_6_6 {
-    type Word = Word64;
-    type Flags = Flags6_6;
-    const LAYOUT: &'static Layout = &LAYOUT_6_6;
-}
-
-/// The aarch64/6.18 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Aarch64_6_18;
-
-impl Arch for Aarch64_6_18 {
-    type Word = Word64;
-    type Flags = Flags6_18;
-    const LAYOUT: &'static Layout = &LAYOUT_6_18;
-}
+pte_core::layout_type!(
+    /// The aarch64/6.18 layout type.
+    pub Aarch64_6_18 { word: Word64, flags: Flags6_18, layout: LAYOUT_6_18 }
+);
 
 // aarch64/3.18: bit 63, any-state. Bits 59–63 are the only any-state bits: 0 in every swap
 // entry (the offset stops at bit 57), above every file pgoff < 2^55 (bit 57 at most), and

@@ -20,17 +20,13 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+use pte_core::Word64;
 use pte_core::limits::Limits;
+use pte_core::model::bit_range as bits;
 use pte_core::model::{
     Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
     ProtNoneRule, SwapFormat, ValueField,
 };
-use pte_core::{Arch, Word64};
-
-/// Mask of bits `lo..=hi`.
-const fn bits(lo: u32, hi: u32) -> u64 {
-    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
-}
 
 /// 2-level paging: `PGDIR_SHIFT 22`, 1024 × 1024 entries, PMD folded.
 pub const TWO_LEVEL: Geometry = Geometry {
@@ -402,45 +398,25 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable-3level.h, pgtable-3level_types.h, pgtable-invert.h",
 };
 
-/// The i386/2.6.8 (2-level) layout type. It has no lock bit: see the crate docs.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct I386_2_6_8;
+pte_core::layout_type!(
+    /// The i386/2.6.8 (2-level) layout type. It has no lock bit: see the crate docs.
+    pub I386_2_6_8 { word: u32, flags: Flags2_6_8, layout: LAYOUT_2_6_8 }
+);
 
-impl Arch for I386_2_6_8 {
-    type Word = u32;
-    type Flags = Flags2_6_8;
-    const LAYOUT: &'static Layout = &LAYOUT_2_6_8;
-}
+pte_core::layout_type!(
+    /// The i386-pae/2.6.8 layout type.
+    pub I386Pae2_6_8 { word: Word64, flags: FlagsPae2_6_8, layout: LAYOUT_PAE_2_6_8 }
+);
 
-/// The i386-pae/2.6.8 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct I386Pae2_6_8;
+pte_core::layout_type!(
+    /// The i386/6.6 (2-level) layout type.
+    pub I386_6_6 { word: u32, flags: Flags6_6, layout: LAYOUT_6_6 }
+);
 
-impl Arch for I386Pae2_6_8 {
-    type Word = Word64;
-    type Flags = FlagsPae2_6_8;
-    const LAYOUT: &'static Layout = &LAYOUT_PAE_2_6_8;
-}
-
-/// The i386/6.6 (2-level) layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct I386_6_6;
-
-impl Arch for I386_6_6 {
-    type Word = u32;
-    type Flags = Flags6_6;
-    const LAYOUT: &'static Layout = &LAYOUT_6_6;
-}
-
-/// The i386-pae/6.6 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct I386Pae6_6;
-
-impl Arch for I386Pae6_6 {
-    type Word = Word64;
-    type Flags = FlagsPae6_6;
-    const LAYOUT: &'static Layout = &LAYOUT_PAE_6_6;
-}
+pte_core::layout_type!(
+    /// The i386-pae/6.6 layout type.
+    pub I386Pae6_6 { word: Word64, flags: FlagsPae6_6, layout: LAYOUT_PAE_6_6 }
+);
 
 pte_core::narrowed_arch!(
     /// i386/2.6.8 with swap offsets below 2^23 (half of the 24-bit field). The price: swap

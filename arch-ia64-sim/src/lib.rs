@@ -42,17 +42,13 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+use pte_core::Word64;
 use pte_core::limits::Limits;
+use pte_core::model::bit_range as bits;
 use pte_core::model::{
     Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
     ProtNoneRule, SwapFormat, ValueField,
 };
-use pte_core::{Arch, Word64};
-
-/// Mask of bits `lo..=hi`.
-const fn bits(lo: u32, hi: u32) -> u64 {
-    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
-}
 
 /// Index bits of the root (PGD) table **per region**: `PAGE_SHIFT - 6`.
 ///
@@ -175,59 +171,6 @@ const HELPERS: HelperModel = HelperModel::Ia64 {
     ar_rw: 10,
 };
 
-/// Generates the kernel's multi-bit field values (`_PAGE_MA_*`, `_PAGE_PL_*`, `_PAGE_AR_*`)
-/// and protections as inherent constants. They are not `bitflags` flags, so the layout's flag
-/// table keeps one entry per field.
-macro_rules! kernel_values {
-    ($flags:ident) => {
-        impl $flags {
-            /// `_PAGE_MA_WB` (`0x0 << 2`): write-back memory attribute.
-            pub const MA_WB: Self = Self::from_bits_retain(0x0 << 2);
-            /// `_PAGE_MA_UC` (`0x4 << 2`): uncacheable.
-            pub const MA_UC: Self = Self::from_bits_retain(0x4 << 2);
-            /// `_PAGE_MA_UCE` (`0x5 << 2`): uncacheable, exported.
-            pub const MA_UCE: Self = Self::from_bits_retain(0x5 << 2);
-            /// `_PAGE_MA_WC` (`0x6 << 2`): write coalescing.
-            pub const MA_WC: Self = Self::from_bits_retain(0x6 << 2);
-            /// `_PAGE_MA_NAT` (`0x7 << 2`): NaTPage.
-            pub const MA_NAT: Self = Self::from_bits_retain(0x7 << 2);
-            /// `_PAGE_PL_0` (`0 << 7`): privilege level 0 (kernel).
-            pub const PL_0: Self = Self::from_bits_retain(0 << 7);
-            /// `_PAGE_PL_3` (`3 << 7`): privilege level 3 (user).
-            pub const PL_3: Self = Self::from_bits_retain(3 << 7);
-            /// `_PAGE_AR_R` (`0 << 9`): read only.
-            pub const AR_R: Self = Self::from_bits_retain(0 << 9);
-            /// `_PAGE_AR_RX` (`1 << 9`): read & execute.
-            pub const AR_RX: Self = Self::from_bits_retain(1 << 9);
-            /// `_PAGE_AR_RW` (`2 << 9`): read & write; the bit `pte_mkwrite`/`pte_wrprotect`
-            /// set and clear.
-            pub const AR_RW: Self = Self::from_bits_retain(2 << 9);
-            /// `_PAGE_AR_RWX` (`3 << 9`): read, write & execute.
-            pub const AR_RWX: Self = Self::from_bits_retain(3 << 9);
-            /// `_PAGE_AR_R_RW` (`4 << 9`): read / read & write.
-            pub const AR_R_RW: Self = Self::from_bits_retain(4 << 9);
-            /// `_PAGE_AR_RX_RWX` (`5 << 9`): read & exec / read, write & exec.
-            pub const AR_RX_RWX: Self = Self::from_bits_retain(5 << 9);
-            /// `_PAGE_AR_RWX_RW` (`6 << 9`): read, write & exec / read & write.
-            pub const AR_RWX_RW: Self = Self::from_bits_retain(6 << 9);
-            /// `_PAGE_AR_X_RX` (`7 << 9`): exec & promote / read & exec.
-            pub const AR_X_RX: Self = Self::from_bits_retain(7 << 9);
-            /// `__ACCESS_BITS = _PAGE_ED | _PAGE_A | _PAGE_P | _PAGE_MA_WB`.
-            pub const ACCESS_BITS: Self = Self::from_bits_retain(1 << 52 | 1 << 5 | 1 << 0);
-            /// `PAGE_SHARED = __pgprot(__ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_RW)`.
-            pub const PAGE_SHARED: Self =
-                Self::from_bits_retain(Self::ACCESS_BITS.bits() | 3 << 7 | 2 << 9);
-            /// `PAGE_READONLY = __pgprot(__ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_R)`.
-            pub const PAGE_READONLY: Self =
-                Self::from_bits_retain(Self::ACCESS_BITS.bits() | 3 << 7);
-            /// `PAGE_KERNEL = __pgprot(__DIRTY_BITS | _PAGE_PL_0 | _PAGE_AR_RWX)`, with
-            /// `__DIRTY_BITS = _PAGE_ED | _PAGE_A | _PAGE_P | _PAGE_D | _PAGE_MA_WB`.
-            pub const PAGE_KERNEL: Self =
-                Self::from_bits_retain(Self::ACCESS_BITS.bits() | 1 << 6 | 3 << 9);
-        }
-    };
-}
-
 bitflags::bitflags! {
     /// Flags of a present ia64/2.6.8 PTE (`include/asm-ia64/pgtable.h`).
     ///
@@ -253,7 +196,53 @@ bitflags::bitflags! {
     }
 }
 
-kernel_values!(Flags2_6_8);
+/// The kernel's multi-bit field values (`_PAGE_MA_*`, `_PAGE_PL_*`, `_PAGE_AR_*`) and
+/// protections, as inherent constants. They are not `bitflags` flags, so the layout's flag
+/// table keeps one entry per field.
+impl Flags2_6_8 {
+    /// `_PAGE_MA_WB` (`0x0 << 2`): write-back memory attribute.
+    pub const MA_WB: Self = Self::from_bits_retain(0x0 << 2);
+    /// `_PAGE_MA_UC` (`0x4 << 2`): uncacheable.
+    pub const MA_UC: Self = Self::from_bits_retain(0x4 << 2);
+    /// `_PAGE_MA_UCE` (`0x5 << 2`): uncacheable, exported.
+    pub const MA_UCE: Self = Self::from_bits_retain(0x5 << 2);
+    /// `_PAGE_MA_WC` (`0x6 << 2`): write coalescing.
+    pub const MA_WC: Self = Self::from_bits_retain(0x6 << 2);
+    /// `_PAGE_MA_NAT` (`0x7 << 2`): NaTPage.
+    pub const MA_NAT: Self = Self::from_bits_retain(0x7 << 2);
+    /// `_PAGE_PL_0` (`0 << 7`): privilege level 0 (kernel).
+    pub const PL_0: Self = Self::from_bits_retain(0 << 7);
+    /// `_PAGE_PL_3` (`3 << 7`): privilege level 3 (user).
+    pub const PL_3: Self = Self::from_bits_retain(3 << 7);
+    /// `_PAGE_AR_R` (`0 << 9`): read only.
+    pub const AR_R: Self = Self::from_bits_retain(0 << 9);
+    /// `_PAGE_AR_RX` (`1 << 9`): read & execute.
+    pub const AR_RX: Self = Self::from_bits_retain(1 << 9);
+    /// `_PAGE_AR_RW` (`2 << 9`): read & write; the bit `pte_mkwrite`/`pte_wrprotect`
+    /// set and clear.
+    pub const AR_RW: Self = Self::from_bits_retain(2 << 9);
+    /// `_PAGE_AR_RWX` (`3 << 9`): read, write & execute.
+    pub const AR_RWX: Self = Self::from_bits_retain(3 << 9);
+    /// `_PAGE_AR_R_RW` (`4 << 9`): read / read & write.
+    pub const AR_R_RW: Self = Self::from_bits_retain(4 << 9);
+    /// `_PAGE_AR_RX_RWX` (`5 << 9`): read & exec / read, write & exec.
+    pub const AR_RX_RWX: Self = Self::from_bits_retain(5 << 9);
+    /// `_PAGE_AR_RWX_RW` (`6 << 9`): read, write & exec / read & write.
+    pub const AR_RWX_RW: Self = Self::from_bits_retain(6 << 9);
+    /// `_PAGE_AR_X_RX` (`7 << 9`): exec & promote / read & exec.
+    pub const AR_X_RX: Self = Self::from_bits_retain(7 << 9);
+    /// `__ACCESS_BITS = _PAGE_ED | _PAGE_A | _PAGE_P | _PAGE_MA_WB`.
+    pub const ACCESS_BITS: Self = Self::from_bits_retain(1 << 52 | 1 << 5 | 1 << 0);
+    /// `PAGE_SHARED = __pgprot(__ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_RW)`.
+    pub const PAGE_SHARED: Self =
+        Self::from_bits_retain(Self::ACCESS_BITS.bits() | 3 << 7 | 2 << 9);
+    /// `PAGE_READONLY = __pgprot(__ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_R)`.
+    pub const PAGE_READONLY: Self = Self::from_bits_retain(Self::ACCESS_BITS.bits() | 3 << 7);
+    /// `PAGE_KERNEL = __pgprot(__DIRTY_BITS | _PAGE_PL_0 | _PAGE_AR_RWX)`, with
+    /// `__DIRTY_BITS = _PAGE_ED | _PAGE_A | _PAGE_P | _PAGE_D | _PAGE_MA_WB`.
+    pub const PAGE_KERNEL: Self =
+        Self::from_bits_retain(Self::ACCESS_BITS.bits() | 1 << 6 | 3 << 9);
+}
 
 /// `ia64/2.6.8`.
 ///
@@ -325,33 +314,9 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     source: "Linux 2.6.8 include/asm-ia64/pgtable.h (bracketed by pre-2.6.0, 2.6.9 RHEL4 and 2.6.12 copies); include/linux/swap.h; arch/ia64/kernel/ivt.S",
 };
 
-bitflags::bitflags! {
-    /// Flags of a present ia64/6.6 PTE (`arch/ia64/include/asm/pgtable.h`).
-    ///
-    /// The multi-bit fields are one flag each; their values (`_PAGE_AR_RW`, `_PAGE_PL_3`, …)
-    /// are inherent constants. Bit 63 (hardware `ig`) is `_PAGE_PROTNONE`, only in
-    /// not-present entries, so it is not a flag here; bit 7 is `_PAGE_SWP_EXCLUSIVE` in swap
-    /// entries.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct Flags6_6: u64 {
-        /// `_PAGE_P` (`_PAGE_P_BIT 0`): present.
-        const P = 1 << 0;
-        /// `_PAGE_MA_MASK` (`0x7 << 2`): memory attribute (WB 0, UC 4, UCE 5, WC 6, NaT 7).
-        const MA = 0x7 << 2;
-        /// `_PAGE_A` (`_PAGE_A_BIT 5`): accessed, set by software on an Access-bit fault.
-        const A = 1 << 5;
-        /// `_PAGE_D` (`_PAGE_D_BIT 6`): dirty, set by software on a Dirty-bit fault.
-        const D = 1 << 6;
-        /// `_PAGE_PL_MASK` (`3 << 7`): privilege level (0 kernel … 3 user).
-        const PL = 3 << 7;
-        /// `_PAGE_AR_MASK` (`7 << 9`, `_PAGE_AR_SHIFT 9`): access rights.
-        const AR = 7 << 9;
-        /// `_PAGE_ED` (`__IA64_UL(1) << 52`): exception deferral.
-        const ED = 1 << 52;
-    }
-}
-
-kernel_values!(Flags6_6);
+/// Flags of a present ia64/6.6 PTE: the same bits as 2.6.8 (`_PAGE_FILE` is gone, and bit 7
+/// is `_PAGE_SWP_EXCLUSIVE` only in swap entries).
+pub type Flags6_6 = Flags2_6_8;
 
 /// `ia64/6.6`.
 #[doc = include_str!("../diagrams/ia64-6.6.txt")]
@@ -422,25 +387,15 @@ pub const LAYOUT_6_6: Layout = Layout {
     source: "Linux 6.6 arch/ia64/include/asm/pgtable.h, sparsemem.h, kernel/ivt.S; include/linux/swap.h, swapops.h",
 };
 
-/// The ia64/2.6.8 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Ia64_2_6_8;
+pte_core::layout_type!(
+    /// The ia64/2.6.8 layout type.
+    pub Ia64_2_6_8 { word: Word64, flags: Flags2_6_8, layout: LAYOUT_2_6_8 }
+);
 
-impl Arch for Ia64_2_6_8 {
-    type Word = Word64;
-    type Flags = Flags2_6_8;
-    const LAYOUT: &'static Layout = &LAYOUT_2_6_8;
-}
-
-/// The ia64/6.6 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Ia64_6_6;
-
-impl Arch for Ia64_6_6 {
-    type Word = Word64;
-    type Flags = Flags6_6;
-    const LAYOUT: &'static Layout = &LAYOUT_6_6;
-}
+pte_core::layout_type!(
+    /// The ia64/6.6 layout type.
+    pub Ia64_6_6 { word: Word64, flags: Flags6_6, layout: LAYOUT_6_6 }
+);
 
 // ia64/2.6.8: bit 56, none-only. Lameter's 2004 choice: `_PAGE_IG_BITS 53`,
 // `_PAGE_LOCK_BIT (_PAGE_IG_BITS+3) /* bit 56. Aligned to 8 bits */`, taken only on an empty

@@ -13,17 +13,13 @@
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
 
+use pte_core::Word64;
 use pte_core::limits::Limits;
+use pte_core::model::bit_range as bits;
 use pte_core::model::{
     Family, Field, FileFormat, Geometry, HelperModel, HwAccessDirty, Layout, PfnFormat,
     ProtNoneRule, SwapFormat, ValueField,
 };
-use pte_core::{Arch, Word64};
-
-/// Mask of bits `lo..=hi`.
-const fn bits(lo: u32, hi: u32) -> u64 {
-    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
-}
 
 /// 4-level paging: PML4 → PGD/PUD → PMD → PTE, 512 entries each (`PML4_SHIFT 39`).
 pub const FOUR_LEVEL: Geometry = Geometry {
@@ -251,25 +247,15 @@ pub const LAYOUT_6_6: Layout = Layout {
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable_types.h, pgtable_64.h, pgtable_64_types.h, pgtable.h, pgtable-invert.h",
 };
 
-/// The x86_64/2.6.8 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct X86_64_2_6_8;
+pte_core::layout_type!(
+    /// The x86_64/2.6.8 layout type.
+    pub X86_64_2_6_8 { word: Word64, flags: Flags2_6_8, layout: LAYOUT_2_6_8 }
+);
 
-impl Arch for X86_64_2_6_8 {
-    type Word = Word64;
-    type Flags = Flags2_6_8;
-    const LAYOUT: &'static Layout = &LAYOUT_2_6_8;
-}
-
-/// The x86_64/6.6 layout type.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct X86_64_6_6;
-
-impl Arch for X86_64_6_6 {
-    type Word = Word64;
-    type Flags = Flags6_6;
-    const LAYOUT: &'static Layout = &LAYOUT_6_6;
-}
+pte_core::layout_type!(
+    /// The x86_64/6.6 layout type.
+    pub X86_64_6_6 { word: Word64, flags: Flags6_6, layout: LAYOUT_6_6 }
+);
 
 // x86_64/2.6.8: bit 56, any-state. Bits 52–62 are the only any-state bits (the 2004 SDM's
 // "available" 62:52, outside every real swap offset < 2^32 and every pgoff < 2^40). Of

@@ -35,6 +35,7 @@ pub mod diagram;
 pub mod encode;
 pub mod helpers;
 pub mod limits;
+pub mod message;
 pub mod model;
 pub mod proof;
 mod pte;
@@ -94,6 +95,28 @@ macro_rules! lock_bit {
             );
         }
         const _: u32 = <$arch as $crate::LockBit>::BIT;
+    };
+}
+
+/// Declares a zero-sized layout type and its [`Arch`] impl.
+///
+/// ```text
+/// pte_core::layout_type!(
+///     /// The x86_64/6.6 layout type.
+///     pub X86_64_6_6 { word: Word64, flags: Flags6_6, layout: LAYOUT_6_6 }
+/// );
+/// ```
+#[macro_export]
+macro_rules! layout_type {
+    ($(#[$m:meta])* $vis:vis $name:ident { word: $w:ty, flags: $f:ty, layout: $l:expr $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, Default)]
+        $vis struct $name;
+        impl $crate::Arch for $name {
+            type Word = $w;
+            type Flags = $f;
+            const LAYOUT: &'static $crate::Layout = &$l;
+        }
     };
 }
 

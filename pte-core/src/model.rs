@@ -25,6 +25,11 @@ pub const fn low_mask(bits: u32) -> u64 {
     }
 }
 
+/// The mask of bits `lo..=hi` (`GENMASK_ULL(hi, lo)`).
+pub const fn bit_range(lo: u32, hi: u32) -> u64 {
+    (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
+}
+
 impl Field {
     /// A field of `width` bits starting at bit `shift`.
     pub const fn new(shift: u32, width: u32) -> Self {

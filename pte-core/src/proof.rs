@@ -10,9 +10,10 @@
 //! Both use [`classify`] and the layout's tables; the verdict carries the state and field a
 //! rejected bit collides with and a witness word, and [`explain`] turns it into one sentence.
 
-use crate::classify::{Decoded, Discipline, Invalid, State, SwapEntry, classify};
+use crate::classify::{Decoded, Discipline, State, SwapEntry, classify};
 use crate::encode::{encode_file, encode_swap};
 use crate::limits::Limits;
+use crate::message::{Message, invalid, swap_entry};
 use crate::model::{Layout, ProtNoneRule, bit_opt};
 
 /// What a rejected lock bit collides with.
@@ -232,95 +233,6 @@ pub const fn prove(layout: &Layout, limits: &Limits, bit: u32, discipline: Disci
     }
 }
 
-/// A fixed-capacity message, built in `const` (compile-time errors cannot allocate).
-#[derive(Clone, Copy)]
-pub struct Message {
-    buf: [u8; 320],
-    len: usize,
-}
-
-impl Message {
-    const fn new() -> Self {
-        Message {
-            buf: [0; 320],
-            len: 0,
-        }
-    }
-
-    const fn push(mut self, s: &str) -> Self {
-        let b = s.as_bytes();
-        let mut i = 0;
-        while i < b.len() && self.len < self.buf.len() {
-            self.buf[self.len] = b[i];
-            self.len += 1;
-            i += 1;
-        }
-        self
-    }
-
-    const fn push_byte(mut self, c: u8) -> Self {
-        if self.len < self.buf.len() {
-            self.buf[self.len] = c;
-            self.len += 1;
-        }
-        self
-    }
-
-    const fn dec(mut self, v: u64) -> Self {
-        let mut digits = [0u8; 20];
-        let mut n = 0;
-        let mut x = v;
-        loop {
-            digits[n] = b'0' + (x % 10) as u8;
-            n += 1;
-            x /= 10;
-            if x == 0 {
-                break;
-            }
-        }
-        while n > 0 {
-            n -= 1;
-            self = self.push_byte(digits[n]);
-        }
-        self
-    }
-
-    /// `0x`-hex, zero-padded to `digits` digits (0: as few as needed).
-    const fn hex(mut self, v: u64, digits: u32) -> Self {
-        self = self.push("0x");
-        let mut i = if digits == 0 {
-            let mut n = 1;
-            while n < 16 && v >> (n * 4) != 0 {
-                n += 1;
-            }
-            n
-        } else {
-            digits
-        };
-        while i > 0 {
-            i -= 1;
-            let d = ((v >> (i * 4)) & 0xf) as u8;
-            self = self.push_byte(if d < 10 { b'0' + d } else { b'a' + d - 10 });
-        }
-        self
-    }
-
-    /// The text.
-    pub const fn as_str(&self) -> &str {
-        let (bytes, _) = self.buf.split_at(self.len);
-        match core::str::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(_) => "(message not UTF-8)",
-        }
-    }
-}
-
-impl core::fmt::Display for Message {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// What `word` is, in words (`swap type 0, offset 2`, `a present entry`, …).
 const fn describe(m: Message, layout: &Layout, limits: &Limits, word: u64) -> Message {
     let digits = layout.word_bits / 4;
@@ -328,57 +240,15 @@ const fn describe(m: Message, layout: &Layout, limits: &Limits, word: u64) -> Me
     match classify(layout, limits, word) {
         Decoded::None => m.push("pte_none()"),
         Decoded::Present { pfn } => m.push("a present entry (pfn ").hex(pfn, 0).push(")"),
-        Decoded::ProtNone { pfn } => m.push("a protnone entry (pfn ").dec(pfn).push(")"),
-        Decoded::PresentInvalid { .. } => m.push("a present-invalid entry"),
+        Decoded::ProtNone { pfn } => m.push("a protnone entry (pfn ").hex(pfn, 0).push(")"),
+        Decoded::PresentInvalid { pfn } => m
+            .push("a present-invalid entry (pfn ")
+            .hex(pfn, 0)
+            .push(")"),
         Decoded::File { pgoff } => m.push("file pgoff ").dec(pgoff),
-        Decoded::Swap(e) => {
-            let mut m = m
-                .push("swap type ")
-                .dec(e.ty)
-                .push(", offset ")
-                .dec(e.offset);
-            if e.exclusive {
-                m = m.push(", exclusive");
-            }
-            if e.soft_dirty {
-                m = m.push(", soft-dirty");
-            }
-            if e.uffd_wp {
-                m = m.push(", uffd-wp");
-            }
-            m
-        }
+        Decoded::Swap(e) => swap_entry(m.push("swap "), e),
         Decoded::LockedNone => m.push("a locked empty entry"),
-        Decoded::Invalid(r) => describe_invalid(m.push("invalid: "), r),
-    }
-}
-
-const fn describe_invalid(m: Message, r: Invalid) -> Message {
-    match r {
-        Invalid::BeyondWord { bits } => m.push("bits ").hex(bits, 0).push(" lie beyond the word"),
-        Invalid::FilePgoffBeyondLimit { pgoff, limit_bits } => m
-            .push("file pgoff ")
-            .hex(pgoff, 0)
-            .push(" is not below 2^")
-            .dec(limit_bits as u64),
-        Invalid::FileStrayBits { bits } => m
-            .push("bits ")
-            .hex(bits, 0)
-            .push(" are outside the file encoding"),
-        Invalid::SwapTypeBeyondLimit { ty, limit_bits } => m
-            .push("swap type ")
-            .dec(ty)
-            .push(" is not below 2^")
-            .dec(limit_bits as u64),
-        Invalid::SwapOffsetBeyondLimit { offset, limit_bits } => m
-            .push("swap offset ")
-            .hex(offset, 0)
-            .push(" is not below 2^")
-            .dec(limit_bits as u64),
-        Invalid::SwapStrayBits { bits } => m
-            .push("bits ")
-            .hex(bits, 0)
-            .push(" are outside the swap encoding"),
+        Decoded::Invalid(r) => invalid(m.push("invalid: "), r),
     }
 }
 
