@@ -170,6 +170,11 @@ pub const LAYOUT_3_18: Layout = Layout {
     // 3.x-era `asm/memory.h` (DEVICE_nGnRnE 0 … NORMAL 4); the 3.18.140 file itself was not
     // read. = 0x0460_0000_0000_0710.
     page_none: (4 << 2) | (1 << 10) | (3 << 8) | (1 << 58) | (1 << 53) | (1 << 54),
+    // `_PAGE_DEFAULT = PTE_TYPE_PAGE | PTE_AF | PTE_SHARED | PTE_ATTRINDX(MT_NORMAL = 4)`;
+    // `PAGE_READONLY = _PAGE_DEFAULT | PTE_USER | PTE_NG | PTE_PXN | PTE_UXN`, `PAGE_SHARED`
+    // adds `PTE_WRITE` (bit 57).
+    page_readonly: 3 | 4 << 2 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 11 | 1 << 53 | 1 << 54,
+    page_shared: 3 | 4 << 2 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 11 | 1 << 53 | 1 << 54 | 1 << 57,
     // "bits 3-8: swap type, bits 9-57: swap offset": `__SWP_TYPE_SHIFT 3`,
     // `__SWP_TYPE_BITS 6`, `__SWP_OFFSET_SHIFT (__SWP_TYPE_BITS + __SWP_TYPE_SHIFT)` = 9,
     // `__SWP_OFFSET_BITS 49`; `__swp_type`/`__swp_offset` mask both.
@@ -301,6 +306,11 @@ pub const LAYOUT_6_6: Layout = Layout {
         | (1 << 11)
         | (1 << 53)
         | (1 << 54),
+    // `_PAGE_READONLY = _PAGE_DEFAULT | PTE_USER | PTE_RDONLY | PTE_NG | PTE_PXN | PTE_UXN`;
+    // `_PAGE_SHARED` adds `PTE_WRITE` (= DBM, bit 51): writable but clean, "hence
+    // PTE_RDONLY|PTE_WRITE".
+    page_readonly: 3 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54,
+    page_shared: 3 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54 | 1 << 51,
     // "bit 2: remember PG_anon_exclusive, bits 3-7: swap type, bits 8-57: swap offset":
     // `__SWP_TYPE_SHIFT 3`, `__SWP_TYPE_BITS 5`, `__SWP_OFFSET_SHIFT` 8,
     // `__SWP_OFFSET_BITS 50`, `PTE_SWP_EXCLUSIVE (1 << 2)`.
@@ -448,6 +458,11 @@ pub const LAYOUT_6_18: Layout = Layout {
     // `_PROT_DEFAULT = PTE_TYPE_PAGE | PTE_AF | PTE_SHARED`, `MT_NORMAL 0` (the 6.6 value;
     // the same names are used through 6.16). = 0x0060_0000_0000_0f82.
     page_none: (1 << 1) | (1 << 10) | (3 << 8) | (1 << 11) | (1 << 7) | (1 << 53) | (1 << 54),
+    // `_PAGE_READONLY = _PAGE_DEFAULT | PTE_USER | PTE_RDONLY | PTE_NG | PTE_PXN | PTE_UXN`;
+    // `_PAGE_SHARED` adds `PTE_WRITE` (= DBM, bit 51): writable but clean, "hence
+    // PTE_RDONLY|PTE_WRITE".
+    page_readonly: 3 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54,
+    page_shared: 3 | 1 << 10 | 3 << 8 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54 | 1 << 51,
     // "bit 2: remember PG_anon_exclusive, bit 3: remember uffd-wp state, bits 6-10: swap type,
     // bit 11: PTE_PRESENT_INVALID (must be zero), bits 12-61: swap offset":
     // `__SWP_TYPE_SHIFT 6`, `__SWP_TYPE_BITS 5`, `__SWP_OFFSET_SHIFT 12`,

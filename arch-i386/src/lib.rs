@@ -203,6 +203,11 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     page_present: 1,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
+    // `PAGE_READONLY`/`PAGE_SHARED` = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED (| _PAGE_RW).
+    // 2.6.8's exact i386 protections (whether they carry `_PAGE_NX` under PAE) are not in the
+    // reference; NX is left out.
+    page_readonly: 1 | 1 << 2 | 0x20,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20,
     swap: SWAP_2_6_8,
     // `pgoff_to_pte(off) = ((off & 0x1f) << 1) + ((off >> 5) << 8) + _PAGE_FILE`.
     file: Some(FileFormat {
@@ -259,6 +264,11 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
     },
     page_present: 1,
     page_none: 0x80 | 0x20,
+    // `PAGE_READONLY`/`PAGE_SHARED` = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED (| _PAGE_RW).
+    // 2.6.8's exact i386 protections (whether they carry `_PAGE_NX` under PAE) are not in the
+    // reference; NX is left out.
+    page_readonly: 1 | 1 << 2 | 0x20,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20,
     // `__swp_entry_to_pte(x) = (pte_t){ (x).val }`: pte_low = val, pte_high = 0.
     swap: SWAP_2_6_8,
     // `pte_to_pgoff(pte) = (pte).pte_high`, `pgoff_to_pte(off) = { _PAGE_FILE, (off) }`.
@@ -311,6 +321,9 @@ pub const LAYOUT_6_6: Layout = Layout {
     page_present: 1,
     // `PAGE_NONE = __pg(0|0|0|___A|0|0|0|___G)`.
     page_none: 0x20 | 0x100,
+    // `PAGE_READONLY = __pg(__PP|0|_USR|___A|__NX|…)` with `_PAGE_NX` 0 on 2-level.
+    page_readonly: 1 | 1 << 2 | 0x20,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20,
     // `_SWP_TYPE_SHIFT = _PAGE_BIT_PRESENT + 1`, `_SWP_TYPE_MASK 0x1f`,
     // `SWP_OFFSET_SHIFT = _PAGE_BIT_PROTNONE + 1`, `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE`.
     swap: SwapFormat {
@@ -365,6 +378,9 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     },
     page_present: 1,
     page_none: 0x20 | 0x100,
+    // `PAGE_READONLY = __pg(__PP|0|_USR|___A|__NX|…)`, `PAGE_SHARED` adds `__RW`.
+    page_readonly: 1 | 1 << 2 | 0x20 | 1 << 63,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20 | 1 << 63,
     // `__swp_pteval_entry(type, offset) = (~offset << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) |
     // (type << (64 - SWP_TYPE_BITS))`; `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE`.
     swap: SwapFormat {

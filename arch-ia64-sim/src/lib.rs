@@ -266,6 +266,9 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     page_present: PAGE_P,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_A)`.
     page_none: PAGE_NONE,
+    // `PAGE_READONLY = __ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_R`, `PAGE_SHARED` with `_PAGE_AR_RW`.
+    page_readonly: Flags2_6_8::PAGE_READONLY.bits(),
+    page_shared: Flags2_6_8::PAGE_SHARED.bits(),
     // `__swp_type(entry) = (((entry).val >> 2) & 0x7f)` (bits 2–8),
     // `__swp_offset(entry) = (((entry).val << 1) >> 10)` (bits 9–62: bit 63 is shifted out),
     // `__swp_entry(type,offset) = ((type) << 2) | ((long) (offset) << 9)`. No swap-PTE flags.
@@ -337,6 +340,9 @@ pub const LAYOUT_6_6: Layout = Layout {
     page_present: PAGE_P,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_A)`.
     page_none: PAGE_NONE,
+    // `PAGE_READONLY = __ACCESS_BITS | _PAGE_PL_3 | _PAGE_AR_R`, `PAGE_SHARED` with `_PAGE_AR_RW`.
+    page_readonly: Flags2_6_8::PAGE_READONLY.bits(),
+    page_shared: Flags2_6_8::PAGE_SHARED.bits(),
     // `__swp_type(entry) = (((entry).val >> 1) & 0x3f)` (bits 1–6),
     // `__swp_offset(entry) = (((entry).val << 1) >> 9)` (bits 8–62: bit 63 is shifted out),
     // `__swp_entry(type, offset) = ((type & 0x3f) << 1) | ((long) (offset) << 8)`;

@@ -87,6 +87,10 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     page_present: 1,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
+    // `PAGE_READONLY`/`PAGE_SHARED`: _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX,
+    // PAGE_SHARED adding _PAGE_RW.
+    page_readonly: 1 | 1 << 2 | 0x20 | 1 << 63,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20 | 1 << 63,
     // `__swp_type(x) = ((x).val >> 1) & 0x3f`, `__swp_offset(x) = (x).val >> 8`.
     swap: SwapFormat {
         type_field: Field { shift: 1, width: 6 },
@@ -194,6 +198,9 @@ pub const LAYOUT_6_6: Layout = Layout {
     page_present: 1,
     // `PAGE_NONE = __pg(0|0|0|___A|0|0|0|___G)`.
     page_none: 0x20 | 0x100,
+    // `PAGE_READONLY = __pg(__PP|0|_USR|___A|__NX|0|0|0)`, `PAGE_SHARED` adds `__RW`.
+    page_readonly: 1 | 1 << 2 | 0x20 | 1 << 63,
+    page_shared: 1 | 1 << 1 | 1 << 2 | 0x20 | 1 << 63,
     // `| TYPE (59-63) | ~OFFSET (9-58) |0|0|X|X| X| E|F|SD|0|`; SWP_TYPE_BITS 5,
     // SWP_OFFSET_FIRST_BIT 9; E = _PAGE_PWT, SD = _PAGE_RW, UFFD_WP = _PAGE_USER.
     swap: SwapFormat {

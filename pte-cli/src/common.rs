@@ -173,9 +173,17 @@ pub fn limits_json(limits: &Limits) -> Value {
 }
 
 /// Names of `entry`'s named flags that are fully set in `word`.
+///
+/// In a protnone or present-invalid entry the marker bit is the marker, not the present
+/// flag that shares its position (x86 `_PAGE_PSE`/`_PAGE_GLOBAL`, arm64 `PTE_NG`).
 pub fn flag_names(entry: &LayoutEntry, word: u64) -> Vec<&'static str> {
-    entry
-        .layout
+    let layout = entry.layout;
+    let word = if word & 1 << layout.valid_bit == 0 {
+        word & !(1 << layout.protnone_marker())
+    } else {
+        word
+    };
+    layout
         .flags
         .iter()
         .filter(|f| f.mask != 0 && word & f.mask == f.mask)

@@ -33,6 +33,7 @@ extern crate std;
 pub mod classify;
 pub mod diagram;
 pub mod encode;
+pub mod fault;
 pub mod helpers;
 pub mod limits;
 pub mod message;

@@ -403,6 +403,10 @@ pub struct Layout {
     pub page_present: u64,
     /// The `PAGE_NONE` protection bits (`pfn_pte(pfn, PAGE_NONE)` builds a protnone entry).
     pub page_none: u64,
+    /// The `PAGE_READONLY` protection of a user page (valid bits included).
+    pub page_readonly: u64,
+    /// The `PAGE_SHARED` protection of a writable user page (clean: `pte_mkdirty` dirties it).
+    pub page_shared: u64,
     /// The swap encoding.
     pub swap: SwapFormat,
     /// The nonlinear file encoding (old eras only).

@@ -181,6 +181,11 @@ impl<A: Arch> Pte<A> {
         encode_present(A::LAYOUT, pfn, bits).map(Self::from_valid)
     }
 
+    /// `pfn_pte(pfn, prot)` with a raw protection (e.g. [`Layout::page_shared`]).
+    pub fn with_prot(pfn: u64, prot: u64) -> Result<Self, EncodeError> {
+        encode_present(A::LAYOUT, pfn, prot).map(Self::from_valid)
+    }
+
     /// `pfn_pte(pfn, PAGE_NONE)`.
     pub fn protnone(pfn: u64) -> Result<Self, EncodeError> {
         encode_protnone(A::LAYOUT, pfn).map(Self::from_valid)

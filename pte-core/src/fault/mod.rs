@@ -1,0 +1,506 @@
+//! The page-fault fast path, generic over the layout `A`, the concurrency strategy `S` and
+//! what the kernel provides (frames, page tables, page cache, swap device).
+//!
+//! One function, [`handle`], resolves a fault: it walks to the leaf slot, reads the entry
+//! once (Acquire), decides what the fault is from that value and the mapping, prepares the
+//! new page *outside* any lock (allocate and zero, copy, read from swap or the page cache),
+//! and lets the strategy publish it. Six kinds of fault are handled — the 2004 review's point
+//! that anonymous memory alone is not enough:
+//!
+//! | entry found | mapping | what happens |
+//! |---|---|---|
+//! | none | anonymous | a zeroed frame is installed ([`Resolved::Anonymous`]) |
+//! | none | shared file | the page-cache page is mapped (`nopage`, [`Resolved::File`]) |
+//! | none | private file | read: the page-cache page, read-only; write: a private copy |
+//! | present, read-only | private file, write | copy-on-write: a copy replaces it by CAS ([`Resolved::CopyOnWrite`]) |
+//! | swap entry | any | the page is read back and mapped; the slot is freed once, by the winner ([`Resolved::SwapIn`]) |
+//! | file entry (2.6-era) | nonlinear file | the page-cache page at the entry's pgoff ([`Resolved::Nonlinear`]) |
+//! | present, old / clean | any | the accessed / dirty bits set in software — ia64 always, aarch64 without HAFDBS ([`Resolved::AccessDirty`]) |
+//!
+//! # Orderings
+//!
+//! Every publication is a Release (a store under a lock, or a compare-and-swap), every read of
+//! an entry whose page is then used is an Acquire ([`PteSlot`]): the zeroing, copy or swap-in
+//! of a page happens-before any access through the new entry (the 2004 ppc64 bug of
+//! `set_pte` without a barrier, §4.2 of the history). No path ever writes a transient none
+//! between two non-none values: every transition other than the install over an empty entry
+//! is one compare-and-swap from the exact old value, because the MMU's own accessed/dirty
+//! writes (x86, aarch64 with HAFDBS) do not take any lock.
+//!
+//! # Strategies
+//!
+//! See [`strategy`]: `MmLock` (2.6.8's `page_table_lock`), `SplitLock` (2.6.15's per-table
+//! lock), `LockBitRefault` (the August 2004 fastpath: lock bit on the empty entry, losers
+//! return and refault), `LockBitSpin` (a bit-spinlock held only for the install) and
+//! `Cmpxchg` (the "more fruitful direction": one compare-and-swap, the loser frees its page).
+
+pub mod lock;
+pub mod strategy;
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::classify::{Decoded, SwapEntry};
+use crate::pte::{Arch, Pte};
+use crate::slot::PteSlot;
+use lock::RawSpinLock;
+pub use strategy::{Cmpxchg, LockBitRefault, LockBitSpin, MmLock, SplitLock, Step, Strategy};
+
+/// Physical frames, as the kernel's page allocator provides them.
+pub trait FrameAllocator {
+    /// A frame whose contents are zero. Zeroing is real work: lock-free strategies call this
+    /// before taking anything.
+    fn alloc_zeroed(&self) -> Option<u64>;
+    /// A new frame holding a copy of frame `src` (copy-on-write).
+    fn alloc_copy(&self, src: u64) -> Option<u64>;
+    /// Returns a frame that was never published (the loser of a race) or was unmapped.
+    fn free(&self, pfn: u64);
+}
+
+/// The leaf slot of an address and the lock of the table it lives in.
+#[derive(Debug)]
+pub struct Leaf<'t, A: Arch> {
+    /// The entry.
+    pub slot: &'t PteSlot<A>,
+    /// The split page-table lock of the leaf table (`SplitLock`, and every other writer
+    /// under it).
+    pub ptl: &'t RawSpinLock,
+}
+
+/// The page tables of one address space.
+pub trait TableWalker<A: Arch> {
+    /// The leaf slot for `addr`, populating missing tables on the way. Upper levels are
+    /// populated with compare-and-swap; the loser of that race frees its table. `None`: out
+    /// of memory, or `addr` outside the tables.
+    fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>>;
+}
+
+/// The page cache: file pages by (file, page offset).
+pub trait PageCache {
+    /// The frame caching page `pgoff` of `file`, read in if needed, with a reference taken
+    /// for the caller. `None`: beyond the end of the file, or out of memory.
+    fn get(&self, file: u32, pgoff: u64) -> Option<u64>;
+    /// Drops a reference taken by [`get`](Self::get) (a lost race, or an unmap).
+    fn put(&self, pfn: u64);
+}
+
+/// The swap device.
+pub trait SwapDevice {
+    /// A new frame holding the contents of swap slot `entry`. `None`: out of memory.
+    fn read(&self, entry: SwapEntry) -> Option<u64>;
+    /// Frees the slot: called exactly once per swap-in, by the fault that published it.
+    fn free_slot(&self, entry: SwapEntry);
+}
+
+/// What the kernel provides to the fast path.
+#[derive(Debug)]
+pub struct Env<'k, F, W, C, D> {
+    /// The page allocator.
+    pub frames: &'k F,
+    /// The page tables.
+    pub tables: &'k W,
+    /// The page cache.
+    pub cache: &'k C,
+    /// The swap device.
+    pub swap: &'k D,
+}
+
+/// What backs a mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backing {
+    /// Anonymous memory.
+    Anonymous,
+    /// A shared file mapping (`MAP_SHARED`): faults map the page-cache page itself.
+    SharedFile {
+        /// The file.
+        file: u32,
+        /// The file page at the mapping's start.
+        pgoff: u64,
+    },
+    /// A private file mapping (`MAP_PRIVATE`): writes copy the page-cache page.
+    PrivateFile {
+        /// The file.
+        file: u32,
+        /// The file page at the mapping's start.
+        pgoff: u64,
+    },
+}
+
+/// A mapping: the part of a VMA the fast path needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Vma {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// What backs it.
+    pub backing: Backing,
+    /// Whether writes are allowed (`VM_WRITE`).
+    pub writable: bool,
+    /// `PAGE_SHIFT` of the layout geometry in use.
+    pub page_shift: u32,
+}
+
+impl Vma {
+    /// The file page of `addr` for a file mapping.
+    pub fn file_page(&self, addr: u64) -> Option<(u32, u64)> {
+        let index = (addr - self.start) >> self.page_shift;
+        match self.backing {
+            Backing::Anonymous => None,
+            Backing::SharedFile { file, pgoff } | Backing::PrivateFile { file, pgoff } => {
+                Some((file, pgoff + index))
+            }
+        }
+    }
+}
+
+/// A fault: the address and the access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fault {
+    /// The faulting address.
+    pub addr: u64,
+    /// A write access.
+    pub write: bool,
+}
+
+/// How a fault was resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resolved {
+    /// A zeroed anonymous page was installed.
+    Anonymous,
+    /// A page-cache page was mapped, or a private copy of it on a write.
+    File,
+    /// A private copy replaced a read-only page-cache page.
+    CopyOnWrite,
+    /// A swapped-out page was read back.
+    SwapIn,
+    /// A nonlinear file entry was resolved.
+    Nonlinear,
+    /// Accessed / dirty were set in software.
+    AccessDirty,
+    /// Another thread resolved it first (the loser's page was freed), or nothing was left to
+    /// do: the access can simply be retried by the hardware.
+    AlreadyDone,
+}
+
+/// Why a fault was not resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultError {
+    /// Out of memory (frames or page tables).
+    NoMemory,
+    /// The strategy asks the caller to refault (`LockBitRefault` found the lock held).
+    Retry,
+    /// The access is not allowed (a write to a read-only mapping, a PROT_NONE entry).
+    Segv,
+    /// The address lies beyond the file (`SIGBUS`).
+    Bus,
+    /// The entry is not a word the kernel could have written.
+    Corrupt,
+}
+
+/// Event counters of a strategy (Relaxed: statistics, read after the threads are joined).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Faults resolved (any [`Resolved`]).
+    pub faults: AtomicU64,
+    /// Refaults asked for ([`FaultError::Retry`]).
+    pub retries: AtomicU64,
+    /// Races lost: a prepared page was given back because another writer got there first.
+    pub lost_races: AtomicU64,
+    /// Frames and page-cache references given back after a lost race.
+    pub frees: AtomicU64,
+    /// Spins while waiting for a lock or a lock bit.
+    pub spins: AtomicU64,
+}
+
+/// A snapshot of [`Stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Faults resolved.
+    pub faults: u64,
+    /// Refaults asked for.
+    pub retries: u64,
+    /// Races lost.
+    pub lost_races: u64,
+    /// Frames and references given back after lost races.
+    pub frees: u64,
+    /// Spins on locks and lock bits.
+    pub spins: u64,
+}
+
+impl Stats {
+    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
+        counter.fetch_add(by, Ordering::Relaxed);
+    }
+
+    /// The current counts.
+    pub fn snapshot(&self) -> Counts {
+        Counts {
+            faults: self.faults.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            lost_races: self.lost_races.load(Ordering::Relaxed),
+            frees: self.frees.load(Ordering::Relaxed),
+            spins: self.spins.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Where a prepared frame goes back to if it loses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// A frame of the allocator.
+    Frame,
+    /// A page-cache reference.
+    Cache,
+}
+
+/// Gives a prepared frame back after a lost race.
+fn give_back<F: FrameAllocator, C: PageCache>(frames: &F, cache: &C, src: Source, pfn: u64) {
+    match src {
+        Source::Frame => frames.free(pfn),
+        Source::Cache => cache.put(pfn),
+    }
+}
+
+/// Resolves one fault. [`FaultError::Retry`] asks the caller to refault (see
+/// [`handle_retrying`]).
+pub fn handle<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    vma: &Vma,
+    fault: Fault,
+) -> Result<Resolved, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
+    if fault.addr < vma.start || fault.addr >= vma.end || (fault.write && !vma.writable) {
+        return Err(FaultError::Segv);
+    }
+    let leaf = env.tables.leaf(fault.addr).ok_or(FaultError::NoMemory)?;
+    let old = leaf.slot.load();
+    let result = match strategy.classify(old) {
+        // A held lock bit on an empty entry: the strategy refaults or waits.
+        Decoded::None | Decoded::LockedNone => fault_empty(strategy, env, vma, fault, &leaf),
+        Decoded::Present { pfn } => fault_present(strategy, env, vma, fault, &leaf, old, pfn),
+        Decoded::Swap(entry) => {
+            let pfn = env.swap.read(entry).ok_or(FaultError::NoMemory)?;
+            let new = present::<A>(pfn, fault.write, vma.writable)?;
+            if publish(strategy, env, &leaf, old, new, Source::Frame, pfn)? {
+                // Only the winner frees the slot: exactly once.
+                env.swap.free_slot(entry);
+                Ok(Resolved::SwapIn)
+            } else {
+                Ok(Resolved::AlreadyDone)
+            }
+        }
+        Decoded::File { pgoff } => {
+            let file = match vma.backing {
+                Backing::SharedFile { file, .. } | Backing::PrivateFile { file, .. } => file,
+                Backing::Anonymous => return Err(FaultError::Corrupt),
+            };
+            let pfn = env.cache.get(file, pgoff).ok_or(FaultError::Bus)?;
+            let shared = matches!(vma.backing, Backing::SharedFile { .. });
+            let new = present::<A>(pfn, fault.write && shared, vma.writable && shared)?;
+            let won = publish(strategy, env, &leaf, old, new, Source::Cache, pfn)?;
+            Ok(if won { Resolved::Nonlinear } else { Resolved::AlreadyDone })
+        }
+        Decoded::ProtNone { .. } | Decoded::PresentInvalid { .. } => Err(FaultError::Segv),
+        Decoded::Invalid(_) => Err(FaultError::Corrupt),
+    };
+    if result.is_ok() {
+        Stats::bump(&strategy.stats().faults, 1);
+    }
+    result
+}
+
+/// Calls [`handle`] until it stops asking for a refault; returns the result and the number of
+/// refaults (the 2004 "return and refault" loop, whose length is the livelock measure).
+pub fn handle_retrying<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    vma: &Vma,
+    fault: Fault,
+) -> (Result<Resolved, FaultError>, u64)
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
+    let mut refaults = 0;
+    loop {
+        match handle(strategy, env, vma, fault) {
+            Err(FaultError::Retry) => {
+                refaults += 1;
+                strategy::relax();
+            }
+            other => return (other, refaults),
+        }
+    }
+}
+
+/// `pfn_pte(pfn, PAGE_SHARED or PAGE_READONLY)`, dirtied for a write.
+fn present<A: Arch>(pfn: u64, dirty: bool, writable: bool) -> Result<Pte<A>, FaultError> {
+    let layout = A::LAYOUT;
+    let prot = if writable { layout.page_shared } else { layout.page_readonly };
+    let pte = Pte::<A>::with_prot(pfn, prot).map_err(|_| FaultError::Corrupt)?;
+    Ok(if dirty { pte.mkdirty() } else { pte })
+}
+
+/// An empty entry: anonymous, `nopage`, or a private file page (copied on a write).
+fn fault_empty<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    vma: &Vma,
+    fault: Fault,
+    leaf: &Leaf<'_, A>,
+) -> Result<Resolved, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
+    let (src, kind) = match vma.backing {
+        Backing::Anonymous => (Source::Frame, Resolved::Anonymous),
+        Backing::SharedFile { .. } => (Source::Cache, Resolved::File),
+        Backing::PrivateFile { .. } if fault.write => (Source::Frame, Resolved::File),
+        Backing::PrivateFile { .. } => (Source::Cache, Resolved::File),
+    };
+    let mut failed = None;
+    let prepare = || {
+        let pfn = match (vma.backing, src) {
+            (Backing::Anonymous, _) => env.frames.alloc_zeroed(),
+            (_, Source::Cache) => {
+                let (file, pgoff) = vma.file_page(fault.addr)?;
+                match env.cache.get(file, pgoff) {
+                    Some(p) => Some(p),
+                    None => {
+                        failed = Some(FaultError::Bus);
+                        None
+                    }
+                }
+            }
+            (_, Source::Frame) => {
+                // Private write: copy the page-cache page, drop the reference.
+                let (file, pgoff) = vma.file_page(fault.addr)?;
+                let Some(cached) = env.cache.get(file, pgoff) else {
+                    failed = Some(FaultError::Bus);
+                    return None;
+                };
+                let copy = env.frames.alloc_copy(cached);
+                env.cache.put(cached);
+                copy
+            }
+        };
+        let pfn = pfn?;
+        // A shared mapping maps the cache page writable; a private one only its own copy.
+        let writable = vma.writable && (src == Source::Frame || matches!(vma.backing, Backing::SharedFile { .. }));
+        match present::<A>(pfn, fault.write, writable) {
+            Ok(pte) => Some(pte),
+            Err(e) => {
+                give_back(env.frames, env.cache, src, pfn);
+                failed = Some(e);
+                None
+            }
+        }
+    };
+    let discard = |pte: Pte<A>| {
+        let pfn = pte.pfn().unwrap_or_default();
+        give_back(env.frames, env.cache, src, pfn);
+    };
+    match strategy.install_empty(leaf, prepare, discard) {
+        Step::Installed => Ok(kind),
+        Step::Lost(_) => Ok(Resolved::AlreadyDone),
+        Step::Retry => Err(FaultError::Retry),
+        Step::NoPage => Err(failed.unwrap_or(FaultError::NoMemory)),
+    }
+}
+
+/// A present entry: copy-on-write, or accessed/dirty in software, or nothing left to do.
+fn fault_present<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    vma: &Vma,
+    fault: Fault,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    pfn: u64,
+) -> Result<Resolved, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
+    if fault.write && !old.write() {
+        return match vma.backing {
+            Backing::PrivateFile { .. } if vma.writable => {
+                let copy = env.frames.alloc_copy(pfn).ok_or(FaultError::NoMemory)?;
+                let new = present::<A>(copy, true, true)?;
+                if !publish(strategy, env, leaf, old, new, Source::Frame, copy)? {
+                    return Ok(Resolved::AlreadyDone);
+                }
+                // The read-only page-cache page is no longer mapped here.
+                env.cache.put(pfn);
+                Ok(Resolved::CopyOnWrite)
+            }
+            _ => Err(FaultError::Segv),
+        };
+    }
+    let mut new = old.mkyoung();
+    if fault.write {
+        new = new.mkdirty();
+    }
+    if new == old {
+        return Ok(Resolved::AlreadyDone);
+    }
+    match strategy.replace(leaf, old, new) {
+        Step::Installed => Ok(Resolved::AccessDirty),
+        Step::Lost(_) => Ok(Resolved::AlreadyDone),
+        Step::Retry => Err(FaultError::Retry),
+        Step::NoPage => Err(FaultError::NoMemory),
+    }
+}
+
+/// Replaces `old` by `new` through the strategy: `true` if published; a lost race gives the
+/// prepared frame back and returns `false`.
+fn publish<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    new: Pte<A>,
+    src: Source,
+    pfn: u64,
+) -> Result<bool, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    C: PageCache,
+{
+    match strategy.replace(leaf, old, new) {
+        Step::Installed => Ok(true),
+        Step::Lost(_) => {
+            give_back(env.frames, env.cache, src, pfn);
+            Stats::bump(&strategy.stats().frees, 1);
+            Ok(false)
+        }
+        Step::Retry => {
+            give_back(env.frames, env.cache, src, pfn);
+            Err(FaultError::Retry)
+        }
+        Step::NoPage => Err(FaultError::NoMemory),
+    }
+}

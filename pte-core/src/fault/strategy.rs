@@ -1,0 +1,476 @@
+//! How a prepared entry is published: five strategies, side by side.
+//!
+//! Every strategy has the same two operations, [`Strategy::install_empty`] (an empty entry
+//! becomes present; the page is prepared by a closure) and [`Strategy::replace`] (exactly
+//! `old` becomes `new`; the page was prepared by the caller), plus [`Strategy::update`] for
+//! the other writers a fault races with (swap-out, zap, `mprotect`), which must follow the
+//! same locking rule.
+//!
+//! * [`MmLock`] — Linux 2.6.8: one `page_table_lock` per address space. The page is
+//!   allocated and zeroed with the lock dropped (as `do_anonymous_page` does), then the lock
+//!   is taken and `pte_none` re-checked; every fault of the address space serialises here.
+//! * [`SplitLock`] — Linux 2.6.15 (Hugh Dickins): the same protocol under the lock of the leaf
+//!   table page, so faults on different tables do not contend.
+//! * [`LockBitRefault`] — the August 2004 fastpath (v1/v2): set the lock bit on the empty
+//!   entry (here with a compare-and-swap none → locked-none, so a non-empty entry is never
+//!   touched); allocate and zero *while holding it*; a thread that finds it set returns
+//!   [`Step::Retry`] and refaults. Kept to measure its livelock under oversubscription.
+//! * [`LockBitSpin`] — a bit-spinlock held only for the install: allocate and zero outside,
+//!   then spin for the bit, re-check, store.
+//! * [`Cmpxchg`] — allocate and zero outside, publish with one compare-and-swap from the
+//!   exact old value; the loser frees its page (the 2004 review's "more fruitful direction").
+//!
+//! Transitions other than empty → present (swap-in, copy-on-write, nonlinear, accessed/dirty)
+//! are always one compare-and-swap from the exact old value: the MMU sets accessed/dirty
+//! without taking any lock, so a plain store under a lock could lose its dirty bit. The
+//! lock-based strategies take their lock around that CAS; [`LockBitSpin`] on an any-state
+//! layout takes the bit; a none-only lock bit cannot cover those transitions at all (it may
+//! only ever be set on an empty entry), so [`LockBitRefault`] and [`LockBitSpin`] on such a
+//! layout rely on the CAS alone — never on a plain store.
+
+use super::lock::RawSpinLock;
+use super::{Leaf, Stats};
+use crate::Cmpxchg as CasCapable;
+use crate::classify::{Decoded, Discipline};
+use crate::pte::{Arch, LockBit, Pte};
+
+/// The result of publishing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<A: Arch> {
+    /// The new entry is published.
+    Installed,
+    /// Another writer changed the entry first; this is what it holds now. A prepared page has
+    /// been given back (install) or must be (replace).
+    Lost(Pte<A>),
+    /// The lock bit is held: refault ([`LockBitRefault`]).
+    Retry,
+    /// The page could not be prepared.
+    NoPage,
+}
+
+/// A concurrency strategy for publishing entries of layout `A`.
+pub trait Strategy<A: Arch>: Sync {
+    /// The strategy's name in reports.
+    const NAME: &'static str;
+
+    /// Classifies an entry read from a slot (a held none-only lock reads as locked-none).
+    fn classify(&self, pte: Pte<A>) -> Decoded {
+        pte.decode()
+    }
+
+    /// Publishes the entry `prepare` builds over an empty entry; a page prepared but not
+    /// published goes to `discard`.
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A>;
+
+    /// Replaces exactly `old` (as read, lock bit clear) by `new`.
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A>;
+
+    /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
+    /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
+    /// (or lock bit) the faults take.
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>>;
+
+    /// The event counters.
+    fn stats(&self) -> &Stats;
+}
+
+cfg_if::cfg_if! {
+    if #[cfg(loom)] {
+        /// Lets other threads run while waiting (loom needs to see the yield).
+        pub(crate) fn relax() {
+            loom::thread::yield_now();
+        }
+    } else {
+        /// Lets other threads run while waiting.
+        pub(crate) fn relax() {
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
+/// concurrent accessed/dirty update by the MMU is never lost.
+fn cas_update<A: CasCapable>(
+    leaf: &Leaf<'_, A>,
+    mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+) -> Option<Pte<A>> {
+    let mut cur = leaf.slot.load();
+    loop {
+        let new = f(cur)?;
+        match leaf.slot.compare_exchange(cur, new) {
+            Ok(old) => return Some(old),
+            Err(now) => cur = now,
+        }
+    }
+}
+
+/// One compare-and-swap from the exact old value.
+fn cas_replace<A: CasCapable>(leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+    match leaf.slot.compare_exchange(old, new) {
+        Ok(_) => Step::Installed,
+        Err(now) => Step::Lost(now),
+    }
+}
+
+/// The lock-protected install shared by [`MmLock`] and [`SplitLock`]: prepare outside the
+/// lock, then lock, re-check `pte_none`, store (Release), unlock.
+fn locked_install<A: Arch>(
+    lock: &RawSpinLock,
+    stats: &Stats,
+    leaf: &Leaf<'_, A>,
+    prepare: impl FnOnce() -> Option<Pte<A>>,
+    discard: impl FnOnce(Pte<A>),
+) -> Step<A> {
+    let Some(new) = prepare() else {
+        return Step::NoPage;
+    };
+    let (step, spins) = lock.with(|| {
+        let cur = leaf.slot.load();
+        if cur.is_none() {
+            // Only lock holders write an empty entry (the MMU never does), so a store is
+            // enough; Release publishes the page's contents.
+            leaf.slot.store(new);
+            Step::Installed
+        } else {
+            Step::Lost(cur)
+        }
+    });
+    Stats::bump(&stats.spins, spins);
+    if let Step::Lost(_) = step {
+        discard(new);
+        Stats::bump(&stats.lost_races, 1);
+        Stats::bump(&stats.frees, 1);
+    }
+    step
+}
+
+/// Linux 2.6.8: one lock per address space (`mm->page_table_lock`).
+#[derive(Debug, Default)]
+pub struct MmLock {
+    lock: RawSpinLock,
+    stats: Stats,
+}
+
+impl MmLock {
+    /// A strategy instance for one address space.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<A: Arch + CasCapable> Strategy<A> for MmLock {
+    const NAME: &'static str = "mm-lock";
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        locked_install(&self.lock, &self.stats, leaf, prepare, discard)
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        let (step, spins) = self.lock.with(|| cas_replace(leaf, old, new));
+        Stats::bump(&self.stats.spins, spins);
+        count_lost(&self.stats, step)
+    }
+
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+        self.lock.with(|| cas_update(leaf, f)).0
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+/// Linux 2.6.15: one lock per leaf page-table page (the walker's [`Leaf::ptl`]).
+#[derive(Debug, Default)]
+pub struct SplitLock {
+    stats: Stats,
+}
+
+impl SplitLock {
+    /// A strategy instance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
+    const NAME: &'static str = "split-lock";
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        locked_install(leaf.ptl, &self.stats, leaf, prepare, discard)
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        let (step, spins) = leaf.ptl.with(|| cas_replace(leaf, old, new));
+        Stats::bump(&self.stats.spins, spins);
+        count_lost(&self.stats, step)
+    }
+
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+        leaf.ptl.with(|| cas_update(leaf, f)).0
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+fn count_lost<A: Arch>(stats: &Stats, step: Step<A>) -> Step<A> {
+    if let Step::Lost(_) = step {
+        Stats::bump(&stats.lost_races, 1);
+    }
+    step
+}
+
+/// The 2004 fastpath: lock bit on the empty entry, return-and-refault when it is held.
+#[derive(Debug, Default)]
+pub struct LockBitRefault {
+    stats: Stats,
+}
+
+impl LockBitRefault {
+    /// A strategy instance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
+    const NAME: &'static str = "lock-bit-refault";
+
+    fn classify(&self, pte: Pte<A>) -> Decoded {
+        pte.decode_locked().0
+    }
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        _discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        loop {
+            match leaf.slot.try_lock_none() {
+                Ok(()) => break,
+                Err(cur) if cur.is_locked() => {
+                    Stats::bump(&self.stats.retries, 1);
+                    return Step::Retry;
+                }
+                // A none word with erratum A/D bits: read again.
+                Err(cur) if cur.is_none() => continue,
+                Err(cur) => {
+                    Stats::bump(&self.stats.lost_races, 1);
+                    return Step::Lost(cur);
+                }
+            }
+        }
+        // The lock is held across allocation and zeroing, as in 2004: this is what keeps the
+        // refaulting threads busy.
+        match prepare() {
+            Some(new) => {
+                leaf.slot.store_unlocking(new);
+                Step::Installed
+            }
+            None => {
+                leaf.slot.store_unlocking(Pte::none());
+                Step::NoPage
+            }
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        count_lost(&self.stats, cas_replace(leaf, old, new))
+    }
+
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+        cas_update(leaf, f)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+/// A bit-spinlock in the entry, held only for the install.
+#[derive(Debug, Default)]
+pub struct LockBitSpin {
+    stats: Stats,
+}
+
+impl LockBitSpin {
+    /// A strategy instance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the any-state bit lock of a slot; returns the entry it held (lock bit clear).
+    fn lock_any<A: LockBit>(&self, leaf: &Leaf<'_, A>) -> Pte<A> {
+        loop {
+            let prev = leaf.slot.test_and_set_lock();
+            if !prev.is_locked() {
+                return prev;
+            }
+            Stats::bump(&self.stats.spins, 1);
+            while leaf.slot.load().is_locked() {
+                relax();
+            }
+        }
+    }
+
+    /// Releases an any-state bit lock by one compare-and-swap from the locked entry to
+    /// `new`; retried only across accessed/dirty bits the MMU sets meanwhile.
+    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, new: Pte<A>) {
+        let layout = A::LAYOUT;
+        let mut cur = leaf.slot.load();
+        loop {
+            let target = Pte::<A>::from_raw(new.raw() | (cur.raw() & layout.hw_set & !A::MASK))
+                .unwrap_or(new);
+            match leaf.slot.compare_exchange(cur, target) {
+                Ok(_) => return,
+                Err(now) => cur = now,
+            }
+        }
+    }
+}
+
+impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
+    const NAME: &'static str = "lock-bit-spin";
+
+    fn classify(&self, pte: Pte<A>) -> Decoded {
+        pte.decode_locked().0
+    }
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        let Some(new) = prepare() else {
+            return Step::NoPage;
+        };
+        loop {
+            match leaf.slot.try_lock_none() {
+                Ok(()) => {
+                    leaf.slot.store_unlocking(new);
+                    return Step::Installed;
+                }
+                Err(cur) if cur.is_locked() => {
+                    Stats::bump(&self.stats.spins, 1);
+                    relax();
+                }
+                Err(cur) if cur.is_none() => {}
+                Err(cur) => {
+                    discard(new);
+                    Stats::bump(&self.stats.lost_races, 1);
+                    Stats::bump(&self.stats.frees, 1);
+                    return Step::Lost(cur);
+                }
+            }
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        if A::DISCIPLINE == Discipline::NoneOnly {
+            return count_lost(&self.stats, cas_replace(leaf, old, new));
+        }
+        let held = self.lock_any(leaf);
+        if held.raw() & !A::LAYOUT.hw_set != old.raw() & !A::LAYOUT.hw_set {
+            leaf.slot.unlock();
+            return count_lost(&self.stats, Step::Lost(held));
+        }
+        self.unlock_to(leaf, new);
+        Step::Installed
+    }
+
+    fn update(&self, leaf: &Leaf<'_, A>, mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+        if A::DISCIPLINE == Discipline::NoneOnly {
+            // The bit is only ever set on an empty entry: skip a held one.
+            return cas_update(leaf, |p| if p.is_locked() { None } else { f(p) });
+        }
+        let held = self.lock_any(leaf);
+        match f(held) {
+            Some(new) => {
+                // The entry replaced, with whatever A/D the MMU set while we held the bit.
+                let old = Pte::<A>::from_raw(leaf.slot.load().raw() & !A::MASK).unwrap_or(held);
+                self.unlock_to(leaf, new);
+                Some(old)
+            }
+            None => {
+                leaf.slot.unlock();
+                None
+            }
+        }
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+/// One compare-and-swap from the exact old value; the loser frees its page.
+#[derive(Debug, Default)]
+pub struct Cmpxchg {
+    stats: Stats,
+}
+
+impl Cmpxchg {
+    /// A strategy instance.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<A: Arch + CasCapable> Strategy<A> for Cmpxchg {
+    const NAME: &'static str = "cmpxchg";
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        let Some(new) = prepare() else {
+            return Step::NoPage;
+        };
+        let mut cur = leaf.slot.load();
+        loop {
+            if !cur.is_none() {
+                discard(new);
+                Stats::bump(&self.stats.lost_races, 1);
+                Stats::bump(&self.stats.frees, 1);
+                return Step::Lost(cur);
+            }
+            match leaf.slot.compare_exchange(cur, new) {
+                Ok(_) => return Step::Installed,
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        count_lost(&self.stats, cas_replace(leaf, old, new))
+    }
+
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+        cas_update(leaf, f)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
