@@ -34,13 +34,17 @@ impl RawSpinLock {
     /// An unlocked lock.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        RawSpinLock { held: AtomicBool::new(false) }
+        RawSpinLock {
+            held: AtomicBool::new(false),
+        }
     }
 
     /// An unlocked lock.
     #[cfg(loom)]
     pub fn new() -> Self {
-        RawSpinLock { held: AtomicBool::new(false) }
+        RawSpinLock {
+            held: AtomicBool::new(false),
+        }
     }
 
     /// Takes the lock (Acquire: the previous holder's writes are visible) and returns the

@@ -85,7 +85,12 @@ pub trait PageCache {
 
 /// The swap device.
 pub trait SwapDevice {
-    /// A new frame holding the contents of swap slot `entry`. `None`: out of memory.
+    /// A new frame holding the contents of swap slot `entry`. `None`: out of memory, or the
+    /// slot was freed meanwhile (another fault swapped the page in first).
+    ///
+    /// Contract: a freed slot is not reused while a fault that read its entry may still read
+    /// it (the kernel's swap cache and swap count give this); otherwise a stale read could be
+    /// published over the same entry value — the ABA hazard of §4.9.
     fn read(&self, entry: SwapEntry) -> Option<u64>;
     /// Frees the slot: called exactly once per swap-in, by the fault that published it.
     fn free_slot(&self, entry: SwapEntry);
@@ -280,14 +285,43 @@ where
     if fault.addr < vma.start || fault.addr >= vma.end || (fault.write && !vma.writable) {
         return Err(FaultError::Segv);
     }
+    let result = resolve(strategy, env, vma, fault);
+    if result.is_ok() {
+        Stats::bump(&strategy.stats().faults, 1);
+    }
+    result
+}
+
+/// [`handle`] after the permission checks: read the entry once and dispatch on it.
+fn resolve<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    vma: &Vma,
+    fault: Fault,
+) -> Result<Resolved, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
     let leaf = env.tables.leaf(fault.addr).ok_or(FaultError::NoMemory)?;
     let old = leaf.slot.load();
-    let result = match strategy.classify(old) {
+    match strategy.classify(old) {
         // A held lock bit on an empty entry: the strategy refaults or waits.
         Decoded::None | Decoded::LockedNone => fault_empty(strategy, env, vma, fault, &leaf),
         Decoded::Present { pfn } => fault_present(strategy, env, vma, fault, &leaf, old, pfn),
         Decoded::Swap(entry) => {
-            let pfn = env.swap.read(entry).ok_or(FaultError::NoMemory)?;
+            let Some(pfn) = env.swap.read(entry) else {
+                // Freed by the fault that won, or out of memory: which one, the entry says.
+                return if leaf.slot.load() == old {
+                    Err(FaultError::NoMemory)
+                } else {
+                    Ok(Resolved::AlreadyDone)
+                };
+            };
             let new = present::<A>(pfn, fault.write, vma.writable)?;
             if publish(strategy, env, &leaf, old, new, Source::Frame, pfn)? {
                 // Only the winner frees the slot: exactly once.
@@ -306,15 +340,15 @@ where
             let shared = matches!(vma.backing, Backing::SharedFile { .. });
             let new = present::<A>(pfn, fault.write && shared, vma.writable && shared)?;
             let won = publish(strategy, env, &leaf, old, new, Source::Cache, pfn)?;
-            Ok(if won { Resolved::Nonlinear } else { Resolved::AlreadyDone })
+            Ok(if won {
+                Resolved::Nonlinear
+            } else {
+                Resolved::AlreadyDone
+            })
         }
         Decoded::ProtNone { .. } | Decoded::PresentInvalid { .. } => Err(FaultError::Segv),
         Decoded::Invalid(_) => Err(FaultError::Corrupt),
-    };
-    if result.is_ok() {
-        Stats::bump(&strategy.stats().faults, 1);
     }
-    result
 }
 
 /// Calls [`handle`] until it stops asking for a refault; returns the result and the number of
@@ -348,7 +382,11 @@ where
 /// `pfn_pte(pfn, PAGE_SHARED or PAGE_READONLY)`, dirtied for a write.
 fn present<A: Arch>(pfn: u64, dirty: bool, writable: bool) -> Result<Pte<A>, FaultError> {
     let layout = A::LAYOUT;
-    let prot = if writable { layout.page_shared } else { layout.page_readonly };
+    let prot = if writable {
+        layout.page_shared
+    } else {
+        layout.page_readonly
+    };
     let pte = Pte::<A>::with_prot(pfn, prot).map_err(|_| FaultError::Corrupt)?;
     Ok(if dirty { pte.mkdirty() } else { pte })
 }
@@ -403,7 +441,8 @@ where
         };
         let pfn = pfn?;
         // A shared mapping maps the cache page writable; a private one only its own copy.
-        let writable = vma.writable && (src == Source::Frame || matches!(vma.backing, Backing::SharedFile { .. }));
+        let writable = vma.writable
+            && (src == Source::Frame || matches!(vma.backing, Backing::SharedFile { .. }));
         match present::<A>(pfn, fault.write, writable) {
             Ok(pte) => Some(pte),
             Err(e) => {

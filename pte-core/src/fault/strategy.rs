@@ -73,7 +73,8 @@ pub trait Strategy<A: Arch>: Sync {
     /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
     /// (or lock bit) the faults take.
-    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>>;
+    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>)
+    -> Option<Pte<A>>;
 
     /// The event counters.
     fn stats(&self) -> &Stats;
@@ -181,7 +182,11 @@ impl<A: Arch + CasCapable> Strategy<A> for MmLock {
         count_lost(&self.stats, step)
     }
 
-    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
         self.lock.with(|| cas_update(leaf, f)).0
     }
 
@@ -221,7 +226,11 @@ impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
         count_lost(&self.stats, step)
     }
 
-    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
         leaf.ptl.with(|| cas_update(leaf, f)).0
     }
 
@@ -296,7 +305,11 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
         count_lost(&self.stats, cas_replace(leaf, old, new))
     }
 
-    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
         cas_update(leaf, f)
     }
 
@@ -331,16 +344,14 @@ impl LockBitSpin {
         }
     }
 
-    /// Releases an any-state bit lock by one compare-and-swap from the locked entry to
-    /// `new`; retried only across accessed/dirty bits the MMU sets meanwhile.
-    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, new: Pte<A>) {
-        let layout = A::LAYOUT;
+    /// Releases an any-state bit lock by a compare-and-swap from the locked entry to `new`,
+    /// retried only if the MMU set accessed/dirty on the locked entry meanwhile. Returns the
+    /// entry replaced (lock bit clear), with those bits.
+    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, new: Pte<A>) -> Pte<A> {
         let mut cur = leaf.slot.load();
         loop {
-            let target = Pte::<A>::from_raw(new.raw() | (cur.raw() & layout.hw_set & !A::MASK))
-                .unwrap_or(new);
-            match leaf.slot.compare_exchange(cur, target) {
-                Ok(_) => return,
+            match leaf.slot.compare_exchange(cur, new) {
+                Ok(old) => return Pte::from_raw(old.raw() & !A::MASK).unwrap_or(old),
                 Err(now) => cur = now,
             }
         }
@@ -397,19 +408,19 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
         Step::Installed
     }
 
-    fn update(&self, leaf: &Leaf<'_, A>, mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
         if A::DISCIPLINE == Discipline::NoneOnly {
             // The bit is only ever set on an empty entry: skip a held one.
             return cas_update(leaf, |p| if p.is_locked() { None } else { f(p) });
         }
         let held = self.lock_any(leaf);
         match f(held) {
-            Some(new) => {
-                // The entry replaced, with whatever A/D the MMU set while we held the bit.
-                let old = Pte::<A>::from_raw(leaf.slot.load().raw() & !A::MASK).unwrap_or(held);
-                self.unlock_to(leaf, new);
-                Some(old)
-            }
+            // The entry replaced, with whatever A/D the MMU set while we held the bit.
+            Some(new) => Some(self.unlock_to(leaf, new)),
             None => {
                 leaf.slot.unlock();
                 None
@@ -466,7 +477,11 @@ impl<A: Arch + CasCapable> Strategy<A> for Cmpxchg {
         count_lost(&self.stats, cas_replace(leaf, old, new))
     }
 
-    fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>) -> Option<Pte<A>> {
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
         cas_update(leaf, f)
     }
 

@@ -4,6 +4,7 @@
 //! * `any_state_in_pfn` / `any_state_in_swap_offset`: any-state bits inside a PFN or a swap
 //!   offset field.
 //! * `lock_op_without_lockbit`: a lock-bit operation on a layout without `LockBit`.
+//! * `lock_strategy_without_lockbit`: a lock-bit fault strategy on a layout without one.
 
 #[test]
 #[cfg_attr(miri, ignore = "runs rustc")]
