@@ -119,15 +119,21 @@ impl<A: LockBit> PteSlot<A> {
         Pte::from_word(self.cell.fetch_or(A::MASK, Ordering::Acquire))
     }
 
-    /// Locks an empty entry: none → locked-none by one compare-and-swap, so a non-empty entry
-    /// is never modified. Returns the entry found on failure.
+    /// Locks an empty entry: none → locked-none by one compare-and-swap from the empty word
+    /// just read (which may carry the KNL erratum's A/D bits on x86 6.x), so a non-empty
+    /// entry is never modified. Returns the entry found on failure (the caller re-reads an
+    /// empty one: the erratum may have changed it).
     pub fn try_lock_none(&self) -> Result<(), Pte<A>>
     where
         A: crate::Cmpxchg,
     {
+        let seen = self.load();
+        if !seen.is_none() {
+            return Err(seen);
+        }
         self.cell
             .compare_exchange(
-                Pte::<A>::none().word(),
+                seen.word(),
                 Pte::<A>::locked_none().word(),
                 Ordering::Acquire,
                 Ordering::Acquire,

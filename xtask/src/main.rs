@@ -666,6 +666,8 @@ fn loom(ctx: &mut Ctx) {
         "pte-core",
         "--test",
         "loom",
+        "--test",
+        "loom_fault",
         "--target-dir",
         "target/loom",
     ]);

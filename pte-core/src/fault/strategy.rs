@@ -151,6 +151,12 @@ fn locked_install<A: Arch>(
 }
 
 /// Linux 2.6.8: one lock per address space (`mm->page_table_lock`).
+///
+/// Orderings: the lock's Acquire/Release order the critical sections among faulting threads;
+/// the entry itself is still published with a Release store (the MMU and lock-free readers
+/// do not take the lock, and `spin_unlock` alone does not order a preceding store to the page
+/// before the PTE store as seen by a lock-free reader). Hazard: every fault of the address
+/// space serialises on one cache line — Lameter's 512-CPU curve (history §1.4).
 #[derive(Debug, Default)]
 pub struct MmLock {
     lock: RawSpinLock,
@@ -196,6 +202,10 @@ impl<A: Arch + CasCapable> Strategy<A> for MmLock {
 }
 
 /// Linux 2.6.15: one lock per leaf page-table page (the walker's [`Leaf::ptl`]).
+///
+/// Same protocol and orderings as [`MmLock`], with the lock of the table the entry lives in:
+/// faults on different 2 MiB (x86) regions no longer contend. Hazard: threads faulting in the
+/// same leaf table (the `same-table` workload) still serialise.
 #[derive(Debug, Default)]
 pub struct SplitLock {
     stats: Stats,
@@ -247,6 +257,14 @@ fn count_lost<A: Arch>(stats: &Stats, step: Step<A>) -> Step<A> {
 }
 
 /// The 2004 fastpath: lock bit on the empty entry, return-and-refault when it is held.
+///
+/// Orderings: the lock is taken by a compare-and-swap none → locked-none with Acquire (the
+/// 2004 `test_and_set_bit` could set the bit in an entry that had just become present — on
+/// i386 that is a swap-offset bit, the collision the review found); the install is one
+/// Release store that also drops the lock ("setting the pte clears the pte lock"). Hazard:
+/// the holder allocates and zeroes while others refault; under oversubscription a preempted
+/// holder makes the others spin through the whole fault path — Hugh's "feels livelocky"
+/// (history §4.10). [`Stats::retries`] measures it.
 #[derive(Debug, Default)]
 pub struct LockBitRefault {
     stats: Stats,
@@ -319,6 +337,12 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
 }
 
 /// A bit-spinlock in the entry, held only for the install.
+///
+/// Orderings: Acquire on taking the bit, Release on the store or compare-and-swap that drops
+/// it. With an any-state bit the lock covers every transition (and [`Strategy::update`]
+/// takes it too, so swap-out and zap serialise with faults); with a none-only bit only the
+/// empty → present install is locked and everything else is one compare-and-swap. Hazard:
+/// a preempted holder makes waiters spin (no refault, but no progress either).
 #[derive(Debug, Default)]
 pub struct LockBitSpin {
     stats: Stats,
@@ -345,12 +369,21 @@ impl LockBitSpin {
     }
 
     /// Releases an any-state bit lock by a compare-and-swap from the locked entry to `new`,
-    /// retried only if the MMU set accessed/dirty on the locked entry meanwhile. Returns the
-    /// entry replaced (lock bit clear), with those bits.
-    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, new: Pte<A>) -> Pte<A> {
+    /// where `new` was decided from `base`. The MMU may set accessed/dirty on the locked entry
+    /// meanwhile (it ignores the lock bit): a present `new` then takes the bits the MMU added
+    /// since `base`, so no dirty bit is lost. Returns the entry replaced (lock bit clear).
+    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, base: Pte<A>, new: Pte<A>) -> Pte<A> {
+        let hw = A::LAYOUT.hw_set;
+        let valid = 1u64 << A::LAYOUT.valid_bit;
         let mut cur = leaf.slot.load();
         loop {
-            match leaf.slot.compare_exchange(cur, new) {
+            let added = cur.raw() & hw & !base.raw() & !A::MASK;
+            let target = if new.raw() & valid != 0 {
+                Pte::<A>::from_raw(new.raw() | added).unwrap_or(new)
+            } else {
+                new
+            };
+            match leaf.slot.compare_exchange(cur, target) {
                 Ok(old) => return Pte::from_raw(old.raw() & !A::MASK).unwrap_or(old),
                 Err(now) => cur = now,
             }
@@ -404,7 +437,7 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
             leaf.slot.unlock();
             return count_lost(&self.stats, Step::Lost(held));
         }
-        self.unlock_to(leaf, new);
+        self.unlock_to(leaf, old, new);
         Step::Installed
     }
 
@@ -418,12 +451,19 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
             return cas_update(leaf, |p| if p.is_locked() { None } else { f(p) });
         }
         let held = self.lock_any(leaf);
-        match f(held) {
-            // The entry replaced, with whatever A/D the MMU set while we held the bit.
-            Some(new) => Some(self.unlock_to(leaf, new)),
-            None => {
+        // Decide on the entry as it is when the decision is published: if the MMU changes
+        // it while the bit is held, decide again (a test-and-clear-young must not drop the
+        // dirty bit set meanwhile).
+        let mut base = held;
+        loop {
+            let Some(new) = f(base) else {
                 leaf.slot.unlock();
-                None
+                return None;
+            };
+            let locked = Pte::<A>::from_raw(base.raw() | A::MASK).unwrap_or(base);
+            match leaf.slot.compare_exchange(locked, new) {
+                Ok(_) => return Some(base),
+                Err(now) => base = Pte::from_raw(now.raw() & !A::MASK).unwrap_or(now),
             }
         }
     }
@@ -434,6 +474,12 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
 }
 
 /// One compare-and-swap from the exact old value; the loser frees its page.
+///
+/// Orderings: AcqRel on success (the zeroing happens-before any Acquire load that sees the
+/// entry), Acquire on failure (the loser sees the winner's page). Hazards: the loser's
+/// zeroing is wasted work; ABA (none → P → none → CAS succeeds) is harmless only while the
+/// table page cannot be freed and reused under the fault (history §4.9) — the walker's
+/// lifetime rules, not the CAS, must guarantee that.
 #[derive(Debug, Default)]
 pub struct Cmpxchg {
     stats: Stats,

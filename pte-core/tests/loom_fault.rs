@@ -1,0 +1,1278 @@
+//! loom models of the page-fault fast path (`pte_core::fault`), for every strategy and both
+//! x86_64 layouts (`X86_64_6_6`: none-only lock bit 56; `X86_64_2_6_8`: any-state lock bit 56).
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" cargo test -p pte-core --test loom_fault --release \
+//!     --target-dir target/loom -- --nocapture
+//! ```
+//!
+//! Each model prints its number of loom executions, its run time, its preemption bound and how
+//! many distinct outcomes it reached. The kernel the fault path runs against is in
+//! `loom_support/` (frames whose contents are loom cells, a one-leaf walker, a two-level walker
+//! with a CAS populate, a one-page cache, a one-slot swap device).
+//!
+//! Models (each runs once per strategy type and layout, unless noted):
+//! 1. two installers (a write and a read fault) and a reader on one empty PTE;
+//! 2. installer + `test_and_clear_young` (through `Strategy::update`) vs the MMU setting A/D;
+//!    2c. a fault's mkyoung (through `Strategy::replace`) on a present, old entry vs the MMU;
+//!    2b. the KNL erratum (6.6 only): a zap vs the MMU, whose A/D write lands on the zapped,
+//!    empty entry (6.6's `pte_none()` ignores A/D for this reason); then a fault on it;
+//! 3. a read fault vs swap-out (`update`: present → swap entry, slot written first);
+//! 4. a fault vs zap (`update` to none, frame freed), from an empty and from a present entry;
+//! 5. two faults through a two-level walker that populates the missing leaf table by CAS;
+//! 6. `LockBitRefault`: two faults on the same empty page, refaults ≤ the preemption bound.
+//!
+//! Negative controls (each must fail, for the stated reason): (a) a plain-store install,
+//! (b) zeroing after the publish, (c) clear-then-set swap-out, (d) the V14 stray-semicolon
+//! populate, (e) a load/store `update` that loses the MMU's dirty bit, (f) a load/store zap
+//! that loses a fault's dirty bit.
+//!
+//! loom 0.7.3 limitations these models work around (see `explore` and `loom_limits`):
+//! * DPOR misses interleavings (tokio-rs/loom#392, #166): a thread that only loads an atomic
+//!   is not reordered after another thread's load-then-write of it. Every model spawns all its
+//!   actors (main only joins), runs two-actor races in both spawn orders, and asserts that the
+//!   outcomes it exists for were reached (a vacuous model fails instead of passing).
+//! * RMW atomicity is not enforced against plain stores (tokio-rs/loom#254, fix in the
+//!   unmerged PR #391): a `fetch_or` that read value X can be ordered after a later plain
+//!   store of the thread that wrote X, which "loses" that store. Races between a plain store
+//!   and an unconditional RMW of the same entry are therefore not checked (`#[ignore]` with
+//!   the reason); `loom_limits::rmw_vs_plain_store` pins the loom bug.
+//!
+//! Library bugs these models found, now fixed and kept as regressions:
+//! * `LockBitSpin` with an any-state bit (x86_64/2.6.8) dropped a dirty bit the MMU set while
+//!   the bit was held: `update` decided on the locked entry and CASed whatever was there to
+//!   its result; `replace` wrote a `new` computed before the MMU's write (models m2, m2c).
+//! * `LockBitRefault`/`LockBitSpin` on x86_64/6.6 looped forever on an empty entry holding the
+//!   KNL erratum's A/D bits: `try_lock_none` compared against the word 0 (m2b, knl_none_word).
+#![cfg(loom)]
+
+mod loom_support;
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64 as StdAtomicU64, AtomicUsize as StdAtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
+use loom::thread;
+use loom_support::*;
+use pte_core::fault::{
+    Cmpxchg, Env, Fault, FrameAllocator, Leaf, LockBitRefault, LockBitSpin, MmLock, Resolved,
+    SplitLock, Stats, Step, Strategy, handle_retrying,
+};
+use pte_core::{Arch, Decoded, LockBit, Pte};
+
+/// The capabilities every layout of these models has.
+trait Layout: Arch + LockBit + pte_core::Cmpxchg {}
+impl<A: Arch + LockBit + pte_core::Cmpxchg> Layout for A {}
+
+/// What a page holds before it is swapped out or zapped (models 2b, 3, 4).
+const ORIG: u64 = 0x0123_4567_89ab_cdef;
+
+// ---------------------------------------------------------------------------------------------
+// Running a model.
+
+/// What a model observed across all its executions (std types: outside loom's model).
+struct Cov {
+    seen: Mutex<BTreeSet<&'static str>>,
+    max: StdAtomicU64,
+}
+
+impl Cov {
+    /// Records that an execution reached `outcome`.
+    fn saw(&self, outcome: &'static str) {
+        self.seen.lock().unwrap().insert(outcome);
+    }
+
+    /// Records a value whose maximum over the executions is reported.
+    fn max(&self, v: u64) {
+        self.max.fetch_max(v, Ordering::Relaxed);
+    }
+}
+
+struct Report {
+    name: String,
+    bound: Option<usize>,
+    executions: Arc<StdAtomicUsize>,
+    start: Instant,
+    cov: Arc<Cov>,
+    max_name: &'static str,
+}
+
+impl Drop for Report {
+    fn drop(&mut self) {
+        let max = if self.max_name.is_empty() {
+            String::new()
+        } else {
+            format!(", {} {}", self.max_name, self.cov.max.load(Ordering::Relaxed))
+        };
+        let outcomes = self.cov.seen.lock().map(|s| s.len()).unwrap_or(0);
+        println!(
+            "loom {:<48} {:>6} executions {:>9.2?}  preemption bound {}, {} outcomes{}{}",
+            self.name,
+            self.executions.load(Ordering::Relaxed),
+            self.start.elapsed(),
+            self.bound.map_or("none".to_string(), |b| b.to_string()),
+            outcomes,
+            max,
+            if std::thread::panicking() { "  (panicked)" } else { "" },
+        );
+    }
+}
+
+/// Runs `f(cov, variant)` under loom for each `variant` in `0..variants` and reports the
+/// executions (counted with a std atomic outside loom: `Builder::check` runs the closure once
+/// per execution), the run time and the outcomes reached.
+///
+/// `bound`: the preemption bound (`None`: exhaustive, unless `LOOM_MAX_PREEMPTIONS` is set).
+///
+/// `expect`: outcomes some execution must reach (`Cov::saw`). loom 0.7's DPOR misses
+/// interleavings (tokio-rs/loom#392, #166), so every model asserts that the interleavings it
+/// exists for were explored.
+fn explore<F>(
+    name: &str,
+    bound: Option<usize>,
+    max_name: &'static str,
+    expect: &[&'static str],
+    variants: usize,
+    f: F,
+) where
+    F: Fn(&Cov, usize) + Send + Sync + 'static,
+{
+    let executions = Arc::new(StdAtomicUsize::new(0));
+    let cov = Arc::new(Cov {
+        seen: Mutex::new(BTreeSet::new()),
+        max: StdAtomicU64::new(0),
+    });
+    let _report = Report {
+        name: name.to_string(),
+        bound,
+        executions: executions.clone(),
+        start: Instant::now(),
+        cov: cov.clone(),
+        max_name,
+    };
+    let f = Arc::new(f);
+    for variant in 0..variants {
+        let mut builder = loom::model::Builder::new();
+        if bound.is_some() {
+            builder.preemption_bound = bound;
+        }
+        let (c, e, f) = (cov.clone(), executions.clone(), f.clone());
+        builder.check(move || {
+            e.fetch_add(1, Ordering::Relaxed);
+            f(&c, variant);
+        });
+    }
+    let seen = cov.seen.lock().unwrap();
+    for want in expect {
+        assert!(
+            seen.contains(want),
+            "{name}: loom never explored \"{want}\" (explored: {seen:?})"
+        );
+    }
+}
+
+/// Runs two actors as threads, `b` spawned first if `b_first` (loom's DPOR depends on the
+/// spawn order, see `explore`), and joins both.
+fn both<RA, RB>(
+    b_first: bool,
+    a: impl FnOnce() -> RA + Send + 'static,
+    b: impl FnOnce() -> RB + Send + 'static,
+) -> (RA, RB)
+where
+    RA: Send + 'static,
+    RB: Send + 'static,
+{
+    if b_first {
+        let tb = thread::spawn(b);
+        let ta = thread::spawn(a);
+        (ta.join().unwrap(), tb.join().unwrap())
+    } else {
+        let ta = thread::spawn(a);
+        let tb = thread::spawn(b);
+        (ta.join().unwrap(), tb.join().unwrap())
+    }
+}
+
+fn fault(write: bool) -> Fault {
+    Fault { addr: ADDR, write }
+}
+
+/// A fault on the model's page through `handle_retrying`: the result and the refaults.
+fn do_fault<A: Layout, S: Strategy<A>>(
+    s: &S,
+    k: &Kernel<A>,
+    write: bool,
+) -> (Result<Resolved, pte_core::fault::FaultError>, u64) {
+    handle_retrying(s, &k.env(), &anon_vma(), fault(write))
+}
+
+/// Zap (`zap_pte_range`): a present entry becomes none through the strategy; the frame it
+/// mapped is freed. Returns the entry replaced (its dirty bit says whether the page must be
+/// written back).
+fn zap<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
+    let old = s.update(&k.leaf(), |p| match s.classify(p) {
+        Decoded::Present { .. } => Some(Pte::none()),
+        _ => None,
+    })?;
+    let pfn = old.pfn().expect("zap replaced a present entry");
+    k.frames.free(pfn);
+    Some(old)
+}
+
+/// The x86 MMU on a write access: if the entry is present and writable, `lock or` A|D into it.
+/// (A load, then the RMW: on KNL the RMW can land after another CPU cleared the entry.)
+/// Returns the entry the OR was applied to.
+fn mmu_write_access<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
+    let p = k.slot().load();
+    if matches!(s.classify(p), Decoded::Present { .. }) && p.write() {
+        Some(k.slot().fetch_or(A::LAYOUT.hw_set))
+    } else {
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 1: two installers on one empty PTE, and a reader.
+
+fn install_race<A: Layout, S: Strategy<A> + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    make_kernel: fn() -> Kernel<A>,
+    make_strategy: fn(&Arc<Kernel<A>>) -> S,
+) {
+    let mut expect = vec![
+        "the write fault installed",
+        "the read fault installed",
+        "the reader saw the zeroed page",
+        "the reader saw no page",
+    ];
+    expect.push(if S::NAME == <LockBitRefault as Strategy<A>>::NAME {
+        "the loser refaulted"
+    } else {
+        "the loser's frame was freed"
+    });
+    explore(name, bound, "max refaults", &expect, 1, move |cov, _| {
+        let k = Arc::new(make_kernel());
+        let s = Arc::new(make_strategy(&k));
+        let spawn_fault = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            thread::spawn(move || {
+                let (r, refaults) = do_fault(&*s, &k, write);
+                // The access is retried: it must now reach a page.
+                (r, refaults, access(&*s, k.slot(), &k.frames))
+            })
+        };
+        let writer = spawn_fault(true);
+        let reader_fault = spawn_fault(false);
+        // A third thread walks the PTE and reads the page if it is mapped.
+        let reader = {
+            let (k, s) = (k.clone(), s.clone());
+            thread::spawn(move || access(&*s, k.slot(), &k.frames))
+        };
+        let a = writer.join().unwrap();
+        let b = reader_fault.join().unwrap();
+        let seen = reader.join().unwrap();
+
+        for r in [&a.0, &b.0] {
+            assert!(
+                matches!(
+                    r,
+                    Ok(Resolved::Anonymous | Resolved::AlreadyDone | Resolved::AccessDirty)
+                ),
+                "a fault failed: {r:?}"
+            );
+        }
+        let installs = [&a.0, &b.0]
+            .iter()
+            .filter(|r| ***r == Ok(Resolved::Anonymous))
+            .count();
+        assert!(installs < 2, "double mapping: both faults report installing a page");
+        assert_eq!(installs, 1, "no fault installed the page: {:?} {:?}", a.0, b.0);
+        let mapped = match s.classify(k.slot().load()) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present after both faults: {d:?}"),
+        };
+        k.frames.assert_accounted(Some(mapped));
+        assert!(
+            a.2.is_some() && b.2.is_some(),
+            "a faulting thread found no page after its fault"
+        );
+        for (pfn, v) in [a.2, b.2, seen].into_iter().flatten() {
+            assert_eq!(pfn, mapped, "a thread reached a frame that is not the one mapped");
+            assert_eq!(v, 0, "a reader saw the page before its zeroing");
+        }
+        let refaults = a.1 + b.1;
+        assert_eq!(
+            refaults,
+            s.stats().snapshot().retries,
+            "refaults and Stats::retries disagree"
+        );
+
+        cov.max(refaults);
+        cov.saw(if a.0 == Ok(Resolved::Anonymous) {
+            "the write fault installed"
+        } else {
+            "the read fault installed"
+        });
+        cov.saw(if seen.is_some() {
+            "the reader saw the zeroed page"
+        } else {
+            "the reader saw no page"
+        });
+        if k.frames.freed() > 0 {
+            cov.saw("the loser's frame was freed");
+        }
+        if refaults > 0 {
+            cov.saw("the loser refaulted");
+        }
+    });
+}
+
+fn m1_install_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    install_race::<A, S>(name, bound, || Kernel::new(4), |_| S::default());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 2: installer (+ test_and_clear_young through `update`) vs the MMU setting A/D.
+
+fn hw_ad<A: Layout, S: Strategy<A> + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    make_strategy: fn() -> S,
+) {
+    let expect = [
+        "the MMU found no page",
+        "the MMU wrote before test_and_clear_young",
+        "the MMU wrote after test_and_clear_young",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(Kernel::<A>::new(2));
+        let s = Arc::new(make_strategy());
+        let installer = {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let (r, _) = do_fault(&*s, &k, false);
+                // The aging scanner's ptep_test_and_clear_young, by the same strategy rule.
+                let aged = s.update(&k.leaf(), |p| match s.classify(p) {
+                    Decoded::Present { .. } => Some(p.mkold()),
+                    _ => None,
+                });
+                (r, aged)
+            }
+        };
+        let mmu = {
+            let (k, s) = (k.clone(), s.clone());
+            move || mmu_write_access(&*s, &k)
+        };
+        let ((r, aged), mmu) = both(variant == 1, installer, mmu);
+
+        assert_eq!(r, Ok(Resolved::Anonymous), "the installer did not install");
+        let fin = k.slot().load();
+        let pfn = match s.classify(fin) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present at the end: {d:?}"),
+        };
+        assert_eq!(pfn, PFN_BASE, "the entry does not map the installer's frame");
+        k.frames.assert_accounted(Some(pfn));
+        let aged = aged.expect("test_and_clear_young found the installed entry");
+        let mmu_ran = mmu.is_some();
+        if let Some(prev) = mmu {
+            assert_eq!(prev.pfn(), Some(PFN_BASE), "the MMU set A/D on another entry");
+        }
+        // Dirty is only ever set (by the MMU): it is there iff the MMU ran.
+        assert!(
+            !mmu_ran || fin.dirty(),
+            "the dirty bit set by the MMU was lost: {fin:?}"
+        );
+        assert!(
+            mmu_ran || !fin.dirty(),
+            "a dirty bit appeared without a write: {fin:?}"
+        );
+        // Accessed: cleared by the scanner, set again only by an MMU access after it (the
+        // entry the scanner replaced tells which came first: the MMU sets D with A).
+        let young = mmu_ran && !aged.dirty();
+        assert_eq!(
+            fin.young(),
+            young,
+            "accessed bit wrong after test_and_clear_young vs the MMU (replaced {aged:?}, \
+             MMU ran: {mmu_ran}, final {fin:?})"
+        );
+        cov.saw(match (mmu_ran, aged.dirty()) {
+            (false, _) => "the MMU found no page",
+            (true, true) => "the MMU wrote before test_and_clear_young",
+            (true, false) => "the MMU wrote after test_and_clear_young",
+        });
+    });
+}
+
+fn m2_hw_ad<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    hw_ad::<A, S>(name, bound, S::default);
+}
+
+// Model 2c: a spurious read fault on a present, old entry (mkyoung through `replace`) vs the
+// MMU setting A/D. The fault path's `replace` must not drop a dirty bit the MMU set.
+
+fn m2c_replace_vs_mmu<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    let expect = [
+        "the fault made the entry young",
+        "the MMU wrote before the fault's replace",
+        "the MMU wrote after the fault's replace",
+    ];
+    explore(name, bound, "", &expect, 2, |cov, variant| {
+        let k = Arc::new(Kernel::<A>::new(2));
+        let p0 = k.map_initial(ORIG);
+        // Aged by the scanner before the threads start: present, clean, old.
+        k.slot().store(k.slot().load().mkold());
+        let s = Arc::new(S::default());
+        let faulter = {
+            let (k, s) = (k.clone(), s.clone());
+            move || do_fault(&*s, &k, false).0
+        };
+        let mmu = {
+            let (k, s) = (k.clone(), s.clone());
+            move || mmu_write_access(&*s, &k)
+        };
+        let (r, mmu) = both(variant == 1, faulter, mmu);
+
+        assert!(
+            matches!(r, Ok(Resolved::AccessDirty | Resolved::AlreadyDone)),
+            "the fault failed: {r:?}"
+        );
+        let fin = k.slot().load();
+        assert_eq!(s.classify(fin), Decoded::Present { pfn: p0 }, "the entry changed page");
+        k.frames.assert_accounted(Some(p0));
+        assert!(
+            mmu.is_none() || fin.dirty(),
+            "the dirty bit set by the MMU was lost: {fin:?}"
+        );
+        // Either the fault's mkyoung was published, or it lost to (or found nothing left after)
+        // the MMU, which sets A itself.
+        assert!(fin.young(), "the entry is old after the fault: {fin:?}");
+        if r == Ok(Resolved::AccessDirty) {
+            cov.saw("the fault made the entry young");
+        }
+        match mmu {
+            Some(prev) if prev.young() => cov.saw("the MMU wrote after the fault's replace"),
+            Some(_) => cov.saw("the MMU wrote before the fault's replace"),
+            None => cov.saw("the MMU found no page"),
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 2b: the KNL erratum. The MMU loads a present entry, a zap clears it, and the MMU's A/D
+// OR lands on the cleared entry: an empty entry now holds A|D (Linux 6.6's `pte_none()` ignores
+// `_PAGE_KNL_ERRATUM_MASK` for this reason). A fault on it must still install.
+//
+// Two phases: zap ‖ MMU (joined), then fault ‖ MMU. A fault concurrent with the first phase
+// would race the lock strategies' plain store with the MMU's `fetch_or`, which loom 0.7.3
+// cannot model (tokio-rs/loom#254); the fault-vs-zap race itself is model 4.
+
+fn m2b_knl_erratum<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    let expect = [
+        "the MMU's A/D write landed on the zapped, empty entry",
+        "the MMU wrote before the zap",
+        "the MMU dirtied the new page",
+    ];
+    explore(name, bound, "", &expect, 2, |cov, variant| {
+        let k = Arc::new(Kernel::<A>::new(3));
+        let p0 = k.map_initial(ORIG);
+        let s = Arc::new(S::default());
+        let zapper = {
+            let (k, s) = (k.clone(), s.clone());
+            move || zap(&*s, &k)
+        };
+        let mmu = {
+            let (k, s) = (k.clone(), s.clone());
+            move || mmu_write_access(&*s, &k)
+        };
+        let (zapped, mmu1) = both(variant == 1, zapper, mmu);
+        assert_eq!(zapped.and_then(|o| o.pfn()), Some(p0), "the zap did not find the initial page");
+        let erratum = mmu1.is_some_and(|prev| prev.is_none());
+        if erratum {
+            assert!(k.slot().load().is_none(), "an erratum word that is not none");
+        }
+
+        let faulter = {
+            let (k, s) = (k.clone(), s.clone());
+            move || do_fault(&*s, &k, true).0
+        };
+        let mmu = {
+            let (k, s) = (k.clone(), s.clone());
+            move || mmu_write_access(&*s, &k)
+        };
+        let (r, mmu2) = both(variant == 1, faulter, mmu);
+        assert_eq!(r, Ok(Resolved::Anonymous), "the fault did not install");
+        let fin = k.slot().load();
+        let mapped = match s.classify(fin) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present after the fault: {d:?}"),
+        };
+        k.frames.assert_accounted(Some(mapped));
+        assert!(fin.dirty(), "a write fault left the page clean");
+        cov.saw(match mmu1 {
+            Some(_) if erratum => "the MMU's A/D write landed on the zapped, empty entry",
+            Some(_) => "the MMU wrote before the zap",
+            None => "the MMU found no page",
+        });
+        if mmu2.is_some() {
+            cov.saw("the MMU dirtied the new page");
+        }
+    });
+}
+
+/// The KNL erratum word in a single thread: the entry holds only A|D (none for 6.6) and one
+/// fault must install. (The deterministic form of the livelock model 2b finds.)
+fn knl_none_word<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    explore(name, bound, "", &[], 1, |_, _| {
+        let k = Arc::new(Kernel::<A>::new(2));
+        let erratum = Pte::<A>::from_raw(A::LAYOUT.hw_set).unwrap();
+        assert!(erratum.is_none(), "the layout's pte_none() does not ignore A/D");
+        k.slot().store(erratum);
+        let s = S::default();
+        let (r, _) = do_fault(&s, &k, true);
+        assert_eq!(r, Ok(Resolved::Anonymous), "the fault did not install");
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 3: a read fault vs swap-out.
+
+/// How the swap-out changes the PTE.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SwapOut {
+    /// Through `Strategy::update`: one CAS from present to the swap entry.
+    Update,
+    /// Negative control: `ptep_get_and_clear` then `set_pte` of the swap entry (the 2004 v1
+    /// swap code: a transient none).
+    ClearThenSet,
+}
+
+fn swap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    how: SwapOut,
+) {
+    let expect = [
+        "the fault found the page present",
+        "the fault swapped the page in",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(Kernel::<A>::new(3));
+        let p0 = k.map_initial(ORIG);
+        let s = Arc::new(S::default());
+        // Swap-out: write the page to the slot, then replace the PTE; free the frame.
+        let swapper = {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let swp = Pte::<A>::swap(SLOT).unwrap();
+                k.swap.write_slot(k.frames.read(p0));
+                let swapped = match how {
+                    SwapOut::Update => s
+                        .update(&k.leaf(), |p| match s.classify(p) {
+                            Decoded::Present { pfn } if pfn == p0 => Some(swp),
+                            _ => None,
+                        })
+                        .is_some(),
+                    SwapOut::ClearThenSet => {
+                        k.slot().take();
+                        k.slot().store(swp);
+                        true
+                    }
+                };
+                if swapped {
+                    k.frames.free(p0);
+                }
+                swapped
+            }
+        };
+        let faulter = {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let (r, _) = do_fault(&*s, &k, false);
+                assert_ne!(
+                    r,
+                    Ok(Resolved::Anonymous),
+                    "the fault saw a transient none and installed a fresh zero page over a \
+                     page being swapped out"
+                );
+                (r, access(&*s, k.slot(), &k.frames))
+            }
+        };
+        let (swapped, (r, seen)) = both(variant == 1, swapper, faulter);
+
+        assert!(
+            matches!(r, Ok(Resolved::AlreadyDone | Resolved::SwapIn)),
+            "the fault failed: {r:?}"
+        );
+        if let Some((_, v)) = seen {
+            assert_eq!(v, ORIG, "the faulting thread read other contents than the page's");
+        }
+        let frees = k.swap.frees();
+        assert!(frees <= 1, "swap slot freed {frees} times");
+        assert_eq!(
+            frees == 1,
+            r == Ok(Resolved::SwapIn),
+            "swap slot freed but not by the swap-in"
+        );
+        let mapped = match s.classify(k.slot().load()) {
+            Decoded::Present { pfn } => {
+                assert_eq!(k.frames.read(pfn), ORIG, "page contents lost");
+                assert_eq!(pfn == p0, !swapped, "mapped frame vs swap-out disagree");
+                assert_eq!(
+                    frees,
+                    usize::from(pfn != p0),
+                    "swapped in but the slot not freed exactly once"
+                );
+                Some(pfn)
+            }
+            Decoded::Swap(e) => {
+                assert_eq!(e, SLOT, "the swap entry was corrupted");
+                assert_eq!(frees, 0, "swap slot freed while the entry still refers to it");
+                None
+            }
+            d => panic!("entry neither present nor the swap entry: {d:?}"),
+        };
+        k.frames.assert_accounted(mapped);
+        cov.saw(if r == Ok(Resolved::SwapIn) {
+            "the fault swapped the page in"
+        } else {
+            "the fault found the page present"
+        });
+    });
+}
+
+fn m3_swap<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    swap_race::<A, S>(name, bound, SwapOut::Update);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 4: a fault vs zap.
+
+fn zap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    start_present: bool,
+) {
+    let expect: &[&'static str] = if start_present {
+        &[
+            "the fault dirtied the initial page, then the zap took it",
+            "the zap took the initial page, then the fault installed",
+            "the fault lost its update to the zap",
+        ]
+    } else {
+        &["the zap found the installed page", "the zap found no page"]
+    };
+    explore(name, bound, "", expect, 2, move |cov, variant| {
+        let k = Arc::new(Kernel::<A>::new(3));
+        let p0 = start_present.then(|| k.map_initial(ORIG));
+        let s = Arc::new(S::default());
+        let faulter = {
+            let (k, s) = (k.clone(), s.clone());
+            move || do_fault(&*s, &k, true).0
+        };
+        let zapper = {
+            let (k, s) = (k.clone(), s.clone());
+            move || zap(&*s, &k)
+        };
+        let (r, zapped) = both(variant == 1, faulter, zapper);
+
+        assert!(
+            matches!(
+                r,
+                Ok(Resolved::Anonymous | Resolved::AlreadyDone | Resolved::AccessDirty)
+            ),
+            "the fault failed: {r:?}"
+        );
+        let fin = k.slot().load();
+        let mapped = match s.classify(fin) {
+            Decoded::Present { pfn } => Some(pfn),
+            Decoded::None => None,
+            d => panic!("after fault and zap the entry is neither none nor present: {d:?}"),
+        };
+        if start_present {
+            let old = zapped.expect("the zap did not find the initial page");
+            assert_eq!(old.pfn(), p0, "the zap freed a page other than the initial one");
+            // The write fault dirtied the initial page iff its CAS came first: the zap must
+            // then return that dirty bit (else a dirty page is dropped as clean).
+            assert_eq!(
+                old.dirty(),
+                r == Ok(Resolved::AccessDirty),
+                "the zap lost the fault's dirty bit (zap replaced {old:?}, fault {r:?})"
+            );
+        } else if let Some(old) = zapped {
+            assert!(old.dirty(), "the zap lost the fault's dirty bit (zap replaced {old:?})");
+        }
+        if r == Ok(Resolved::Anonymous) && zapped.is_none() {
+            assert!(mapped.is_some(), "the installed page vanished without a zap");
+        }
+        k.frames.assert_accounted(mapped);
+        cov.saw(match (start_present, zapped, r) {
+            (false, Some(_), _) => "the zap found the installed page",
+            (false, None, _) => "the zap found no page",
+            (true, _, Ok(Resolved::AccessDirty)) => {
+                "the fault dirtied the initial page, then the zap took it"
+            }
+            (true, _, Ok(Resolved::Anonymous)) => {
+                "the zap took the initial page, then the fault installed"
+            }
+            (true, _, _) => "the fault lost its update to the zap",
+        });
+    });
+}
+
+fn m4_zap_empty<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    zap_race::<A, S>(name, bound, false);
+}
+
+fn m4_zap_present<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    zap_race::<A, S>(name, bound, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 5: the upper-level populate race, then the install race, through a two-level walker
+// (`TwoLevel::populate` in `loom_support` is the reference populate under test).
+
+struct TwoLevelKernel<A: Arch> {
+    frames: Arc<Frames>,
+    tables: TwoLevel<A>,
+    cache: OnePageCache,
+    swap: OneSlotSwap,
+}
+
+impl<A: Arch> TwoLevelKernel<A> {
+    fn new(stray_semicolon: bool) -> Self {
+        let frames = Arc::new(Frames::new(3));
+        TwoLevelKernel {
+            swap: OneSlotSwap::new(frames.clone()),
+            cache: OnePageCache::new(u64::MAX >> 12),
+            tables: TwoLevel::new(2, stray_semicolon),
+            frames,
+        }
+    }
+
+    fn env(&self) -> Env<'_, Frames, TwoLevel<A>, OnePageCache, OneSlotSwap> {
+        Env {
+            frames: &self.frames,
+            tables: &self.tables,
+            cache: &self.cache,
+            swap: &self.swap,
+        }
+    }
+}
+
+fn populate_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    stray_semicolon: bool,
+) {
+    let expect = [
+        "a populate lost its race and freed its table",
+        "one populate found the table already there",
+    ];
+    explore(name, bound, "", &expect, 1, move |cov, _| {
+        let k = Arc::new(TwoLevelKernel::<A>::new(stray_semicolon));
+        let s = Arc::new(S::default());
+        let spawn_fault = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            thread::spawn(move || handle_retrying(&*s, &k.env(), &anon_vma(), fault(write)).0)
+        };
+        let a = spawn_fault(true);
+        let b = spawn_fault(false);
+        let (a, b) = (a.join().unwrap(), b.join().unwrap());
+
+        let (allocated, freed) = k.tables.counts();
+        let table = k.tables.installed().expect("no leaf table installed");
+        assert!(!k.tables.is_freed(table), "the installed leaf table was freed");
+        assert_eq!(
+            allocated - freed,
+            1,
+            "{allocated} leaf tables allocated, {freed} freed: exactly one must survive"
+        );
+        for r in [&a, &b] {
+            assert!(
+                matches!(
+                    r,
+                    Ok(Resolved::Anonymous | Resolved::AlreadyDone | Resolved::AccessDirty)
+                ),
+                "a fault failed: {r:?}"
+            );
+        }
+        let installs = [&a, &b]
+            .iter()
+            .filter(|r| ***r == Ok(Resolved::Anonymous))
+            .count();
+        assert_eq!(installs, 1, "installs: {a:?} {b:?}");
+        let mapped = match s.classify(k.tables.slot(table).load()) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present after both faults: {d:?}"),
+        };
+        k.frames.assert_accounted(Some(mapped));
+        cov.saw(if allocated == 2 {
+            "a populate lost its race and freed its table"
+        } else {
+            "one populate found the table already there"
+        });
+    });
+}
+
+fn m5_populate<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    populate_race::<A, S>(name, bound, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 6: LockBitRefault's refaults, bounded by the preemption bound.
+//
+// Why the bound holds: a refault happens only when a thread finds the lock bit held, i.e. while
+// the other thread is between its `try_lock_none` and its `store_unlocking` (prepare: allocate
+// and zero). The refaulting thread then yields (`handle_retrying` calls `relax`, which is
+// `loom::thread::yield_now`), and loom does not run a yielded thread while another is
+// runnable, so the holder runs until it publishes unless loom preempts it. Each further
+// refault therefore costs one preemption of the holder inside its critical section, and there
+// is only one critical section (once it ends the entry is present and nobody takes the bit
+// again). Hence refaults ≤ preemption bound. Without a bound the refaults are still finite
+// (≤ the scheduling points inside the critical section), but a real scheduler gives no such
+// bound: that is the livelock of §4.10.
+
+fn m6_refault_bound<A: Layout>(name: &str, bound: usize) {
+    explore(
+        name,
+        Some(bound),
+        "max refaults",
+        &["a fault refaulted"],
+        1,
+        move |cov, _| {
+            let k = Arc::new(Kernel::<A>::new(3));
+            let s = Arc::new(LockBitRefault::new());
+            let spawn_fault = |write: bool| {
+                let (k, s) = (k.clone(), s.clone());
+                thread::spawn(move || do_fault(&*s, &k, write))
+            };
+            let a = spawn_fault(true);
+            let b = spawn_fault(true);
+            let (a, b) = (a.join().unwrap(), b.join().unwrap());
+            assert!(
+                a.0.is_ok() && b.0.is_ok(),
+                "a fault did not complete: {a:?} {b:?}"
+            );
+            let refaults = a.1 + b.1;
+            cov.max(refaults);
+            if refaults > 0 {
+                cov.saw("a fault refaulted");
+            }
+            assert!(
+                refaults <= bound as u64,
+                "{refaults} refaults under preemption bound {bound}"
+            );
+            assert_eq!(refaults, Strategy::<A>::stats(&*s).snapshot().retries);
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken strategies for the negative controls.
+
+/// (a)/(e): publishes an install with a check-then-plain-store (no lock, no CAS), and runs
+/// `update` as load / compute / plain store.
+#[derive(Debug, Default)]
+struct PlainStore {
+    stats: Stats,
+}
+
+impl<A: Layout> Strategy<A> for PlainStore {
+    const NAME: &'static str = "broken-plain-store";
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        let Some(new) = prepare() else {
+            return Step::NoPage;
+        };
+        let cur = leaf.slot.load();
+        if cur.is_none() {
+            leaf.slot.store(new);
+            Step::Installed
+        } else {
+            discard(new);
+            Step::Lost(cur)
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        match leaf.slot.compare_exchange(old, new) {
+            Ok(_) => Step::Installed,
+            Err(now) => Step::Lost(now),
+        }
+    }
+
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
+        let cur = leaf.slot.load();
+        let new = f(cur)?;
+        leaf.slot.store(new);
+        Some(cur)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+/// (b): the `Cmpxchg` protocol, but the frame is zeroed after the publish (the allocator
+/// leaves it as it was).
+struct ZeroAfterPublish {
+    frames: Arc<Frames>,
+    stats: Stats,
+}
+
+impl<A: Layout> Strategy<A> for ZeroAfterPublish {
+    const NAME: &'static str = "broken-zero-after-publish";
+
+    fn install_empty(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<Pte<A>>,
+        discard: impl FnOnce(Pte<A>),
+    ) -> Step<A> {
+        let Some(new) = prepare() else {
+            return Step::NoPage;
+        };
+        let cur = leaf.slot.load();
+        if !cur.is_none() {
+            discard(new);
+            return Step::Lost(cur);
+        }
+        match leaf.slot.compare_exchange(cur, new) {
+            Ok(_) => {
+                self.frames.zero(new.pfn().unwrap());
+                Step::Installed
+            }
+            Err(now) => {
+                discard(new);
+                Step::Lost(now)
+            }
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        match leaf.slot.compare_exchange(old, new) {
+            Ok(_) => Step::Installed,
+            Err(now) => Step::Lost(now),
+        }
+    }
+
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
+        let mut cur = leaf.slot.load();
+        loop {
+            let new = f(cur)?;
+            match leaf.slot.compare_exchange(cur, new) {
+                Ok(old) => return Some(old),
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests: one per (model, strategy, layout).
+
+/// Preemption bound of model 1 (three threads; 1.1k–3.6k executions, about 1 s each). Without
+/// a bound model 1 also passes for every strategy, but takes 9.7k (cmpxchg) to 112k
+/// (lock-bit-spin) executions, 1–18 s each: too slow for the default run. All the other models
+/// run exhaustively.
+const P1: Option<usize> = Some(3);
+
+/// `model/strategy/layout`, for the report.
+fn name<A: Layout, S: Strategy<A>>(model: &str) -> String {
+    format!("{model}/{}/{}", S::NAME, A::LAYOUT.name)
+}
+
+/// One test per listed (attributes, test name, layout, strategy).
+macro_rules! tests {
+    ($model:ident, $bound:expr, { $( $(#[$m:meta])* $test:ident: $a:ty, $s:ty; )* }) => {
+        $(
+            #[test]
+            $(#[$m])*
+            fn $test() {
+                $model::<$a, $s>(&name::<$a, $s>(stringify!($model)), $bound);
+            }
+        )*
+    };
+}
+
+/// Every strategy on both layouts.
+macro_rules! per_strategy {
+    ($module:ident, $model:ident, $bound:expr) => {
+        mod $module {
+            use super::*;
+            tests!($model, $bound, {
+                mm_lock_6_6: X86_64_6_6, MmLock;
+                split_lock_6_6: X86_64_6_6, SplitLock;
+                lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+                lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+                cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+                mm_lock_2_6_8: X86_64_2_6_8, MmLock;
+                split_lock_2_6_8: X86_64_2_6_8, SplitLock;
+                lock_bit_refault_2_6_8: X86_64_2_6_8, LockBitRefault;
+                lock_bit_spin_2_6_8: X86_64_2_6_8, LockBitSpin;
+                cmpxchg_2_6_8: X86_64_2_6_8, Cmpxchg;
+            });
+        }
+    };
+}
+
+per_strategy!(m1_install_race, m1_install_race, P1);
+per_strategy!(m3_swap, m3_swap, None);
+per_strategy!(m4_zap_present, m4_zap_present, None);
+per_strategy!(m5_populate, m5_populate, None);
+
+mod m2_hw_ad {
+    use super::*;
+    tests!(m2_hw_ad, None, {
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+        mm_lock_2_6_8: X86_64_2_6_8, MmLock;
+        split_lock_2_6_8: X86_64_2_6_8, SplitLock;
+        lock_bit_refault_2_6_8: X86_64_2_6_8, LockBitRefault;
+        cmpxchg_2_6_8: X86_64_2_6_8, Cmpxchg;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_spin_2_6_8: X86_64_2_6_8, LockBitSpin;
+    });
+}
+
+mod m2c_replace_vs_mmu {
+    use super::*;
+    tests!(m2c_replace_vs_mmu, None, {
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+        mm_lock_2_6_8: X86_64_2_6_8, MmLock;
+        split_lock_2_6_8: X86_64_2_6_8, SplitLock;
+        lock_bit_refault_2_6_8: X86_64_2_6_8, LockBitRefault;
+        cmpxchg_2_6_8: X86_64_2_6_8, Cmpxchg;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_spin_2_6_8: X86_64_2_6_8, LockBitSpin;
+    });
+}
+
+mod m2b_knl_erratum {
+    use super::*;
+    tests!(m2b_knl_erratum, None, {
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+    });
+}
+
+mod knl_none_word {
+    use super::*;
+    tests!(knl_none_word, None, {
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        /// Regression (found by this model, fixed in the library): see the module docs.
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+    });
+}
+
+mod m4_zap_empty {
+    use super::*;
+    tests!(m4_zap_empty, None, {
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+        mm_lock_2_6_8: X86_64_2_6_8, MmLock;
+        split_lock_2_6_8: X86_64_2_6_8, SplitLock;
+        lock_bit_refault_2_6_8: X86_64_2_6_8, LockBitRefault;
+        cmpxchg_2_6_8: X86_64_2_6_8, Cmpxchg;
+        /// The zap's `lock_any` (`fetch_or` of the bit) races with the install's
+        /// `store_unlocking` (a plain store): loom 0.7.3 lets the `fetch_or`, which read the
+        /// installer's locked-none, land after the installer's later store (RMW atomicity
+        /// not enforced against plain stores), so the bit "stays set" and the zap spins
+        /// forever — impossible in C11 / on x86. Run with `--ignored` once loom is fixed.
+        #[ignore = "loom 0.7.3 false positive: tokio-rs/loom#254 (RMW vs plain store), see loom_limits"]
+        lock_bit_spin_2_6_8: X86_64_2_6_8, LockBitSpin;
+    });
+}
+
+mod m6_refault_bound {
+    use super::*;
+    #[test]
+    fn lock_bit_refault_6_6_bound_2() {
+        m6_refault_bound::<X86_64_6_6>("m6_refault_bound/x86_64/6.6 (P=2)", 2);
+    }
+    #[test]
+    fn lock_bit_refault_6_6_bound_3() {
+        m6_refault_bound::<X86_64_6_6>("m6_refault_bound/x86_64/6.6 (P=3)", 3);
+    }
+    #[test]
+    fn lock_bit_refault_2_6_8_bound_2() {
+        m6_refault_bound::<X86_64_2_6_8>("m6_refault_bound/x86_64/2.6.8 (P=2)", 2);
+    }
+    #[test]
+    fn lock_bit_refault_2_6_8_bound_3() {
+        m6_refault_bound::<X86_64_2_6_8>("m6_refault_bound/x86_64/2.6.8 (P=3)", 3);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Negative controls: each must fail, for the stated reason.
+
+mod negative {
+    use super::*;
+
+    /// (a) A check-then-plain-store install: both faults see none and both store.
+    #[test]
+    #[should_panic(expected = "double mapping")]
+    fn a_plain_store_install() {
+        install_race::<X86_64_6_6, PlainStore>(
+            "negative/a plain-store install",
+            P1,
+            || Kernel::new(4),
+            |_| PlainStore::default(),
+        );
+    }
+
+    /// (b) Zeroing after the publish: loom sees the reader's read race with the zeroing.
+    #[test]
+    #[should_panic(expected = "Causality violation")]
+    fn b_zero_after_publish() {
+        install_race::<X86_64_6_6, ZeroAfterPublish>(
+            "negative/b zero after publish",
+            P1,
+            || Kernel::with_frames(Frames::with_zeroing(4, false)),
+            |k| ZeroAfterPublish {
+                frames: k.frames.clone(),
+                stats: Stats::default(),
+            },
+        );
+    }
+
+    /// (c) Clear-then-set swap-out: the fault sees the transient none.
+    #[test]
+    #[should_panic(expected = "installed a fresh zero page")]
+    fn c_clear_then_set_swap_out() {
+        swap_race::<X86_64_6_6, Cmpxchg>(
+            "negative/c clear-then-set swap-out",
+            None,
+            SwapOut::ClearThenSet,
+        );
+    }
+
+    /// (d) The V14 stray semicolon: the populate frees its table even when it won.
+    #[test]
+    #[should_panic(expected = "walked into a freed or uncleared leaf table")]
+    fn d_stray_semicolon_populate() {
+        populate_race::<X86_64_6_6, Cmpxchg>("negative/d stray-semicolon populate", None, true);
+    }
+
+    /// (f) A load/store zap (no get-and-clear): a fault's dirty bit set between the zap's
+    /// read and its store is dropped with the page.
+    #[test]
+    #[should_panic(expected = "the zap lost the fault's dirty bit")]
+    fn f_plain_store_zap() {
+        zap_race::<X86_64_6_6, PlainStore>("negative/f plain-store zap", None, true);
+    }
+
+    /// (e) A load/compute/store `update`: the MMU's dirty bit is overwritten.
+    #[test]
+    #[should_panic(expected = "the dirty bit set by the MMU was lost")]
+    fn e_plain_store_update() {
+        hw_ad::<X86_64_6_6, PlainStore>("negative/e plain-store update", None, PlainStore::default);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// loom's own limitation, pinned: when this test starts failing ("did not panic"), loom enforces
+// RMW atomicity against plain stores (tokio-rs/loom#254 fixed) and the `#[ignore]`d model above
+// can run.
+
+mod loom_limits {
+    use loom::sync::atomic::AtomicU64;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+
+    /// T1: CAS 0 → 1, then store 2. T2: fetch_or(1). If the fetch_or read T1's 1, it is
+    /// ordered right after the CAS, hence before T1's store: the final value must be 2. loom
+    /// 0.7.3 finds an execution ending with 1.
+    #[test]
+    #[should_panic(expected = "loom#254")]
+    fn rmw_vs_plain_store() {
+        loom::model(|| {
+            let a = Arc::new(AtomicU64::new(0));
+            let t1 = {
+                let a = a.clone();
+                loom::thread::spawn(move || {
+                    let _ = a.compare_exchange(0, 1, Acquire, Acquire);
+                    a.store(2, Release);
+                })
+            };
+            let t2 = {
+                let a = a.clone();
+                loom::thread::spawn(move || a.fetch_or(1, AcqRel))
+            };
+            t1.join().unwrap();
+            let prev = t2.join().unwrap();
+            let fin = a.load(Acquire);
+            if prev == 1 {
+                assert_eq!(fin, 2, "loom#254: the RMW was ordered after a later plain store");
+            }
+        });
+    }
+}

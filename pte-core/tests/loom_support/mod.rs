@@ -1,0 +1,450 @@
+//! A minimal, loom-friendly kernel for the fault-path models in `loom_fault.rs`.
+//!
+//! * [`Frames`]: a few physical frames whose contents are `loom::cell::UnsafeCell<u64>`.
+//!   Zeroing, copying and swap-in write the cell; a reader that reaches a page through a present
+//!   PTE reads it, so loom reports a causality violation if the write does not happen-before
+//!   the read. Frames are never reused (a bump allocator), so every allocation and every free
+//!   is visible at the end; a second free of a frame panics at once.
+//! * [`OneLeaf`]: a table walker with a single leaf slot and its split lock.
+//! * [`TwoLevel`]: a walker whose leaf table is populated on demand by compare-and-swap on an
+//!   upper-level entry (the reference populate a kernel would write), for the populate model.
+//! * [`OnePageCache`], [`OneSlotSwap`]: a page cache with one page and a swap device with one
+//!   slot, whose frees are counted with loom atomics.
+//!
+//! Everything shared between threads is a loom type, so loom sees every access; bookkeeping
+//! that only the final checks read (after every thread is joined) is loom too, with Relaxed
+//! orderings, which adds no synchronisation the protocol itself does not provide.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use pte_core::fault::lock::RawSpinLock;
+use pte_core::fault::{
+    Backing, Env, FrameAllocator, Leaf, PageCache, Strategy, SwapDevice, TableWalker, Vma,
+};
+use pte_core::{Arch, Decoded, Pte, PteSlot, SwapEntry};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+
+/// What a frame holds before it is first written: the previous owner's data.
+pub const POISON: u64 = 0x5a5a_5a5a_5a5a_5a5a;
+/// The PFN of frame 0.
+pub const PFN_BASE: u64 = 0x100;
+/// The faulting address; the mapping is one page.
+pub const ADDR: u64 = 0x7000_0000;
+
+/// An anonymous, writable one-page mapping at [`ADDR`] (4 KiB pages).
+pub fn anon_vma() -> Vma {
+    Vma {
+        start: ADDR,
+        end: ADDR + 0x1000,
+        backing: Backing::Anonymous,
+        writable: true,
+        page_shift: 12,
+    }
+}
+
+/// The physical frames.
+pub struct Frames {
+    cells: Box<[UnsafeCell<u64>]>,
+    freed: Box<[AtomicBool]>,
+    next: AtomicUsize,
+    /// `false`: `alloc_zeroed` leaves the frame as it was (a strategy that zeroes after the
+    /// publish calls [`Frames::zero`] itself: negative control).
+    zero_on_alloc: bool,
+}
+
+// The cells are only accessed through loom's tracked `with` / `with_mut`.
+unsafe impl Sync for Frames {}
+
+impl Frames {
+    /// `n` frames holding [`POISON`].
+    pub fn new(n: usize) -> Self {
+        Self::with_zeroing(n, true)
+    }
+
+    /// `n` frames; `zero_on_alloc = false` for the publish-before-zeroing control.
+    pub fn with_zeroing(n: usize, zero_on_alloc: bool) -> Self {
+        Frames {
+            cells: (0..n).map(|_| UnsafeCell::new(POISON)).collect(),
+            freed: (0..n).map(|_| AtomicBool::new(false)).collect(),
+            next: AtomicUsize::new(0),
+            zero_on_alloc,
+        }
+    }
+
+    fn index(&self, pfn: u64) -> usize {
+        let i = pfn.checked_sub(PFN_BASE).expect("pfn below the frame pool") as usize;
+        assert!(i < self.cells.len(), "pfn {pfn:#x} beyond the frame pool");
+        i
+    }
+
+    /// A fresh frame (never reused), written with `value`.
+    pub fn alloc_with(&self, value: u64) -> Option<u64> {
+        let i = self.next.fetch_add(1, Relaxed);
+        if i >= self.cells.len() {
+            return None;
+        }
+        self.cells[i].with_mut(|p| unsafe { *p = value });
+        Some(PFN_BASE + i as u64)
+    }
+
+    /// Zeroes frame `pfn` (a write through the cell).
+    pub fn zero(&self, pfn: u64) {
+        let i = self.index(pfn);
+        self.cells[i].with_mut(|p| unsafe { *p = 0 });
+    }
+
+    /// Reads frame `pfn` (what a thread that reached it through a PTE sees).
+    pub fn read(&self, pfn: u64) -> u64 {
+        let i = self.index(pfn);
+        self.cells[i].with(|p| unsafe { *p })
+    }
+
+    /// Frames handed out (whether or not they were freed since).
+    pub fn allocated(&self) -> usize {
+        self.next.load(Relaxed).min(self.cells.len())
+    }
+
+    /// Frames freed.
+    pub fn freed(&self) -> usize {
+        self.freed[..self.allocated()].iter().filter(|f| f.load(Relaxed)).count()
+    }
+
+    /// Whether `pfn` was freed.
+    pub fn is_freed(&self, pfn: u64) -> bool {
+        self.freed[self.index(pfn)].load(Relaxed)
+    }
+
+    /// Every allocated frame is either freed or `mapped` (the one the PTE holds, if any), and
+    /// `mapped` is not freed.
+    pub fn assert_accounted(&self, mapped: Option<u64>) {
+        if let Some(pfn) = mapped {
+            assert!(!self.is_freed(pfn), "the mapped frame {pfn:#x} was freed");
+        }
+        let live = self.allocated() - self.freed();
+        let want = usize::from(mapped.is_some());
+        assert_eq!(
+            live, want,
+            "frame leaked: {} allocated, {} freed, mapped {mapped:x?}",
+            self.allocated(),
+            self.freed()
+        );
+    }
+}
+
+impl FrameAllocator for Frames {
+    fn alloc_zeroed(&self) -> Option<u64> {
+        let i = self.next.fetch_add(1, Relaxed);
+        if i >= self.cells.len() {
+            return None;
+        }
+        if self.zero_on_alloc {
+            self.cells[i].with_mut(|p| unsafe { *p = 0 });
+        }
+        Some(PFN_BASE + i as u64)
+    }
+
+    fn alloc_copy(&self, src: u64) -> Option<u64> {
+        let v = self.read(src);
+        self.alloc_with(v)
+    }
+
+    fn free(&self, pfn: u64) {
+        let i = self.index(pfn);
+        let was = self.freed[i].swap(true, Relaxed);
+        assert!(!was, "frame {pfn:#x} freed twice");
+    }
+}
+
+/// A walker with a single leaf slot and the lock of its table.
+pub struct OneLeaf<A: Arch> {
+    /// The slot.
+    pub slot: PteSlot<A>,
+    /// The split page-table lock.
+    pub ptl: RawSpinLock,
+}
+
+impl<A: Arch> OneLeaf<A> {
+    /// A leaf holding `pte`.
+    pub fn new(pte: Pte<A>) -> Self {
+        OneLeaf { slot: PteSlot::new(pte), ptl: RawSpinLock::new() }
+    }
+}
+
+impl<A: Arch> TableWalker<A> for OneLeaf<A> {
+    fn leaf(&self, _addr: u64) -> Option<Leaf<'_, A>> {
+        Some(Leaf { slot: &self.slot, ptl: &self.ptl })
+    }
+}
+
+/// A page cache with one page (file 0, pgoff 0); references counted.
+pub struct OnePageCache {
+    pfn: u64,
+    refs: AtomicUsize,
+}
+
+impl OnePageCache {
+    /// The page is frame `pfn`.
+    pub fn new(pfn: u64) -> Self {
+        OnePageCache { pfn, refs: AtomicUsize::new(0) }
+    }
+
+    /// References held.
+    pub fn refs(&self) -> usize {
+        self.refs.load(Relaxed)
+    }
+}
+
+impl PageCache for OnePageCache {
+    fn get(&self, file: u32, pgoff: u64) -> Option<u64> {
+        if file != 0 || pgoff != 0 {
+            return None;
+        }
+        self.refs.fetch_add(1, Relaxed);
+        Some(self.pfn)
+    }
+
+    fn put(&self, pfn: u64) {
+        assert_eq!(pfn, self.pfn, "put of a page the cache does not hold");
+        let was = self.refs.fetch_sub(1, Relaxed);
+        assert!(was > 0, "page-cache reference dropped twice");
+    }
+}
+
+/// The swap slot every swap-out in the models uses.
+pub const SLOT: SwapEntry = SwapEntry {
+    ty: 1,
+    offset: 3,
+    exclusive: false,
+    soft_dirty: false,
+    uffd_wp: false,
+};
+
+/// A swap device with one slot ([`SLOT`]): its contents are a loom cell (written by the
+/// swap-out before it publishes the swap entry, read by the swap-in), its frees are counted.
+pub struct OneSlotSwap {
+    frames: Arc<Frames>,
+    contents: UnsafeCell<u64>,
+    frees: AtomicUsize,
+}
+
+unsafe impl Sync for OneSlotSwap {}
+
+impl OneSlotSwap {
+    /// A device whose swap-ins allocate from `frames`.
+    pub fn new(frames: Arc<Frames>) -> Self {
+        OneSlotSwap { frames, contents: UnsafeCell::new(POISON), frees: AtomicUsize::new(0) }
+    }
+
+    /// `swap_writepage`: the swap-out writes the page to the slot (before the PTE changes).
+    pub fn write_slot(&self, value: u64) {
+        self.contents.with_mut(|p| unsafe { *p = value });
+    }
+
+    /// Times the slot was freed.
+    pub fn frees(&self) -> usize {
+        self.frees.load(Relaxed)
+    }
+}
+
+impl SwapDevice for OneSlotSwap {
+    fn read(&self, entry: SwapEntry) -> Option<u64> {
+        assert_eq!(entry, SLOT, "swap-in of a corrupted swap entry");
+        let v = self.contents.with(|p| unsafe { *p });
+        self.frames.alloc_with(v)
+    }
+
+    fn free_slot(&self, entry: SwapEntry) {
+        assert_eq!(entry, SLOT, "free of a corrupted swap entry");
+        self.frees.fetch_add(1, Relaxed);
+    }
+}
+
+/// The kernel of one model: frames, a one-leaf table, a one-page cache, a one-slot swap device.
+pub struct Kernel<A: Arch> {
+    /// The frames.
+    pub frames: Arc<Frames>,
+    /// The page tables.
+    pub tables: OneLeaf<A>,
+    /// The page cache.
+    pub cache: OnePageCache,
+    /// The swap device.
+    pub swap: OneSlotSwap,
+}
+
+impl<A: Arch> Kernel<A> {
+    /// `n` frames, an empty leaf.
+    pub fn new(n: usize) -> Self {
+        Self::with_frames(Frames::new(n))
+    }
+
+    /// A kernel over `frames`, with an empty leaf.
+    pub fn with_frames(frames: Frames) -> Self {
+        let frames = Arc::new(frames);
+        Kernel {
+            swap: OneSlotSwap::new(frames.clone()),
+            cache: OnePageCache::new(u64::MAX >> 12),
+            tables: OneLeaf::new(Pte::none()),
+            frames,
+        }
+    }
+
+    /// The environment the fault path takes.
+    pub fn env(&self) -> Env<'_, Frames, OneLeaf<A>, OnePageCache, OneSlotSwap> {
+        Env { frames: &self.frames, tables: &self.tables, cache: &self.cache, swap: &self.swap }
+    }
+
+    /// The leaf slot.
+    pub fn slot(&self) -> &PteSlot<A> {
+        &self.tables.slot
+    }
+
+    /// The leaf (for `Strategy::update`).
+    pub fn leaf(&self) -> Leaf<'_, A> {
+        self.tables.leaf(ADDR).unwrap()
+    }
+
+    /// Maps a new frame holding `value` (before any thread starts): `PAGE_SHARED`, clean.
+    pub fn map_initial(&self, value: u64) -> u64 {
+        let pfn = self.frames.alloc_with(value).expect("a frame for the initial page");
+        let pte = Pte::<A>::with_prot(pfn, A::LAYOUT.page_shared).unwrap();
+        self.tables.slot.store(pte);
+        pfn
+    }
+}
+
+/// What a thread sees when it accesses the page after a fault (the hardware retrying the
+/// access): the PTE (Acquire), and if it maps a page, that page's contents.
+pub fn access<A: Arch, S: Strategy<A>>(
+    s: &S,
+    slot: &PteSlot<A>,
+    frames: &Frames,
+) -> Option<(u64, u64)> {
+    match s.classify(slot.load()) {
+        Decoded::Present { pfn } => Some((pfn, frames.read(pfn))),
+        _ => None,
+    }
+}
+
+/// One leaf table of [`TwoLevel`]: a "page" whose header is cleared before the table is
+/// published (`pte_alloc_one` + clear) and poisoned when it is freed.
+pub struct LeafTable<A: Arch> {
+    header: UnsafeCell<u64>,
+    freed: AtomicBool,
+    slot: PteSlot<A>,
+    ptl: RawSpinLock,
+}
+
+/// The header of a cleared table.
+pub const TABLE_CLEARED: u64 = 0;
+
+/// A two-level walker: an upper-level entry (0 = none, else table index + 1, like a PMD
+/// holding the table's frame number) and a pool of table pages.
+///
+/// [`TwoLevel::populate`] is the reference implementation a kernel writes
+/// (`__pte_alloc`/`pmd_populate` with a compare-and-swap instead of the lock): read the entry
+/// (Acquire); if none, allocate and clear a table, publish it by CAS (AcqRel: the clearing
+/// happens-before any walker that sees the entry; Acquire on failure: the loser walks the
+/// winner's table); the loser frees its own table.
+pub struct TwoLevel<A: Arch> {
+    upper: AtomicUsize,
+    pool: Box<[LeafTable<A>]>,
+    next: AtomicUsize,
+    /// Negative control: the V14 `if (!pgd_test_and_populate(mm, pgd, new)); pud_free(new);`
+    /// — a stray `;` frees the new table whether or not it won.
+    stray_semicolon: bool,
+}
+
+unsafe impl<A: Arch> Sync for TwoLevel<A> {}
+
+impl<A: Arch> TwoLevel<A> {
+    /// A walker with `n` table pages in its pool and the upper entry empty.
+    pub fn new(n: usize, stray_semicolon: bool) -> Self {
+        TwoLevel {
+            upper: AtomicUsize::new(0),
+            pool: (0..n)
+                .map(|_| LeafTable {
+                    header: UnsafeCell::new(POISON),
+                    freed: AtomicBool::new(false),
+                    slot: PteSlot::new(Pte::none()),
+                    ptl: RawSpinLock::new(),
+                })
+                .collect(),
+            next: AtomicUsize::new(0),
+            stray_semicolon,
+        }
+    }
+
+    fn alloc_table(&self) -> Option<usize> {
+        let i = self.next.fetch_add(1, Relaxed);
+        if i >= self.pool.len() {
+            return None;
+        }
+        self.pool[i].header.with_mut(|p| unsafe { *p = TABLE_CLEARED });
+        Some(i)
+    }
+
+    fn free_table(&self, i: usize) {
+        let t = &self.pool[i];
+        let was = t.freed.swap(true, Relaxed);
+        assert!(!was, "leaf table {i} freed twice");
+        // The page allocator scribbles on a freed page.
+        t.header.with_mut(|p| unsafe { *p = POISON });
+    }
+
+    /// The leaf table, populated if missing: the reference populate.
+    pub fn populate(&self) -> Option<usize> {
+        let cur = self.upper.load(Acquire);
+        if cur != 0 {
+            return Some(cur - 1);
+        }
+        let new = self.alloc_table()?;
+        match self.upper.compare_exchange(0, new + 1, AcqRel, Acquire) {
+            Ok(_) => {
+                if self.stray_semicolon {
+                    self.free_table(new);
+                }
+                Some(new)
+            }
+            Err(now) => {
+                self.free_table(new);
+                Some(now - 1)
+            }
+        }
+    }
+
+    /// Table pages allocated and freed.
+    pub fn counts(&self) -> (usize, usize) {
+        let allocated = self.next.load(Relaxed).min(self.pool.len());
+        let freed = self.pool[..allocated].iter().filter(|t| t.freed.load(Relaxed)).count();
+        (allocated, freed)
+    }
+
+    /// The table the upper entry holds, if any.
+    pub fn installed(&self) -> Option<usize> {
+        self.upper.load(Relaxed).checked_sub(1)
+    }
+
+    /// Whether table `i` was freed.
+    pub fn is_freed(&self, i: usize) -> bool {
+        self.pool[i].freed.load(Relaxed)
+    }
+
+    /// The leaf slot of table `i`.
+    pub fn slot(&self, i: usize) -> &PteSlot<A> {
+        &self.pool[i].slot
+    }
+}
+
+impl<A: Arch> TableWalker<A> for TwoLevel<A> {
+    fn leaf(&self, _addr: u64) -> Option<Leaf<'_, A>> {
+        let i = self.populate()?;
+        let t = &self.pool[i];
+        // Walking into the table reads it: it must be cleared, and not freed.
+        let header = t.header.with(|p| unsafe { *p });
+        assert_eq!(header, TABLE_CLEARED, "walked into a freed or uncleared leaf table");
+        Some(Leaf { slot: &t.slot, ptl: &t.ptl })
+    }
+}
