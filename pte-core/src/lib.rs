@@ -27,7 +27,7 @@
 #![no_std]
 #![deny(missing_docs)]
 
-#[cfg(test)]
+#[cfg(any(test, feature = "sim"))]
 extern crate std;
 
 pub mod classify;
@@ -41,6 +41,8 @@ pub mod model;
 pub mod proof;
 mod pte;
 pub mod registry;
+#[cfg(feature = "sim")]
+pub mod sim;
 mod slot;
 pub mod word;
 

@@ -1,7 +1,7 @@
 //! The format model: a PTE layout as `const` data.
 //!
 //! Every architecture crate describes its layouts with these types and nothing else; the
-//! classifier ([`crate::classify`]), the encoders ([`crate::encode`]), the proofs
+//! classifier ([`crate::classify()`]), the encoders ([`crate::encode`]), the proofs
 //! ([`crate::proof`]) and the diagrams ([`crate::diagram`]) read them. All words are handled as
 //! `u64` here; a 32-bit layout only ever uses the low [`Layout::word_bits`] bits.
 

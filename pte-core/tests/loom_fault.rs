@@ -104,7 +104,11 @@ impl Drop for Report {
         let max = if self.max_name.is_empty() {
             String::new()
         } else {
-            format!(", {} {}", self.max_name, self.cov.max.load(Ordering::Relaxed))
+            format!(
+                ", {} {}",
+                self.max_name,
+                self.cov.max.load(Ordering::Relaxed)
+            )
         };
         let outcomes = self.cov.seen.lock().map(|s| s.len()).unwrap_or(0);
         println!(
@@ -115,7 +119,11 @@ impl Drop for Report {
             self.bound.map_or("none".to_string(), |b| b.to_string()),
             outcomes,
             max,
-            if std::thread::panicking() { "  (panicked)" } else { "" },
+            if std::thread::panicking() {
+                "  (panicked)"
+            } else {
+                ""
+            },
         );
     }
 }
@@ -288,8 +296,15 @@ fn install_race<A: Layout, S: Strategy<A> + Send + 'static>(
             .iter()
             .filter(|r| ***r == Ok(Resolved::Anonymous))
             .count();
-        assert!(installs < 2, "double mapping: both faults report installing a page");
-        assert_eq!(installs, 1, "no fault installed the page: {:?} {:?}", a.0, b.0);
+        assert!(
+            installs < 2,
+            "double mapping: both faults report installing a page"
+        );
+        assert_eq!(
+            installs, 1,
+            "no fault installed the page: {:?} {:?}",
+            a.0, b.0
+        );
         let mapped = match s.classify(k.slot().load()) {
             Decoded::Present { pfn } => pfn,
             d => panic!("entry not present after both faults: {d:?}"),
@@ -300,7 +315,10 @@ fn install_race<A: Layout, S: Strategy<A> + Send + 'static>(
             "a faulting thread found no page after its fault"
         );
         for (pfn, v) in [a.2, b.2, seen].into_iter().flatten() {
-            assert_eq!(pfn, mapped, "a thread reached a frame that is not the one mapped");
+            assert_eq!(
+                pfn, mapped,
+                "a thread reached a frame that is not the one mapped"
+            );
             assert_eq!(v, 0, "a reader saw the page before its zeroing");
         }
         let refaults = a.1 + b.1;
@@ -377,12 +395,19 @@ fn hw_ad<A: Layout, S: Strategy<A> + Send + 'static>(
             Decoded::Present { pfn } => pfn,
             d => panic!("entry not present at the end: {d:?}"),
         };
-        assert_eq!(pfn, PFN_BASE, "the entry does not map the installer's frame");
+        assert_eq!(
+            pfn, PFN_BASE,
+            "the entry does not map the installer's frame"
+        );
         k.frames.assert_accounted(Some(pfn));
         let aged = aged.expect("test_and_clear_young found the installed entry");
         let mmu_ran = mmu.is_some();
         if let Some(prev) = mmu {
-            assert_eq!(prev.pfn(), Some(PFN_BASE), "the MMU set A/D on another entry");
+            assert_eq!(
+                prev.pfn(),
+                Some(PFN_BASE),
+                "the MMU set A/D on another entry"
+            );
         }
         // Dirty is only ever set (by the MMU): it is there iff the MMU ran.
         assert!(
@@ -450,7 +475,11 @@ fn m2c_replace_vs_mmu<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             "the fault failed: {r:?}"
         );
         let fin = k.slot().load();
-        assert_eq!(s.classify(fin), Decoded::Present { pfn: p0 }, "the entry changed page");
+        assert_eq!(
+            s.classify(fin),
+            Decoded::Present { pfn: p0 },
+            "the entry changed page"
+        );
         k.frames.assert_accounted(Some(p0));
         assert!(
             mmu.is_none() || fin.dirty(),
@@ -501,10 +530,17 @@ fn m2b_knl_erratum<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             move || mmu_write_access(&*s, &k)
         };
         let (zapped, mmu1) = both(variant == 1, zapper, mmu);
-        assert_eq!(zapped.and_then(|o| o.pfn()), Some(p0), "the zap did not find the initial page");
+        assert_eq!(
+            zapped.and_then(|o| o.pfn()),
+            Some(p0),
+            "the zap did not find the initial page"
+        );
         let erratum = mmu1.is_some_and(|prev| prev.is_none());
         if erratum {
-            assert!(k.slot().load().is_none(), "an erratum word that is not none");
+            assert!(
+                k.slot().load().is_none(),
+                "an erratum word that is not none"
+            );
         }
 
         let faulter = {
@@ -544,7 +580,10 @@ fn knl_none_word<A: Layout, S: Strategy<A> + Default + Send + 'static>(
     explore(name, bound, "", &[], 1, |_, _| {
         let k = Arc::new(Kernel::<A>::new(2));
         let erratum = Pte::<A>::from_raw(A::LAYOUT.hw_set).unwrap();
-        assert!(erratum.is_none(), "the layout's pte_none() does not ignore A/D");
+        assert!(
+            erratum.is_none(),
+            "the layout's pte_none() does not ignore A/D"
+        );
         k.slot().store(erratum);
         let s = S::default();
         let (r, _) = do_fault(&s, &k, true);
@@ -623,7 +662,10 @@ fn swap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             "the fault failed: {r:?}"
         );
         if let Some((_, v)) = seen {
-            assert_eq!(v, ORIG, "the faulting thread read other contents than the page's");
+            assert_eq!(
+                v, ORIG,
+                "the faulting thread read other contents than the page's"
+            );
         }
         let frees = k.swap.frees();
         assert!(frees <= 1, "swap slot freed {frees} times");
@@ -645,7 +687,10 @@ fn swap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             }
             Decoded::Swap(e) => {
                 assert_eq!(e, SLOT, "the swap entry was corrupted");
-                assert_eq!(frees, 0, "swap slot freed while the entry still refers to it");
+                assert_eq!(
+                    frees, 0,
+                    "swap slot freed while the entry still refers to it"
+                );
                 None
             }
             d => panic!("entry neither present nor the swap entry: {d:?}"),
@@ -659,10 +704,7 @@ fn swap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
     });
 }
 
-fn m3_swap<A: Layout, S: Strategy<A> + Default + Send + 'static>(
-    name: &str,
-    bound: Option<usize>,
-) {
+fn m3_swap<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, bound: Option<usize>) {
     swap_race::<A, S>(name, bound, SwapOut::Update);
 }
 
@@ -712,7 +754,11 @@ fn zap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         };
         if start_present {
             let old = zapped.expect("the zap did not find the initial page");
-            assert_eq!(old.pfn(), p0, "the zap freed a page other than the initial one");
+            assert_eq!(
+                old.pfn(),
+                p0,
+                "the zap freed a page other than the initial one"
+            );
             // The write fault dirtied the initial page iff its CAS came first: the zap must
             // then return that dirty bit (else a dirty page is dropped as clean).
             assert_eq!(
@@ -721,10 +767,16 @@ fn zap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
                 "the zap lost the fault's dirty bit (zap replaced {old:?}, fault {r:?})"
             );
         } else if let Some(old) = zapped {
-            assert!(old.dirty(), "the zap lost the fault's dirty bit (zap replaced {old:?})");
+            assert!(
+                old.dirty(),
+                "the zap lost the fault's dirty bit (zap replaced {old:?})"
+            );
         }
         if r == Ok(Resolved::Anonymous) && zapped.is_none() {
-            assert!(mapped.is_some(), "the installed page vanished without a zap");
+            assert!(
+                mapped.is_some(),
+                "the installed page vanished without a zap"
+            );
         }
         k.frames.assert_accounted(mapped);
         cov.saw(match (start_present, zapped, r) {
@@ -809,7 +861,10 @@ fn populate_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
 
         let (allocated, freed) = k.tables.counts();
         let table = k.tables.installed().expect("no leaf table installed");
-        assert!(!k.tables.is_freed(table), "the installed leaf table was freed");
+        assert!(
+            !k.tables.is_freed(table),
+            "the installed leaf table was freed"
+        );
         assert_eq!(
             allocated - freed,
             1,
@@ -1271,7 +1326,10 @@ mod loom_limits {
             let prev = t2.join().unwrap();
             let fin = a.load(Acquire);
             if prev == 1 {
-                assert_eq!(fin, 2, "loom#254: the RMW was ordered after a later plain store");
+                assert_eq!(
+                    fin, 2,
+                    "loom#254: the RMW was ordered after a later plain store"
+                );
             }
         });
     }

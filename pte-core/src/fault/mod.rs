@@ -81,6 +81,9 @@ pub trait PageCache {
     fn get(&self, file: u32, pgoff: u64) -> Option<u64>;
     /// Drops a reference taken by [`get`](Self::get) (a lost race, or an unmap).
     fn put(&self, pfn: u64);
+    /// Whether `pfn` is a page-cache page (copy-on-write copies it and drops the reference;
+    /// an anonymous page is reused in place instead).
+    fn contains(&self, pfn: u64) -> bool;
 }
 
 /// The swap device.
@@ -322,7 +325,8 @@ where
                     Ok(Resolved::AlreadyDone)
                 };
             };
-            let new = present::<A>(pfn, fault.write, vma.writable)?;
+            let new = present::<A>(pfn, fault.write, vma.writable)
+                .inspect_err(|_| env.frames.free(pfn))?;
             if publish(strategy, env, &leaf, old, new, Source::Frame, pfn)? {
                 // Only the winner frees the slot: exactly once.
                 env.swap.free_slot(entry);
@@ -338,7 +342,8 @@ where
             };
             let pfn = env.cache.get(file, pgoff).ok_or(FaultError::Bus)?;
             let shared = matches!(vma.backing, Backing::SharedFile { .. });
-            let new = present::<A>(pfn, fault.write && shared, vma.writable && shared)?;
+            let new = present::<A>(pfn, fault.write && shared, vma.writable && shared)
+                .inspect_err(|_| env.cache.put(pfn))?;
             let won = publish(strategy, env, &leaf, old, new, Source::Cache, pfn)?;
             Ok(if won {
                 Resolved::Nonlinear
@@ -484,15 +489,25 @@ where
 {
     if fault.write && !old.write() {
         return match vma.backing {
-            Backing::PrivateFile { .. } if vma.writable => {
+            Backing::PrivateFile { .. } if vma.writable && env.cache.contains(pfn) => {
                 let copy = env.frames.alloc_copy(pfn).ok_or(FaultError::NoMemory)?;
-                let new = present::<A>(copy, true, true)?;
+                let new = present::<A>(copy, true, true).inspect_err(|_| env.frames.free(copy))?;
                 if !publish(strategy, env, leaf, old, new, Source::Frame, copy)? {
                     return Ok(Resolved::AlreadyDone);
                 }
                 // The read-only page-cache page is no longer mapped here.
                 env.cache.put(pfn);
                 Ok(Resolved::CopyOnWrite)
+            }
+            // A read-only private page of our own (`wp_page_reuse`): make it writable in place.
+            Backing::PrivateFile { .. } | Backing::Anonymous if vma.writable => {
+                let new = old.mkwrite().mkyoung().mkdirty();
+                match strategy.replace(leaf, old, new) {
+                    Step::Installed => Ok(Resolved::CopyOnWrite),
+                    Step::Lost(_) => Ok(Resolved::AlreadyDone),
+                    Step::Retry => Err(FaultError::Retry),
+                    Step::NoPage => Err(FaultError::NoMemory),
+                }
             }
             _ => Err(FaultError::Segv),
         };

@@ -368,24 +368,25 @@ impl LockBitSpin {
         }
     }
 
-    /// Releases an any-state bit lock by a compare-and-swap from the locked entry to `new`,
-    /// where `new` was decided from `base`. The MMU may set accessed/dirty on the locked entry
-    /// meanwhile (it ignores the lock bit): a present `new` then takes the bits the MMU added
-    /// since `base`, so no dirty bit is lost. Returns the entry replaced (lock bit clear).
-    fn unlock_to<A: LockBit + CasCapable>(&self, leaf: &Leaf<'_, A>, base: Pte<A>, new: Pte<A>) -> Pte<A> {
-        let hw = A::LAYOUT.hw_set;
-        let valid = 1u64 << A::LAYOUT.valid_bit;
-        let mut cur = leaf.slot.load();
-        loop {
-            let added = cur.raw() & hw & !base.raw() & !A::MASK;
-            let target = if new.raw() & valid != 0 {
-                Pte::<A>::from_raw(new.raw() | added).unwrap_or(new)
-            } else {
-                new
-            };
-            match leaf.slot.compare_exchange(cur, target) {
-                Ok(old) => return Pte::from_raw(old.raw() & !A::MASK).unwrap_or(old),
-                Err(now) => cur = now,
+    /// Publishes `new` over the locked `old` and drops the bit, in one compare-and-swap from
+    /// exactly `old | lock`. If the MMU changed the locked entry meanwhile (it ignores the lock
+    /// bit: sets accessed/dirty, or clears `PTE_RDONLY` under DBM), `new` — decided from
+    /// `old` — would undo that: the bit is dropped instead and the fault lost its race.
+    fn unlock_to<A: LockBit + CasCapable>(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+    ) -> Step<A> {
+        let locked = Pte::<A>::from_raw(old.raw() | A::MASK).unwrap_or(old);
+        match leaf.slot.compare_exchange(locked, new) {
+            Ok(_) => Step::Installed,
+            Err(_) => {
+                let now = leaf.slot.unlock();
+                count_lost(
+                    &self.stats,
+                    Step::Lost(Pte::from_raw(now.raw() & !A::MASK).unwrap_or(now)),
+                )
             }
         }
     }
@@ -433,12 +434,11 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
             return count_lost(&self.stats, cas_replace(leaf, old, new));
         }
         let held = self.lock_any(leaf);
-        if held.raw() & !A::LAYOUT.hw_set != old.raw() & !A::LAYOUT.hw_set {
+        if held != old {
             leaf.slot.unlock();
             return count_lost(&self.stats, Step::Lost(held));
         }
-        self.unlock_to(leaf, old, new);
-        Step::Installed
+        self.unlock_to(leaf, old, new)
     }
 
     fn update(

@@ -109,7 +109,10 @@ impl Frames {
 
     /// Frames freed.
     pub fn freed(&self) -> usize {
-        self.freed[..self.allocated()].iter().filter(|f| f.load(Relaxed)).count()
+        self.freed[..self.allocated()]
+            .iter()
+            .filter(|f| f.load(Relaxed))
+            .count()
     }
 
     /// Whether `pfn` was freed.
@@ -126,7 +129,8 @@ impl Frames {
         let live = self.allocated() - self.freed();
         let want = usize::from(mapped.is_some());
         assert_eq!(
-            live, want,
+            live,
+            want,
             "frame leaked: {} allocated, {} freed, mapped {mapped:x?}",
             self.allocated(),
             self.freed()
@@ -169,13 +173,19 @@ pub struct OneLeaf<A: Arch> {
 impl<A: Arch> OneLeaf<A> {
     /// A leaf holding `pte`.
     pub fn new(pte: Pte<A>) -> Self {
-        OneLeaf { slot: PteSlot::new(pte), ptl: RawSpinLock::new() }
+        OneLeaf {
+            slot: PteSlot::new(pte),
+            ptl: RawSpinLock::new(),
+        }
     }
 }
 
 impl<A: Arch> TableWalker<A> for OneLeaf<A> {
     fn leaf(&self, _addr: u64) -> Option<Leaf<'_, A>> {
-        Some(Leaf { slot: &self.slot, ptl: &self.ptl })
+        Some(Leaf {
+            slot: &self.slot,
+            ptl: &self.ptl,
+        })
     }
 }
 
@@ -188,7 +198,10 @@ pub struct OnePageCache {
 impl OnePageCache {
     /// The page is frame `pfn`.
     pub fn new(pfn: u64) -> Self {
-        OnePageCache { pfn, refs: AtomicUsize::new(0) }
+        OnePageCache {
+            pfn,
+            refs: AtomicUsize::new(0),
+        }
     }
 
     /// References held.
@@ -204,6 +217,10 @@ impl PageCache for OnePageCache {
         }
         self.refs.fetch_add(1, Relaxed);
         Some(self.pfn)
+    }
+
+    fn contains(&self, pfn: u64) -> bool {
+        pfn == self.pfn
     }
 
     fn put(&self, pfn: u64) {
@@ -235,7 +252,11 @@ unsafe impl Sync for OneSlotSwap {}
 impl OneSlotSwap {
     /// A device whose swap-ins allocate from `frames`.
     pub fn new(frames: Arc<Frames>) -> Self {
-        OneSlotSwap { frames, contents: UnsafeCell::new(POISON), frees: AtomicUsize::new(0) }
+        OneSlotSwap {
+            frames,
+            contents: UnsafeCell::new(POISON),
+            frees: AtomicUsize::new(0),
+        }
     }
 
     /// `swap_writepage`: the swap-out writes the page to the slot (before the PTE changes).
@@ -293,7 +314,12 @@ impl<A: Arch> Kernel<A> {
 
     /// The environment the fault path takes.
     pub fn env(&self) -> Env<'_, Frames, OneLeaf<A>, OnePageCache, OneSlotSwap> {
-        Env { frames: &self.frames, tables: &self.tables, cache: &self.cache, swap: &self.swap }
+        Env {
+            frames: &self.frames,
+            tables: &self.tables,
+            cache: &self.cache,
+            swap: &self.swap,
+        }
     }
 
     /// The leaf slot.
@@ -308,7 +334,10 @@ impl<A: Arch> Kernel<A> {
 
     /// Maps a new frame holding `value` (before any thread starts): `PAGE_SHARED`, clean.
     pub fn map_initial(&self, value: u64) -> u64 {
-        let pfn = self.frames.alloc_with(value).expect("a frame for the initial page");
+        let pfn = self
+            .frames
+            .alloc_with(value)
+            .expect("a frame for the initial page");
         let pte = Pte::<A>::with_prot(pfn, A::LAYOUT.page_shared).unwrap();
         self.tables.slot.store(pte);
         pfn
@@ -382,7 +411,9 @@ impl<A: Arch> TwoLevel<A> {
         if i >= self.pool.len() {
             return None;
         }
-        self.pool[i].header.with_mut(|p| unsafe { *p = TABLE_CLEARED });
+        self.pool[i]
+            .header
+            .with_mut(|p| unsafe { *p = TABLE_CLEARED });
         Some(i)
     }
 
@@ -418,7 +449,10 @@ impl<A: Arch> TwoLevel<A> {
     /// Table pages allocated and freed.
     pub fn counts(&self) -> (usize, usize) {
         let allocated = self.next.load(Relaxed).min(self.pool.len());
-        let freed = self.pool[..allocated].iter().filter(|t| t.freed.load(Relaxed)).count();
+        let freed = self.pool[..allocated]
+            .iter()
+            .filter(|t| t.freed.load(Relaxed))
+            .count();
         (allocated, freed)
     }
 
@@ -444,7 +478,13 @@ impl<A: Arch> TableWalker<A> for TwoLevel<A> {
         let t = &self.pool[i];
         // Walking into the table reads it: it must be cleared, and not freed.
         let header = t.header.with(|p| unsafe { *p });
-        assert_eq!(header, TABLE_CLEARED, "walked into a freed or uncleared leaf table");
-        Some(Leaf { slot: &t.slot, ptl: &t.ptl })
+        assert_eq!(
+            header, TABLE_CLEARED,
+            "walked into a freed or uncleared leaf table"
+        );
+        Some(Leaf {
+            slot: &t.slot,
+            ptl: &t.ptl,
+        })
     }
 }

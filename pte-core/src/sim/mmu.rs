@@ -1,0 +1,223 @@
+//! The software MMU: what the hardware does to a leaf entry on an access.
+//!
+//! [`translate`] is the pure decision (fault, or the entry the hardware writes back);
+//! [`Mmu::access`] is the concurrent actor: it walks the tables without populating them,
+//! pins the frame, writes the accessed/dirty update back with one compare-and-swap from the
+//! exact entry it read (which also re-validates the translation), does the 8-byte access on
+//! the frame's memory and unpins.
+//!
+//! Why a compare-and-swap and not `fetch_or`: the x86 CPU's locked A/D update re-checks the
+//! present bit; a blind OR of `_PAGE_DIRTY` into an entry that a swap-out replaced meanwhile
+//! would turn the swap entry into another word (bit 6 is `_PAGE_FILE` on 2.6-era x86). The
+//! CAS is still a lock-free atomic read-modify-write that honours no software lock, which is
+//! the hazard the fast path must survive (history §2.1, §4.3).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::frames::FramePool;
+use super::tables::PageTables;
+use crate::Cmpxchg;
+use crate::classify::Decoded;
+use crate::model::{HelperModel, HwAccessDirty};
+use crate::pte::{Arch, Pte};
+
+/// Why an access faulted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MmuFault {
+    /// A table on the way is missing.
+    NoTable,
+    /// The entry is not a valid page entry (none, swap, file, protnone, locked-none).
+    NotPresent,
+    /// Accessed / access flag clear where the hardware does not set it (ia64 Access-bit
+    /// fault, aarch64 access-flag fault without HAFDBS).
+    AccessFlag,
+    /// A write the entry does not allow (x86 `!_PAGE_RW`; aarch64 `PTE_RDONLY` without DBM
+    /// or without HAFDBS; ia64 access rights).
+    WriteProtect,
+    /// A write through a clean entry where the hardware does not set dirty (ia64 Dirty-bit
+    /// fault; aarch64/3.18).
+    DirtyBit,
+    /// The entry maps a frame that is not in the pool: a corrupt entry.
+    BadFrame,
+}
+
+fn bit(b: u32) -> u64 {
+    1u64 << b
+}
+
+/// What the MMU does on an access through present entry `cur`: `Ok(new)` is the entry it
+/// leaves (`new == cur` when it writes nothing), `Err` the fault it raises. `hafdbs`
+/// switches FEAT_HAFDBS on aarch64 layouts ([`HwAccessDirty::AfDbmIfHafdbs`]); other layouts
+/// ignore it.
+pub fn translate<A: Arch>(cur: Pte<A>, write: bool, hafdbs: bool) -> Result<Pte<A>, MmuFault> {
+    let layout = A::LAYOUT;
+    let software = |cur: Pte<A>| {
+        if !cur.young() {
+            Err(MmuFault::AccessFlag)
+        } else if write && !cur.write() {
+            Err(MmuFault::WriteProtect)
+        } else if write && !cur.dirty() {
+            Err(MmuFault::DirtyBit)
+        } else {
+            Ok(cur)
+        }
+    };
+    match (layout.hw_ad, layout.helpers) {
+        (
+            HwAccessDirty::SetsAccessedDirty,
+            HelperModel::X86 {
+                accessed, dirty, ..
+            },
+        ) => {
+            if write && !cur.write() {
+                return Err(MmuFault::WriteProtect);
+            }
+            // The hardware bits only: `pte_mkdirty()` would also set soft-dirty.
+            let set = bit(accessed) | if write { bit(dirty) } else { 0 };
+            Ok(Pte::from_raw(cur.raw() | set).unwrap_or(cur))
+        }
+        (HwAccessDirty::SetsAccessedDirty, _) => {
+            if write && !cur.write() {
+                return Err(MmuFault::WriteProtect);
+            }
+            let new = cur.mkyoung();
+            Ok(if write { new.mkdirty() } else { new })
+        }
+        (
+            HwAccessDirty::AfDbmIfHafdbs,
+            HelperModel::Aarch64 {
+                accessed,
+                write: dbm,
+                rdonly_hw_dirty: Some(rdonly),
+                ..
+            },
+        ) => {
+            let raw = cur.raw();
+            let read_only = raw & bit(rdonly) != 0;
+            if hafdbs {
+                let mut new = raw | bit(accessed);
+                if write && read_only {
+                    if raw & bit(dbm) == 0 {
+                        return Err(MmuFault::WriteProtect);
+                    }
+                    // DBM: the write clears AP[2] instead of faulting.
+                    new &= !bit(rdonly);
+                }
+                Ok(Pte::from_raw(new).unwrap_or(cur))
+            } else if raw & bit(accessed) == 0 {
+                Err(MmuFault::AccessFlag)
+            } else if write && read_only {
+                Err(MmuFault::WriteProtect)
+            } else {
+                Ok(cur)
+            }
+        }
+        _ => software(cur),
+    }
+}
+
+/// Counters of the software MMU (a snapshot).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmuCounts {
+    /// Accesses completed.
+    pub accesses: u64,
+    /// Accesses that faulted (each fault counted once).
+    pub faults: u64,
+    /// Accessed/dirty updates the hardware wrote back.
+    pub hw_updates: u64,
+    /// Translations that had to be redone: the entry changed between the walk and the
+    /// compare-and-swap / re-validation.
+    pub revalidations: u64,
+}
+
+/// Live counters of an [`Mmu`].
+#[derive(Debug, Default)]
+pub(crate) struct MmuStats {
+    accesses: AtomicU64,
+    faults: AtomicU64,
+    hw_updates: AtomicU64,
+    revalidations: AtomicU64,
+}
+
+impl MmuStats {
+    pub(crate) fn snapshot(&self) -> MmuCounts {
+        MmuCounts {
+            accesses: self.accesses.load(Ordering::Relaxed),
+            faults: self.faults.load(Ordering::Relaxed),
+            hw_updates: self.hw_updates.load(Ordering::Relaxed),
+            revalidations: self.revalidations.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// An access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Read,
+    Write(u64),
+}
+
+/// The MMU of one address space: its tables and the frames they map.
+pub(crate) struct Mmu<'a, A: Arch> {
+    pub(crate) tables: &'a PageTables<A>,
+    pub(crate) pool: &'a FramePool,
+    pub(crate) hafdbs: bool,
+    pub(crate) stats: &'a MmuStats,
+}
+
+impl<A: Arch + Cmpxchg> Mmu<'_, A> {
+    /// One 8-byte access at `addr` (8-aligned): the value read, or the value written.
+    pub(crate) fn access(&self, addr: u64, op: Op) -> Result<u64, MmuFault> {
+        let r = self.try_access(addr, op);
+        let counter = if r.is_ok() {
+            &self.stats.accesses
+        } else {
+            &self.stats.faults
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        r
+    }
+
+    fn try_access(&self, addr: u64, op: Op) -> Result<u64, MmuFault> {
+        let leaf = self.tables.lookup(addr).ok_or(MmuFault::NoTable)?;
+        let page_mask = (1u64 << self.pool.page_shift()) - 1;
+        let word = ((addr & page_mask) >> 3) as usize;
+        let write = matches!(op, Op::Write(_));
+        loop {
+            let cur = leaf.slot.load();
+            let Decoded::Present { pfn } = cur.decode() else {
+                return Err(MmuFault::NotPresent);
+            };
+            let new = translate(cur, write, self.hafdbs)?;
+            if !self.pool.pin(pfn) {
+                return Err(MmuFault::BadFrame);
+            }
+            // After the pin (and its SeqCst fence): the CAS or the re-read re-validates the
+            // translation against a concurrent unmap (see `FramePool::drain`).
+            let valid = if new != cur {
+                let ok = leaf.slot.compare_exchange(cur, new).is_ok();
+                if ok {
+                    self.stats.hw_updates.fetch_add(1, Ordering::Relaxed);
+                }
+                ok
+            } else {
+                leaf.slot.load() == cur
+            };
+            if !valid {
+                self.pool.unpin(pfn);
+                self.stats.revalidations.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            let value = match op {
+                Op::Read => self.pool.read_word(pfn, word),
+                Op::Write(v) => {
+                    let ok = self.pool.write_word(pfn, word, v);
+                    self.pool.mark_written(pfn);
+                    ok.then_some(v)
+                }
+            };
+            self.pool.unpin(pfn);
+            return value.ok_or(MmuFault::BadFrame);
+        }
+    }
+}

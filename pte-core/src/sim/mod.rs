@@ -1,0 +1,63 @@
+//! A software MMU simulator for multi-threaded fault tests (feature `sim`, uses std).
+//!
+//! Everything a kernel gives the fast path ([`crate::fault`]) exists here for real, so that
+//! many user threads can fault, race and check the outcome:
+//!
+//! * [`FramePool`] — frames of the geometry's page size backed by real memory (zeroing and
+//!   copying are real stores), with owner, generation and pin metadata;
+//! * [`PageTables`] — software tables for any geometry of a layout, upper levels populated
+//!   by compare-and-swap, leaves of real [`PteSlot`](crate::PteSlot)s with a split lock;
+//! * [`PageCache`] — files of known contents ([`file_word`]), reference counted;
+//! * [`SwapDevice`] — slots of page contents, with double-free and stale-read detection;
+//! * [`AddressSpace`] — mappings (anonymous, shared and private file, nonlinear), a
+//!   [`Strategy`](crate::fault::Strategy), the user accesses [`read`](AddressSpace::read) /
+//!   [`write`](AddressSpace::write) through the software MMU ([`translate`]), and the
+//!   other writers ([`swap_out`](AddressSpace::swap_out), [`zap`](AddressSpace::zap),
+//!   [`mprotect`](AddressSpace::mprotect), [`clear_young`](AddressSpace::clear_young),
+//!   [`remap_file_pages`](AddressSpace::remap_file_pages)), all through
+//!   [`Strategy::update`](crate::fault::Strategy::update);
+//! * [`AddressSpace::check`] — the invariants after a run, as a [`Report`];
+//! * [`scenarios`] — single-threaded checks every layout and strategy must pass, and
+//!   [`stress`] — a multi-threaded run.
+//!
+//! The MMU is a concurrent actor: on x86 it sets accessed/dirty, on aarch64 with HAFDBS it
+//! sets AF and clears RDONLY under DBM, each with one compare-and-swap from the entry it
+//! read and without any software lock (history §2.1); where the hardware sets nothing (ia64,
+//! aarch64 without HAFDBS) the access faults and the fast path sets the bits. An access pins
+//! its frame, and whoever unmaps a frame waits for the pins to drain before writing it out
+//! or freeing it ([`FramePool::drain`]): the TLB shootdown.
+//!
+//! ```
+//! use arch_x86_64::X86_64_6_6;
+//! use pte_core::fault::{Backing, Cmpxchg};
+//! use pte_core::sim::{AddressSpace, Config, Expected};
+//!
+//! let space = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), Config::default());
+//! space.map(0x10000, 4, Backing::Anonymous, true).unwrap();
+//! space.write(0x10008, 42).unwrap();
+//! assert_eq!(space.read(0x10008), Ok(42));
+//! let mut expected = Expected::new();
+//! expected.set(0x10008, 42);
+//! space.check(&expected).assert_ok();
+//! ```
+
+mod cache;
+mod check;
+mod frames;
+mod mmu;
+pub mod scenarios;
+mod space;
+pub mod stress;
+mod swap;
+mod tables;
+
+#[cfg(test)]
+mod tests;
+
+pub use cache::{CacheCounts, PageCache, file_word};
+pub use check::{EntryCounts, Expected, Report, Violation};
+pub use frames::{BASE_PFN, FrameKind, FramePool, POISON, PoolCounts};
+pub use mmu::{MmuCounts, MmuFault, translate};
+pub use space::{AccessError, AddressSpace, Config, MapError, Reclaim, SpaceCounts};
+pub use swap::{FIRST_SWAP_OFFSET, SlotState, SwapCounts, SwapDevice};
+pub use tables::{PageTables, TableCounts};

@@ -1,0 +1,903 @@
+//! [`AddressSpace`]: mappings, page tables, a strategy and the backing stores, with the
+//! operations user threads and the kernel's other writers perform.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::vec::Vec;
+
+use super::cache::{PageCache, file_word};
+use super::frames::{FrameKind, FramePool};
+use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
+use super::swap::SwapDevice;
+use super::tables::PageTables;
+use crate::Cmpxchg;
+use crate::classify::{Decoded, SwapEntry};
+use crate::encode::EncodeError;
+use crate::fault::{
+    self, Backing, Env, Fault, FaultError, FrameAllocator, Leaf, Resolved, Strategy, TableWalker,
+    Vma,
+};
+use crate::pte::{Arch, Pte};
+use crate::word::PteWord;
+
+/// How to build an [`AddressSpace`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Index into `A::LAYOUT.geometries` (page size and levels).
+    pub geometry: usize,
+    /// Frames in the pool (anonymous pages, private copies, page cache).
+    pub frames: usize,
+    /// Slots on the swap device.
+    pub swap_slots: usize,
+    /// Page-table pages the tables may use, root included.
+    pub max_tables: usize,
+    /// The simulated files: their sizes in pages (file `i` is `file_pages[i]`).
+    pub file_pages: Vec<u64>,
+    /// FEAT_HAFDBS on aarch64 layouts (the MMU sets AF and clears RDONLY under DBM); other
+    /// layouts ignore it. Can be switched later with [`AddressSpace::set_hafdbs`].
+    pub hafdbs: bool,
+    /// Faults one access may take before it is reported as
+    /// [`AccessError::TooManyFaults`]: a fault that is "resolved" but does not make the
+    /// access succeed would otherwise loop for ever.
+    pub max_faults_per_access: u32,
+    /// Fill freed frames with [`POISON`](super::frames::POISON).
+    pub poison_on_free: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            geometry: 0,
+            frames: 64,
+            swap_slots: 64,
+            max_tables: 16,
+            file_pages: std::vec![8, 8],
+            hafdbs: true,
+            max_faults_per_access: 1000,
+            poison_on_free: true,
+        }
+    }
+}
+
+/// Why an access failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessError {
+    /// The address is not 8-aligned.
+    Unaligned,
+    /// `SIGSEGV`: no mapping, or an access the mapping does not allow.
+    Segv,
+    /// `SIGBUS`: beyond the end of the file.
+    Bus,
+    /// Out of frames, swap slots or page tables.
+    NoMemory,
+    /// The fault handler found an entry the kernel could not have written.
+    Corrupt,
+    /// A present entry maps a frame that is not in the pool.
+    BadFrame,
+    /// The access kept faulting although every fault was resolved.
+    TooManyFaults {
+        /// Faults taken.
+        faults: u32,
+    },
+}
+
+impl From<FaultError> for AccessError {
+    fn from(e: FaultError) -> Self {
+        match e {
+            FaultError::NoMemory => AccessError::NoMemory,
+            FaultError::Segv => AccessError::Segv,
+            FaultError::Bus => AccessError::Bus,
+            // `handle_retrying` never returns `Retry`.
+            FaultError::Retry | FaultError::Corrupt => AccessError::Corrupt,
+        }
+    }
+}
+
+/// Why a mapping operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// An address is not page-aligned.
+    Unaligned,
+    /// Zero pages.
+    Empty,
+    /// Beyond what the tables translate, or beyond the file / the mapping.
+    OutOfRange,
+    /// Overlaps an existing mapping.
+    Overlap,
+    /// No such file.
+    NoSuchFile,
+    /// (Part of) the range is not mapped.
+    NotMapped,
+    /// The mapping is anonymous.
+    NotFileBacked,
+    /// The layout has no file entries (nonlinear mappings ended with Linux 4.0).
+    NoFileEntries,
+    /// The entry cannot be encoded.
+    Encode(EncodeError),
+    /// Out of page tables.
+    NoMemory,
+}
+
+/// What [`AddressSpace::swap_out`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reclaim {
+    /// Nothing mapped at the address.
+    NotPresent,
+    /// An anonymous page (or private copy) was written to swap and its entry replaced by
+    /// `entry`; `dirty`: the replaced entry was dirty.
+    SwappedOut {
+        /// The swap entry now in the table.
+        entry: SwapEntry,
+        /// Whether the replaced entry was dirty.
+        dirty: bool,
+    },
+    /// A page-cache page was unmapped (a file entry if nonlinear, else none).
+    Unmapped {
+        /// A nonlinear file entry replaced it.
+        file_entry: bool,
+        /// The replaced entry was dirty (transferred to the page).
+        dirty: bool,
+    },
+    /// The entry changed under the swap-out (another writer won); nothing was done.
+    Raced,
+    /// No free swap slot.
+    SwapFull,
+}
+
+/// Counters of an [`AddressSpace`] (a snapshot).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpaceCounts {
+    /// Faults resolved: anonymous page installed.
+    pub anonymous: u64,
+    /// Faults resolved: page-cache page (or private copy of it) mapped.
+    pub file: u64,
+    /// Faults resolved: copy-on-write.
+    pub copy_on_write: u64,
+    /// Faults resolved: swap-in.
+    pub swap_in: u64,
+    /// Faults resolved: nonlinear file entry.
+    pub nonlinear: u64,
+    /// Faults resolved: accessed/dirty set in software.
+    pub access_dirty: u64,
+    /// Faults resolved: nothing left to do (another thread won).
+    pub already_done: u64,
+    /// Faults that failed: `SIGSEGV`.
+    pub segv: u64,
+    /// Faults that failed: `SIGBUS`.
+    pub bus: u64,
+    /// Faults that failed: out of memory.
+    pub no_memory: u64,
+    /// Faults that failed: corrupt entry.
+    pub corrupt: u64,
+    /// Refaults asked for by the strategy (`handle_retrying`'s count).
+    pub refaults: u64,
+    /// Accesses abandoned after too many faults.
+    pub too_many_faults: u64,
+    /// Entries cleared by [`AddressSpace::zap`].
+    pub zaps: u64,
+    /// Anonymous pages written to swap.
+    pub swap_outs: u64,
+    /// Page-cache pages unmapped by [`AddressSpace::swap_out`].
+    pub file_unmaps: u64,
+    /// Swap-outs that lost to another writer.
+    pub reclaim_races: u64,
+    /// Entries changed by [`AddressSpace::mprotect`].
+    pub mprotects: u64,
+    /// Accessed bits cleared by [`AddressSpace::clear_young`].
+    pub young_cleared: u64,
+    /// File entries installed by [`AddressSpace::remap_file_pages`].
+    pub file_entries: u64,
+    /// Swap slots freed by zap / remap (swap-ins free theirs in the fast path).
+    pub writer_slot_frees: u64,
+    /// Waits for in-flight accesses before a frame was written out or freed.
+    pub drain_waits: u64,
+    /// Unmapped entries the writers could not account for (not a frame of the pool, or an
+    /// invalid word): an invariant violation.
+    pub bad_disposals: u64,
+    /// The software MMU.
+    pub mmu: MmuCounts,
+}
+
+impl SpaceCounts {
+    /// Faults resolved, of every kind (what the strategy's `faults` counter must equal).
+    pub fn resolved(&self) -> u64 {
+        self.anonymous
+            + self.file
+            + self.copy_on_write
+            + self.swap_in
+            + self.nonlinear
+            + self.access_dirty
+            + self.already_done
+    }
+}
+
+#[derive(Debug, Default)]
+struct SpaceStats {
+    anonymous: AtomicU64,
+    file: AtomicU64,
+    copy_on_write: AtomicU64,
+    swap_in: AtomicU64,
+    nonlinear: AtomicU64,
+    access_dirty: AtomicU64,
+    already_done: AtomicU64,
+    segv: AtomicU64,
+    bus: AtomicU64,
+    no_memory: AtomicU64,
+    corrupt: AtomicU64,
+    refaults: AtomicU64,
+    too_many_faults: AtomicU64,
+    zaps: AtomicU64,
+    swap_outs: AtomicU64,
+    file_unmaps: AtomicU64,
+    reclaim_races: AtomicU64,
+    mprotects: AtomicU64,
+    young_cleared: AtomicU64,
+    file_entries: AtomicU64,
+    writer_slot_frees: AtomicU64,
+    drain_waits: AtomicU64,
+    bad_disposals: AtomicU64,
+}
+
+fn bump(c: &AtomicU64, by: u64) {
+    c.fetch_add(by, Ordering::Relaxed);
+}
+
+fn load(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}
+
+/// One simulated address space of layout `A` under strategy `S`.
+///
+/// Every method takes `&self`: user threads share it (e.g. with `std::thread::scope`).
+/// Mappings are guarded by a reader-writer lock that plays `mmap_sem`: faults take it for
+/// reading, [`map`](Self::map) and [`mprotect`](Self::mprotect) for writing. Swap-out, zap,
+/// `clear_young` and the MMU never take it for writing, as in Linux.
+pub struct AddressSpace<A: Arch + Cmpxchg, S: Strategy<A>> {
+    pub(crate) strategy: S,
+    pub(crate) pool: Arc<FramePool>,
+    pub(crate) tables: PageTables<A>,
+    pub(crate) cache: Arc<PageCache>,
+    pub(crate) swap: Arc<SwapDevice>,
+    vmas: RwLock<Vec<Vma>>,
+    hafdbs: AtomicBool,
+    max_faults: u32,
+    stats: SpaceStats,
+    pub(crate) mmu_stats: MmuStats,
+}
+
+impl<A: Arch + Cmpxchg, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AddressSpace")
+            .field("layout", &A::LAYOUT.name)
+            .field("strategy", &S::NAME)
+            .field("tables", &self.tables)
+            .field("vmas", &self.vmas())
+            .finish()
+    }
+}
+
+impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
+    /// An empty address space with its own frames, page cache and swap device.
+    ///
+    /// Panics if `config.geometry` is not an index of `A::LAYOUT.geometries`.
+    pub fn new(strategy: S, config: Config) -> Self {
+        let geometry = A::LAYOUT
+            .geometries
+            .get(config.geometry)
+            .expect("geometry index out of range");
+        let pool = Arc::new(FramePool::new(
+            config.frames,
+            geometry.page_shift,
+            config.poison_on_free,
+        ));
+        let cache = Arc::new(PageCache::new(Arc::clone(&pool), &config.file_pages));
+        let swap = Arc::new(SwapDevice::new(
+            Arc::clone(&pool),
+            config.swap_slots,
+            A::LIMITS.swap_offset_bits,
+        ));
+        AddressSpace {
+            strategy,
+            tables: PageTables::new(config.geometry, config.max_tables),
+            pool,
+            cache,
+            swap,
+            vmas: RwLock::new(Vec::new()),
+            hafdbs: AtomicBool::new(config.hafdbs),
+            max_faults: config.max_faults_per_access.max(1),
+            stats: SpaceStats::default(),
+            mmu_stats: MmuStats::default(),
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /// The strategy (its [`Stats`](crate::fault::Stats) are the fast path's counters).
+    pub fn strategy(&self) -> &S {
+        &self.strategy
+    }
+
+    /// The frames.
+    pub fn pool(&self) -> &FramePool {
+        &self.pool
+    }
+
+    /// The page tables.
+    pub fn tables(&self) -> &PageTables<A> {
+        &self.tables
+    }
+
+    /// The page cache.
+    pub fn cache(&self) -> &PageCache {
+        &self.cache
+    }
+
+    /// The swap device.
+    pub fn swap(&self) -> &SwapDevice {
+        &self.swap
+    }
+
+    /// `PAGE_SIZE`.
+    pub fn page_size(&self) -> u64 {
+        1u64 << self.pool.page_shift()
+    }
+
+    /// 8-byte words per page.
+    pub fn words_per_page(&self) -> u64 {
+        self.page_size() / 8
+    }
+
+    /// Switches FEAT_HAFDBS (aarch64 layouts; ignored elsewhere). Takes effect at the next
+    /// access.
+    pub fn set_hafdbs(&self, on: bool) {
+        self.hafdbs.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether FEAT_HAFDBS is on.
+    pub fn hafdbs(&self) -> bool {
+        self.hafdbs.load(Ordering::Relaxed)
+    }
+
+    /// The mappings, sorted by address.
+    pub fn vmas(&self) -> Vec<Vma> {
+        self.read_vmas().clone()
+    }
+
+    fn read_vmas(&self) -> RwLockReadGuard<'_, Vec<Vma>> {
+        self.vmas.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The mapping containing `addr`.
+    pub fn vma_of(&self, addr: u64) -> Option<Vma> {
+        find(&self.read_vmas(), addr)
+    }
+
+    /// The entry for `addr`, if its leaf table exists.
+    pub fn pte(&self, addr: u64) -> Option<Pte<A>> {
+        self.tables.lookup(addr).map(|l| l.slot.load())
+    }
+
+    /// The counters.
+    pub fn counts(&self) -> SpaceCounts {
+        let s = &self.stats;
+        SpaceCounts {
+            anonymous: load(&s.anonymous),
+            file: load(&s.file),
+            copy_on_write: load(&s.copy_on_write),
+            swap_in: load(&s.swap_in),
+            nonlinear: load(&s.nonlinear),
+            access_dirty: load(&s.access_dirty),
+            already_done: load(&s.already_done),
+            segv: load(&s.segv),
+            bus: load(&s.bus),
+            no_memory: load(&s.no_memory),
+            corrupt: load(&s.corrupt),
+            refaults: load(&s.refaults),
+            too_many_faults: load(&s.too_many_faults),
+            zaps: load(&s.zaps),
+            swap_outs: load(&s.swap_outs),
+            file_unmaps: load(&s.file_unmaps),
+            reclaim_races: load(&s.reclaim_races),
+            mprotects: load(&s.mprotects),
+            young_cleared: load(&s.young_cleared),
+            file_entries: load(&s.file_entries),
+            writer_slot_frees: load(&s.writer_slot_frees),
+            drain_waits: load(&s.drain_waits),
+            bad_disposals: load(&s.bad_disposals),
+            mmu: self.mmu_stats.snapshot(),
+        }
+    }
+
+    // ------------------------------------------------------------------ mappings
+
+    /// Maps `pages` pages at `start` (`mmap` with `MAP_FIXED`).
+    pub fn map(
+        &self,
+        start: u64,
+        pages: u64,
+        backing: Backing,
+        writable: bool,
+    ) -> Result<Vma, MapError> {
+        let ps = self.page_size();
+        if !start.is_multiple_of(ps) {
+            return Err(MapError::Unaligned);
+        }
+        if pages == 0 {
+            return Err(MapError::Empty);
+        }
+        let end = pages
+            .checked_mul(ps)
+            .and_then(|len| start.checked_add(len))
+            .filter(|&e| e <= self.tables.va_limit())
+            .ok_or(MapError::OutOfRange)?;
+        if let Backing::SharedFile { file, .. } | Backing::PrivateFile { file, .. } = backing
+            && self.cache.file_pages(file).is_none()
+        {
+            return Err(MapError::NoSuchFile);
+        }
+        let vma = Vma {
+            start,
+            end,
+            backing,
+            writable,
+            page_shift: self.pool.page_shift(),
+        };
+        let mut vmas = self.vmas.write().unwrap_or_else(|e| e.into_inner());
+        if vmas.iter().any(|v| v.start < end && start < v.end) {
+            return Err(MapError::Overlap);
+        }
+        vmas.push(vma);
+        vmas.sort_by_key(|v| v.start);
+        Ok(vma)
+    }
+
+    /// `remap_file_pages(addr, pages, pgoff)`: installs nonlinear file entries
+    /// (`pgoff_to_pte(pgoff + i)`) over `pages` pages of a file mapping from `addr`. Whatever
+    /// the entries held is replaced in one step (never through none) and released.
+    pub fn remap_file_pages(&self, addr: u64, pages: u64, pgoff: u64) -> Result<(), MapError> {
+        if A::LAYOUT.file.is_none() {
+            return Err(MapError::NoFileEntries);
+        }
+        let ps = self.page_size();
+        if !addr.is_multiple_of(ps) {
+            return Err(MapError::Unaligned);
+        }
+        let vmas = self.read_vmas();
+        let vma = find(&vmas, addr).ok_or(MapError::NotMapped)?;
+        let file = match vma.backing {
+            Backing::SharedFile { file, .. } | Backing::PrivateFile { file, .. } => file,
+            Backing::Anonymous => return Err(MapError::NotFileBacked),
+        };
+        let size = self.cache.file_pages(file).ok_or(MapError::NoSuchFile)?;
+        let end = pages
+            .checked_mul(ps)
+            .and_then(|l| addr.checked_add(l))
+            .ok_or(MapError::OutOfRange)?;
+        if end > vma.end || pgoff.checked_add(pages).is_none_or(|e| e > size) {
+            return Err(MapError::OutOfRange);
+        }
+        for i in 0..pages {
+            let new = Pte::<A>::file(pgoff + i).map_err(MapError::Encode)?;
+            let leaf = self.tables.leaf(addr + i * ps).ok_or(MapError::NoMemory)?;
+            if let Some(old) = self.replace_entry(&leaf, new) {
+                self.dispose(old);
+            }
+            bump(&self.stats.file_entries, 1);
+        }
+        Ok(())
+    }
+
+    /// Replaces whatever `leaf` holds by `new` through the strategy, waiting while a
+    /// none-only lock is held on it (an install in progress). The entry replaced, if any.
+    fn replace_entry(&self, leaf: &Leaf<'_, A>, new: Pte<A>) -> Option<Pte<A>> {
+        loop {
+            let mut busy = false;
+            let old = self.strategy.update(leaf, |p| {
+                busy = self.strategy.classify(p) == Decoded::LockedNone;
+                (!busy && p != new).then_some(new)
+            });
+            if busy {
+                std::thread::yield_now();
+                continue;
+            }
+            return old;
+        }
+    }
+
+    /// `mprotect(start, end - start, writable ? RW : R)`: splits the mappings at the range's
+    /// ends, sets their permission and changes every present entry with `pte_modify()` in a
+    /// compare-and-swap loop through the strategy (accessed, dirty and an any-state lock bit
+    /// are kept). In a private file mapping, page-cache pages stay read-only (`PAGE_COPY`):
+    /// only private copies become writable. Returns the entries changed.
+    pub fn mprotect(&self, start: u64, end: u64, writable: bool) -> Result<u64, MapError> {
+        let ps = self.page_size();
+        if !start.is_multiple_of(ps) || !end.is_multiple_of(ps) {
+            return Err(MapError::Unaligned);
+        }
+        if start >= end {
+            return Err(MapError::Empty);
+        }
+        // `mmap_sem` for writing: no fault runs meanwhile (the MMU and reclaim still do).
+        let mut vmas = self.vmas.write().unwrap_or_else(|e| e.into_inner());
+        let mut cover = start;
+        for v in vmas.iter().filter(|v| v.end > start && v.start < end) {
+            if v.start > cover {
+                return Err(MapError::NotMapped);
+            }
+            cover = cover.max(v.end);
+        }
+        if cover < end {
+            return Err(MapError::NotMapped);
+        }
+        split_at(&mut vmas, start);
+        split_at(&mut vmas, end);
+        let mut changed = 0;
+        for v in vmas.iter_mut().filter(|v| v.start >= start && v.end <= end) {
+            v.writable = writable;
+            let mut addr = v.start;
+            while addr < v.end {
+                changed += self.protect_one(v, addr, writable);
+                addr += ps;
+            }
+        }
+        bump(&self.stats.mprotects, changed);
+        Ok(changed)
+    }
+
+    fn protect_one(&self, vma: &Vma, addr: u64, writable: bool) -> u64 {
+        let Some(leaf) = self.tables.lookup(addr) else {
+            return 0;
+        };
+        let layout = A::LAYOUT;
+        let changed = self.strategy.update(&leaf, |p| {
+            let Decoded::Present { pfn } = self.strategy.classify(p) else {
+                return None;
+            };
+            let may_write = writable
+                && match vma.backing {
+                    Backing::Anonymous | Backing::SharedFile { .. } => true,
+                    Backing::PrivateFile { .. } => self.pool.kind(pfn) == Some(FrameKind::Anon),
+                };
+            let prot = if may_write {
+                layout.page_shared
+            } else {
+                layout.page_readonly
+            };
+            let new = p.modify(flags::<A>(prot));
+            (new != p).then_some(new)
+        });
+        changed.is_some() as u64
+    }
+
+    // ------------------------------------------------------------------ user accesses
+
+    /// Reads the 8 bytes at `addr` (8-aligned), faulting as needed.
+    pub fn read(&self, addr: u64) -> Result<u64, AccessError> {
+        self.access(addr, Op::Read)
+    }
+
+    /// Writes the 8 bytes at `addr` (8-aligned), faulting as needed.
+    pub fn write(&self, addr: u64, value: u64) -> Result<(), AccessError> {
+        self.access(addr, Op::Write(value)).map(|_| ())
+    }
+
+    fn access(&self, addr: u64, op: Op) -> Result<u64, AccessError> {
+        if !addr.is_multiple_of(8) {
+            return Err(AccessError::Unaligned);
+        }
+        let mut faults = 0u32;
+        loop {
+            let mmu = Mmu {
+                tables: &self.tables,
+                pool: &self.pool,
+                hafdbs: self.hafdbs(),
+                stats: &self.mmu_stats,
+            };
+            match mmu.access(addr, op) {
+                Ok(v) => return Ok(v),
+                Err(MmuFault::BadFrame) => return Err(AccessError::BadFrame),
+                Err(_) => {}
+            }
+            faults += 1;
+            if faults > self.max_faults {
+                bump(&self.stats.too_many_faults, 1);
+                return Err(AccessError::TooManyFaults { faults: faults - 1 });
+            }
+            let fault = Fault {
+                addr,
+                write: matches!(op, Op::Write(_)),
+            };
+            self.fault(fault)?;
+        }
+    }
+
+    /// Runs the fast path for one fault (under `mmap_sem` for reading) and counts the
+    /// outcome.
+    pub fn fault(&self, fault: Fault) -> Result<Resolved, AccessError> {
+        let vmas = self.read_vmas();
+        let Some(vma) = find(&vmas, fault.addr) else {
+            bump(&self.stats.segv, 1);
+            return Err(AccessError::Segv);
+        };
+        let env = Env {
+            frames: &*self.pool,
+            tables: &self.tables,
+            cache: &*self.cache,
+            swap: &*self.swap,
+        };
+        let (result, refaults) = fault::handle_retrying(&self.strategy, &env, &vma, fault);
+        drop(vmas);
+        let s = &self.stats;
+        bump(&s.refaults, refaults);
+        match result {
+            Ok(r) => {
+                let c = match r {
+                    Resolved::Anonymous => &s.anonymous,
+                    Resolved::File => &s.file,
+                    Resolved::CopyOnWrite => &s.copy_on_write,
+                    Resolved::SwapIn => &s.swap_in,
+                    Resolved::Nonlinear => &s.nonlinear,
+                    Resolved::AccessDirty => &s.access_dirty,
+                    Resolved::AlreadyDone => &s.already_done,
+                };
+                bump(c, 1);
+                Ok(r)
+            }
+            Err(e) => {
+                bump(
+                    match e {
+                        FaultError::Segv => &s.segv,
+                        FaultError::Bus => &s.bus,
+                        FaultError::NoMemory => &s.no_memory,
+                        FaultError::Retry | FaultError::Corrupt => &s.corrupt,
+                    },
+                    1,
+                );
+                Err(e.into())
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ other writers
+
+    /// Reclaims the page at `addr` (`try_to_unmap` + `pageout`).
+    ///
+    /// An anonymous page (or private copy): a swap slot is reserved, the entry is replaced
+    /// by the swap entry with one compare-and-swap from the exact present entry through
+    /// [`Strategy::update`] (never through none; a D bit the MMU sets meanwhile makes the
+    /// CAS fail and the loop re-read — and the entry returned is the last one, dirty bit
+    /// included), in-flight accesses are drained (the TLB shootdown), the contents are
+    /// written to the slot, and only then is the frame freed. A fault on the new swap entry
+    /// waits for the slot to be written (the locked swap-cache page). If the entry changed
+    /// to something else first (a zap, another swap-out), the reserved slot is given back.
+    ///
+    /// A page-cache page: the entry is replaced by none, or by a file entry if the page is
+    /// not the one the address maps linearly (a nonlinear mapping); a dirty bit goes to the
+    /// page; the mapping's reference is put.
+    pub fn swap_out(&self, addr: u64) -> Reclaim {
+        let Some(leaf) = self.tables.lookup(addr) else {
+            return Reclaim::NotPresent;
+        };
+        let Decoded::Present { pfn } = self.strategy.classify(leaf.slot.load()) else {
+            return Reclaim::NotPresent;
+        };
+        let same_page = |p: Pte<A>| matches!(self.strategy.classify(p), Decoded::Present { pfn: q } if q == pfn);
+        match self.pool.kind(pfn) {
+            Some(FrameKind::Anon) => {
+                let Some(entry) = self.swap.reserve() else {
+                    return Reclaim::SwapFull;
+                };
+                let swp = match Pte::<A>::swap(entry) {
+                    Ok(p) if !p.is_none() => p,
+                    _ => {
+                        self.swap.cancel(entry);
+                        return Reclaim::SwapFull;
+                    }
+                };
+                let Some(old) = self.strategy.update(&leaf, |p| same_page(p).then_some(swp)) else {
+                    self.swap.cancel(entry);
+                    bump(&self.stats.reclaim_races, 1);
+                    return Reclaim::Raced;
+                };
+                bump(&self.stats.drain_waits, self.pool.drain(pfn));
+                self.swap.fill(entry, pfn);
+                self.pool.free(pfn);
+                bump(&self.stats.swap_outs, 1);
+                Reclaim::SwappedOut {
+                    entry,
+                    dirty: old.dirty(),
+                }
+            }
+            Some(FrameKind::Cache) => {
+                let (file, pgoff) = self.pool.owner(pfn).unwrap_or((u32::MAX, u64::MAX));
+                let linear = self.vma_of(addr).and_then(|v| v.file_page(addr));
+                let target = if linear == Some((file, pgoff)) || A::LAYOUT.file.is_none() {
+                    Pte::none()
+                } else {
+                    match Pte::<A>::file(pgoff) {
+                        Ok(p) => p,
+                        Err(_) => return Reclaim::Raced,
+                    }
+                };
+                let Some(old) = self
+                    .strategy
+                    .update(&leaf, |p| same_page(p).then_some(target))
+                else {
+                    bump(&self.stats.reclaim_races, 1);
+                    return Reclaim::Raced;
+                };
+                let dirty = old.dirty();
+                if dirty {
+                    self.pool.mark_page_dirty(pfn);
+                }
+                fault::PageCache::put(&*self.cache, pfn);
+                bump(&self.stats.file_unmaps, 1);
+                Reclaim::Unmapped {
+                    file_entry: !target.is_none(),
+                    dirty,
+                }
+            }
+            _ => {
+                // The entry was read without a lock: a zap may have freed the frame since.
+                // Only if the entry still maps it is a free frame mapped.
+                if same_page(leaf.slot.load()) {
+                    bump(&self.stats.bad_disposals, 1);
+                }
+                bump(&self.stats.reclaim_races, 1);
+                Reclaim::Raced
+            }
+        }
+    }
+
+    /// `zap_pte_range` for one page (`MADV_DONTNEED`): get-and-clear through
+    /// [`Strategy::update`]; an anonymous frame is freed (after the in-flight accesses
+    /// drain), a page-cache page is put (its dirty bit transferred), a swap slot is freed, a
+    /// file entry just cleared. An entry being installed under a none-only lock is left to
+    /// its installer. Returns the entry cleared.
+    pub fn zap(&self, addr: u64) -> Option<Pte<A>> {
+        let leaf = self.tables.lookup(addr)?;
+        let old = self
+            .strategy
+            .update(&leaf, |p| match self.strategy.classify(p) {
+                Decoded::None | Decoded::LockedNone => None,
+                _ => Some(Pte::none()),
+            })?;
+        bump(&self.stats.zaps, 1);
+        self.dispose(old);
+        Some(old)
+    }
+
+    /// [`zap`](Self::zap) over `[start, end)`; returns the entries cleared.
+    pub fn zap_range(&self, start: u64, end: u64) -> u64 {
+        let ps = self.page_size();
+        let mut n = 0;
+        let mut a = start & !(ps - 1);
+        while a < end {
+            n += self.zap(a).is_some() as u64;
+            a += ps;
+        }
+        n
+    }
+
+    /// `ptep_test_and_clear_young` through [`Strategy::update`]: whether the accessed bit
+    /// was set. On layouts whose MMU does not set it (ia64; aarch64 without HAFDBS) the next
+    /// access takes an access-bit fault.
+    pub fn clear_young(&self, addr: u64) -> bool {
+        let Some(leaf) = self.tables.lookup(addr) else {
+            return false;
+        };
+        let cleared = self
+            .strategy
+            .update(&leaf, |p| match self.strategy.classify(p) {
+                Decoded::Present { .. } if p.young() => Some(p.mkold()),
+                _ => None,
+            })
+            .is_some();
+        if cleared {
+            bump(&self.stats.young_cleared, 1);
+        }
+        cleared
+    }
+
+    /// Releases what an entry taken out of the tables referenced.
+    fn dispose(&self, old: Pte<A>) {
+        match self.strategy.classify(old) {
+            Decoded::None | Decoded::LockedNone | Decoded::File { .. } => {}
+            Decoded::Present { pfn } => match self.pool.kind(pfn) {
+                Some(FrameKind::Anon) => {
+                    bump(&self.stats.drain_waits, self.pool.drain(pfn));
+                    self.pool.free(pfn);
+                }
+                Some(FrameKind::Cache) => {
+                    if old.dirty() {
+                        self.pool.mark_page_dirty(pfn);
+                    }
+                    fault::PageCache::put(&*self.cache, pfn);
+                }
+                _ => bump(&self.stats.bad_disposals, 1),
+            },
+            Decoded::Swap(e) => {
+                fault::SwapDevice::free_slot(&*self.swap, e);
+                bump(&self.stats.writer_slot_frees, 1);
+            }
+            _ => bump(&self.stats.bad_disposals, 1),
+        }
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    /// What a never-written `addr` holds: 0 for anonymous memory, the file's pattern
+    /// ([`file_word`]) for a file mapping.
+    pub fn initial_value(&self, addr: u64) -> Option<u64> {
+        let vma = self.vma_of(addr)?;
+        let word = (addr & (self.page_size() - 1)) / 8;
+        Some(match vma.file_page(addr) {
+            None => 0,
+            Some((file, pgoff)) => file_word(file, pgoff, word),
+        })
+    }
+
+    /// The 8 bytes at `addr` as a thread would read them now, without faulting or touching
+    /// any bit: from the frame, the swap slot or the page cache the entry leads to. `None`:
+    /// not mapped, or an entry that leads nowhere.
+    pub fn peek(&self, addr: u64) -> Option<u64> {
+        let vma = self.vma_of(addr)?;
+        let word = ((addr & (self.page_size() - 1)) / 8) as usize;
+        let linear = || match vma.file_page(addr) {
+            None => Some(0),
+            Some((file, pgoff)) => self.cache.word(file, pgoff, word),
+        };
+        let Some(leaf) = self.tables.lookup(addr) else {
+            return linear();
+        };
+        match self.strategy.classify(leaf.slot.load()) {
+            Decoded::None | Decoded::LockedNone => linear(),
+            Decoded::Present { pfn } => self.pool.read_word(pfn, word),
+            Decoded::Swap(e) => self.swap.word(e, word),
+            Decoded::File { pgoff } => {
+                let (file, _) = vma.file_page(addr)?;
+                self.cache.word(file, pgoff, word)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The protection `prot` (raw) as the layout's flags type.
+fn flags<A: Arch>(prot: u64) -> A::Flags {
+    <A::Flags as bitflags::Flags>::from_bits_retain(A::Word::from_u64(prot).bits())
+}
+
+fn find(vmas: &[Vma], addr: u64) -> Option<Vma> {
+    vmas.iter()
+        .find(|v| v.start <= addr && addr < v.end)
+        .copied()
+}
+
+/// Splits the mapping that strictly contains `at` into two.
+fn split_at(vmas: &mut Vec<Vma>, at: u64) {
+    let Some(i) = vmas.iter().position(|v| v.start < at && at < v.end) else {
+        return;
+    };
+    let v = vmas[i];
+    let shift = |b: Backing| match b {
+        Backing::Anonymous => b,
+        Backing::SharedFile { file, pgoff } => Backing::SharedFile {
+            file,
+            pgoff: pgoff + ((at - v.start) >> v.page_shift),
+        },
+        Backing::PrivateFile { file, pgoff } => Backing::PrivateFile {
+            file,
+            pgoff: pgoff + ((at - v.start) >> v.page_shift),
+        },
+    };
+    vmas[i].end = at;
+    vmas.insert(
+        i + 1,
+        Vma {
+            start: at,
+            backing: shift(v.backing),
+            ..v
+        },
+    );
+}
