@@ -162,11 +162,13 @@ impl Decoded {
 }
 
 /// The layout's own `pte_none()`.
+#[inline(always)]
 pub const fn is_none(layout: &Layout, word: u64) -> bool {
     word & !layout.none_ignore == 0
 }
 
 /// `pte_pfn()`: the PFN field, with x86's L1TF inversion undone for non-present entries.
+#[inline(always)]
 pub const fn pfn_of(layout: &Layout, word: u64) -> u64 {
     let mut w = word;
     // `__pte_needs_invert(val) = val && !(val & _PAGE_PRESENT)` (pgtable-invert.h).
@@ -177,6 +179,7 @@ pub const fn pfn_of(layout: &Layout, word: u64) -> u64 {
 }
 
 /// Classifies `word` for `layout` under `limits`.
+#[inline(always)]
 pub const fn classify(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
     let beyond = word & !layout.word_mask();
     if beyond != 0 {
@@ -236,6 +239,7 @@ pub const fn classify(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
 }
 
 /// The swap branch: `pte_swp_clear_flags()`, then `__pte_to_swp_entry()`, then exactness.
+#[inline(always)]
 const fn classify_swap(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
     let swap = &layout.swap;
     let flags = word & swap.flag_mask();
@@ -267,6 +271,7 @@ const fn classify_swap(layout: &Layout, limits: &Limits, word: u64) -> Decoded {
     })
 }
 
+#[inline(always)]
 const fn has(word: u64, bit: Option<u32>) -> bool {
     match bit {
         Some(b) => word & (1u64 << b) != 0,
@@ -298,6 +303,7 @@ impl Discipline {
 /// Returns the state and whether the lock is held. Under none-only the lock is held exactly
 /// when the word is the locked-empty word; under any-state the bit is stripped before
 /// classifying, so a locked swap entry still decodes as that swap entry.
+#[inline(always)]
 pub const fn classify_locked(
     layout: &Layout,
     limits: &Limits,

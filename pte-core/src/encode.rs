@@ -77,6 +77,7 @@ impl fmt::Display for EncodeError {
     }
 }
 
+#[inline(always)]
 const fn check(field: &'static str, value: u64, limit_bits: u32) -> Result<(), EncodeError> {
     if value > low_mask(limit_bits) {
         Err(EncodeError::TooLarge {
@@ -89,6 +90,7 @@ const fn check(field: &'static str, value: u64, limit_bits: u32) -> Result<(), E
     }
 }
 
+#[inline(always)]
 const fn min(a: u32, b: u32) -> u32 {
     if a < b { a } else { b }
 }
@@ -103,6 +105,7 @@ macro_rules! tri {
     };
 }
 
+#[inline(always)]
 const fn flag_bit(wanted: bool, bit: Option<u32>, flag: &'static str) -> Result<u64, EncodeError> {
     if !wanted {
         return Ok(0);
@@ -114,6 +117,7 @@ const fn flag_bit(wanted: bool, bit: Option<u32>, flag: &'static str) -> Result<
 }
 
 /// `swp_entry_to_pte()` with the swap-PTE flags: type, offset, exclusive, soft-dirty, uffd-wp.
+#[inline(always)]
 pub const fn encode_swap(
     layout: &Layout,
     limits: &Limits,
@@ -145,6 +149,7 @@ pub const fn encode_swap(
 }
 
 /// `pgoff_to_pte()`: a nonlinear file entry.
+#[inline(always)]
 pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result<u64, EncodeError> {
     let Some(file) = layout.file else {
         return Err(EncodeError::NoFileEntries);
@@ -163,6 +168,7 @@ pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result
     }
 }
 
+#[inline(always)]
 const fn pfn_bits(layout: &Layout, pfn: u64, inverted: bool) -> Result<u64, EncodeError> {
     let f = layout.pfn.field;
     tri!(check("pfn", pfn, min(layout.pfn.value_bits, f.width)));

@@ -7,15 +7,18 @@
 
 use crate::model::{HelperModel, Layout};
 
+#[inline(always)]
 const fn b(bit: u32) -> u64 {
     1u64 << bit
 }
 
 /// `pte_young()`.
+#[inline(always)]
 pub const fn young(layout: &Layout, w: u64) -> bool {
     w & accessed_mask(layout) != 0
 }
 
+#[inline(always)]
 const fn accessed_mask(layout: &Layout) -> u64 {
     match layout.helpers {
         HelperModel::X86 { accessed, .. }
@@ -25,16 +28,19 @@ const fn accessed_mask(layout: &Layout) -> u64 {
 }
 
 /// `pte_mkyoung()`.
+#[inline(always)]
 pub const fn mkyoung(layout: &Layout, w: u64) -> u64 {
     w | accessed_mask(layout)
 }
 
 /// `pte_mkold()`.
+#[inline(always)]
 pub const fn mkold(layout: &Layout, w: u64) -> u64 {
     w & !accessed_mask(layout)
 }
 
 /// `pte_write()`.
+#[inline(always)]
 pub const fn write(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
         HelperModel::X86 { write, .. } | HelperModel::Aarch64 { write, .. } => w & b(write) != 0,
@@ -44,6 +50,7 @@ pub const fn write(layout: &Layout, w: u64) -> bool {
 }
 
 /// `pte_dirty()`.
+#[inline(always)]
 pub const fn dirty(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
         HelperModel::X86 {
@@ -67,6 +74,7 @@ pub const fn dirty(layout: &Layout, w: u64) -> bool {
 }
 
 /// `pte_mkdirty()`.
+#[inline(always)]
 pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 {
@@ -90,6 +98,7 @@ pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
 
 /// x86 6.x `pte_mksaveddirty()`: a read-only entry keeps its dirtiness in
 /// `_PAGE_SAVED_DIRTY` (Write=0,Dirty=1 would be a shadow-stack page).
+#[inline(always)]
 const fn mksaveddirty(layout: &Layout, w: u64) -> u64 {
     if let HelperModel::X86 {
         write,
@@ -107,6 +116,7 @@ const fn mksaveddirty(layout: &Layout, w: u64) -> u64 {
 
 /// x86 6.x `pte_clear_saveddirty()`: a writable entry moves `_PAGE_SAVED_DIRTY` back to
 /// `_PAGE_DIRTY`.
+#[inline(always)]
 const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
     if let HelperModel::X86 {
         write,
@@ -123,6 +133,7 @@ const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
 }
 
 /// `pte_mkclean()`.
+#[inline(always)]
 pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 {
@@ -144,6 +155,7 @@ pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
 }
 
 /// `pte_wrprotect()`: clears write and keeps the entry dirty.
+#[inline(always)]
 pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => mksaveddirty(layout, w & !b(write)),
@@ -169,6 +181,7 @@ pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
 }
 
 /// `pte_mkwrite()` (`pte_mkwrite_novma()` plus, on x86, `pte_clear_saveddirty()`).
+#[inline(always)]
 pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => clear_saveddirty(layout, w | b(write)),

@@ -17,6 +17,7 @@ pub struct Field {
 }
 
 /// `(1 << bits) - 1` without overflow for `bits == 64`.
+#[inline(always)]
 pub const fn low_mask(bits: u32) -> u64 {
     if bits >= 64 {
         u64::MAX
@@ -26,6 +27,7 @@ pub const fn low_mask(bits: u32) -> u64 {
 }
 
 /// The mask of bits `lo..=hi` (`GENMASK_ULL(hi, lo)`).
+#[inline(always)]
 pub const fn bit_range(lo: u32, hi: u32) -> u64 {
     (u64::MAX >> (63 - hi)) & (u64::MAX << lo)
 }
@@ -41,26 +43,31 @@ impl Field {
     }
 
     /// The word bits this field occupies.
+    #[inline(always)]
     pub const fn mask(self) -> u64 {
         low_mask(self.width) << self.shift
     }
 
     /// The highest word bit of the field.
+    #[inline(always)]
     pub const fn top_bit(self) -> u32 {
         self.shift + self.width - 1
     }
 
     /// Reads the field's value out of `word`.
+    #[inline(always)]
     pub const fn get(self, word: u64) -> u64 {
         (word >> self.shift) & low_mask(self.width)
     }
 
     /// Places the low `width` bits of `value` at the field's position.
+    #[inline(always)]
     pub const fn put(self, value: u64) -> u64 {
         (value & low_mask(self.width)) << self.shift
     }
 
     /// Whether word bit `bit` lies in the field.
+    #[inline(always)]
     pub const fn contains(self, bit: u32) -> bool {
         bit >= self.shift && bit < self.shift + self.width
     }
@@ -109,6 +116,7 @@ impl ValueField {
     }
 
     /// Total value width in bits.
+    #[inline(always)]
     pub const fn width(self) -> u32 {
         match self.high {
             Some(h) => self.low.width + h.width,
@@ -117,6 +125,7 @@ impl ValueField {
     }
 
     /// All word bits the value occupies.
+    #[inline(always)]
     pub const fn mask(self) -> u64 {
         match self.high {
             Some(h) => self.low.mask() | h.mask(),
@@ -125,6 +134,7 @@ impl ValueField {
     }
 
     /// Decodes the value (undoing the inversion).
+    #[inline(always)]
     pub const fn get(self, word: u64) -> u64 {
         let raw = match self.high {
             Some(h) => self.low.get(word) | (h.get(word) << self.low.width),
@@ -138,6 +148,7 @@ impl ValueField {
     }
 
     /// Encodes `value` (its low `width` bits) into word bits.
+    #[inline(always)]
     pub const fn put(self, value: u64) -> u64 {
         let v = if self.inverted { !value } else { value } & low_mask(self.width());
         match self.high {
@@ -243,12 +254,14 @@ pub struct SwapFormat {
 
 impl SwapFormat {
     /// The flag bits `pte_swp_clear_flags()` strips before decoding.
+    #[inline(always)]
     pub const fn flag_mask(&self) -> u64 {
         bit_opt(self.exclusive) | bit_opt(self.soft_dirty) | bit_opt(self.uffd_wp)
     }
 }
 
 /// `1 << bit` for an optional bit, 0 for none.
+#[inline(always)]
 pub const fn bit_opt(bit: Option<u32>) -> u64 {
     match bit {
         Some(b) => 1u64 << b,
@@ -439,6 +452,7 @@ pub struct Layout {
 
 impl Layout {
     /// All bits of the word.
+    #[inline(always)]
     pub const fn word_mask(&self) -> u64 {
         low_mask(self.word_bits)
     }

@@ -17,6 +17,7 @@ use core::sync::atomic::Ordering;
 pub struct Word64(pub u64);
 
 impl Debug for Word64 {
+    #[inline]
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{:#018x}", self.0)
     }
@@ -57,16 +58,20 @@ impl PteWord for u32 {
     type Cell = Cell32;
     const BITS: u32 = 32;
     const LOCK_FREE: bool = cfg!(any(loom, target_has_atomic = "32"));
+    #[inline]
     fn to_u64(self) -> u64 {
         self as u64
     }
+    #[inline]
     fn from_u64(v: u64) -> Self {
         debug_assert!(v <= u32::MAX as u64);
         v as u32
     }
+    #[inline]
     fn from_bits(b: u32) -> Self {
         b
     }
+    #[inline]
     fn bits(self) -> u32 {
         self
     }
@@ -77,15 +82,19 @@ impl PteWord for Word64 {
     type Cell = Cell64;
     const BITS: u32 = 64;
     const LOCK_FREE: bool = cfg!(any(loom, target_has_atomic = "64"));
+    #[inline]
     fn to_u64(self) -> u64 {
         self.0
     }
+    #[inline]
     fn from_u64(v: u64) -> Self {
         Word64(v)
     }
+    #[inline]
     fn from_bits(b: u64) -> Self {
         Word64(b)
     }
+    #[inline]
     fn bits(self) -> u64 {
         self.0
     }
@@ -132,28 +141,44 @@ cfg_if::cfg_if! {
         pub struct Cell64(Inner64);
 
         impl AtomicCell<u32> for Cell32 {
+            #[inline]
             fn new(w: u32) -> Self { Cell32(Inner32::new(w)) }
+            #[inline]
             fn load(&self, o: Ordering) -> u32 { self.0.load(o) }
+            #[inline]
             fn store(&self, w: u32, o: Ordering) { self.0.store(w, o) }
+            #[inline]
             fn swap(&self, w: u32, o: Ordering) -> u32 { self.0.swap(w, o) }
+            #[inline]
             fn compare_exchange(&self, c: u32, n: u32, s: Ordering, f: Ordering) -> Result<u32, u32> {
                 self.0.compare_exchange(c, n, s, f)
             }
+            #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> u32 { self.0.fetch_or(b as u32, o) }
+            #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> u32 { self.0.fetch_and(b as u32, o) }
+            #[inline]
             fn is_lock_free() -> bool { true }
         }
 
         impl AtomicCell<Word64> for Cell64 {
+            #[inline]
             fn new(w: Word64) -> Self { Cell64(Inner64::new(w.0)) }
+            #[inline]
             fn load(&self, o: Ordering) -> Word64 { Word64(self.0.load(o)) }
+            #[inline]
             fn store(&self, w: Word64, o: Ordering) { self.0.store(w.0, o) }
+            #[inline]
             fn swap(&self, w: Word64, o: Ordering) -> Word64 { Word64(self.0.swap(w.0, o)) }
+            #[inline]
             fn compare_exchange(&self, c: Word64, n: Word64, s: Ordering, f: Ordering) -> Result<Word64, Word64> {
                 self.0.compare_exchange(c.0, n.0, s, f).map(Word64).map_err(Word64)
             }
+            #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> Word64 { Word64(self.0.fetch_or(b, o)) }
+            #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> Word64 { Word64(self.0.fetch_and(b, o)) }
+            #[inline]
             fn is_lock_free() -> bool { true }
         }
 
@@ -163,6 +188,7 @@ cfg_if::cfg_if! {
         use atomic::Atomic;
 
         /// The failure ordering that goes with a read-modify-write ordering.
+        #[inline]
         fn load_part(order: Ordering) -> Ordering {
             match order {
                 Ordering::AcqRel | Ordering::Acquire => Ordering::Acquire,
@@ -179,63 +205,79 @@ cfg_if::cfg_if! {
         pub struct Cell64(Atomic<Word64>);
 
         impl AtomicCell<u32> for Cell32 {
+            #[inline]
             fn new(w: u32) -> Self {
                 Cell32(Atomic::new(w))
             }
+            #[inline]
             fn load(&self, o: Ordering) -> u32 {
                 self.0.load(o)
             }
+            #[inline]
             fn store(&self, w: u32, o: Ordering) {
                 self.0.store(w, o)
             }
+            #[inline]
             fn swap(&self, w: u32, o: Ordering) -> u32 {
                 self.0.swap(w, o)
             }
+            #[inline]
             fn compare_exchange(&self, c: u32, n: u32, s: Ordering, f: Ordering) -> Result<u32, u32> {
                 self.0.compare_exchange(c, n, s, f)
             }
             // A 32-bit word has native `lock or` / `lock and` (`lock bts` on an 80386).
+            #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> u32 {
                 self.0.fetch_or(b as u32, o)
             }
+            #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> u32 {
                 self.0.fetch_and(b as u32, o)
             }
+            #[inline]
             fn is_lock_free() -> bool {
                 Atomic::<u32>::is_lock_free()
             }
         }
 
         impl AtomicCell<Word64> for Cell64 {
+            #[inline]
             fn new(w: Word64) -> Self {
                 Cell64(Atomic::new(w))
             }
+            #[inline]
             fn load(&self, o: Ordering) -> Word64 {
                 self.0.load(o)
             }
+            #[inline]
             fn store(&self, w: Word64, o: Ordering) {
                 self.0.store(w, o)
             }
+            #[inline]
             fn swap(&self, w: Word64, o: Ordering) -> Word64 {
                 self.0.swap(w, o)
             }
+            #[inline]
             fn compare_exchange(&self, c: Word64, n: Word64, s: Ordering, f: Ordering) -> Result<Word64, Word64> {
                 self.0.compare_exchange(c, n, s, f)
             }
             // `Atomic<T>` offers fetch_or only for primitives, so a newtype word uses a
             // compare-and-swap loop: still lock-free, one extra reload under contention.
+            #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> Word64 {
                 let r = self.0.fetch_update(o, load_part(o), |w| Some(Word64(w.0 | b)));
                 match r {
                     Ok(w) | Err(w) => w,
                 }
             }
+            #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> Word64 {
                 let r = self.0.fetch_update(o, load_part(o), |w| Some(Word64(w.0 & b)));
                 match r {
                     Ok(w) | Err(w) => w,
                 }
             }
+            #[inline]
             fn is_lock_free() -> bool {
                 Atomic::<Word64>::is_lock_free()
             }

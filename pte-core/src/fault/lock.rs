@@ -25,6 +25,7 @@ pub struct RawSpinLock {
 }
 
 impl Default for RawSpinLock {
+    #[inline]
     fn default() -> Self {
         Self::new()
     }
@@ -41,6 +42,7 @@ impl RawSpinLock {
 
     /// An unlocked lock.
     #[cfg(loom)]
+    #[inline]
     pub fn new() -> Self {
         RawSpinLock {
             held: AtomicBool::new(false),
@@ -49,6 +51,7 @@ impl RawSpinLock {
 
     /// Takes the lock (Acquire: the previous holder's writes are visible) and returns the
     /// number of times it found the lock held.
+    #[inline]
     pub fn lock(&self) -> u64 {
         let mut spins = 0;
         loop {
@@ -68,6 +71,7 @@ impl RawSpinLock {
     }
 
     /// Releases the lock (Release: everything done under it is published).
+    #[inline]
     pub fn unlock(&self) {
         self.held.store(false, Ordering::Release);
     }

@@ -236,8 +236,12 @@ pub struct Counts {
 }
 
 impl Stats {
+    /// Adds `by` (nothing to do for 0: no locked add on the fast path).
+    #[inline]
     pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        counter.fetch_add(by, Ordering::Relaxed);
+        if by != 0 {
+            counter.fetch_add(by, Ordering::Relaxed);
+        }
     }
 
     /// The current counts.
