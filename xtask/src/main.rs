@@ -607,6 +607,8 @@ fn clippy(ctx: &mut Ctx) {
             "clippy",
             "--workspace",
             "--all-targets",
+            // `pte-core/sim` (the simulator) is a feature: lint it too.
+            "--all-features",
             "--",
             "-D",
             "warnings",
@@ -618,8 +620,12 @@ fn host_tests(ctx: &mut Ctx) {
     // Unit, integration, doc, trybuild and CLI tests: all in workspace crates.
     ctx.run(
         "host tests",
-        &mut ctx.cargo(&["test", "--workspace", "--no-fail-fast"]),
+        &mut ctx.cargo(&["test", "--workspace", "--all-features", "--no-fail-fast"]),
     );
+    // Broken intra-doc links and missing docs are errors too.
+    let mut doc = ctx.cargo(&["doc", "--workspace", "--all-features", "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", "-D warnings");
+    ctx.run("docs", &mut doc);
 }
 
 fn cross_tests(ctx: &mut Ctx) {
@@ -633,7 +639,8 @@ fn cross_tests(ctx: &mut Ctx) {
         for p in CROSS_PACKAGES {
             args.extend(["-p", p]);
         }
-        args.extend(["--config", QEMU_RUNNERS]);
+        // The simulator's stress tests scale themselves down under qemu.
+        args.extend(["--features", "pte-core/sim", "--config", QEMU_RUNNERS]);
         ctx.run(*t, &mut ctx.cargo(&args));
     }
 }
