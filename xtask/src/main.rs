@@ -691,6 +691,21 @@ fn miri(ctx: &mut Ctx) {
         args.extend(["--target", t]);
         runs.push(((*t).into(), args));
     }
+    // A small simulator stress run (threads, the MMU actor, swap-out) on the host only:
+    // about 45 s under Miri, too slow to repeat per target.
+    runs.push((
+        "host sim stress".into(),
+        vec![
+            "miri",
+            "test",
+            "-p",
+            "pte-core",
+            "--features",
+            "sim",
+            "--test",
+            "sim_stress",
+        ],
+    ));
     for (label, args) in runs {
         let mut all = vec!["+nightly"];
         all.extend(args);

@@ -419,7 +419,8 @@ where
     let (src, kind) = match vma.backing {
         Backing::Anonymous => (Source::Frame, Resolved::Anonymous),
         Backing::SharedFile { .. } => (Source::Cache, Resolved::File),
-        Backing::PrivateFile { .. } if fault.write => (Source::Frame, Resolved::File),
+        // A private write copies the page-cache page straight away.
+        Backing::PrivateFile { .. } if fault.write => (Source::Frame, Resolved::CopyOnWrite),
         Backing::PrivateFile { .. } => (Source::Cache, Resolved::File),
     };
     let mut failed = None;

@@ -51,9 +51,6 @@ pub mod stress;
 mod swap;
 mod tables;
 
-#[cfg(test)]
-mod tests;
-
 pub use cache::{CacheCounts, PageCache, file_word};
 pub use check::{EntryCounts, Expected, Report, Violation};
 pub use frames::{BASE_PFN, FrameKind, FramePool, POISON, PoolCounts};

@@ -496,7 +496,11 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                 busy = self.strategy.classify(p) == Decoded::LockedNone;
                 (!busy && p != new).then_some(new)
             });
-            if busy {
+            // A strategy may skip a held none-only lock without asking `f`: look again.
+            if busy
+                || (old.is_none()
+                    && self.strategy.classify(leaf.slot.load()) == Decoded::LockedNone)
+            {
                 std::thread::yield_now();
                 continue;
             }

@@ -25,14 +25,16 @@
 //!   and the zap (lost races, frees, refaults).
 //!
 //! The reclaimer swaps out (or unmaps), ages (`clear_young`) and re-remaps random pages of
-//! every region.
-//!
-//! After its rounds each worker waits (boundedly) until the reclaimer has swapped out an
-//! owned page, then sweeps: reads back one of its words on every page it may touch (so at
-//! least one swap-in happens even in a short run), and, unless the run already copied on
-//! write, discards one of its private pages, reads it and writes it (one copy-on-write). The MMU sets accessed/dirty itself where the layout's hardware does (x86;
+//! every region. The MMU sets accessed/dirty itself where the layout's hardware does (x86;
 //! aarch64 with HAFDBS), with one compare-and-swap that honours no software lock; elsewhere
 //! the accesses take software accessed/dirty faults.
+//!
+//! After its rounds each worker waits (boundedly) until the reclaimer has swapped out an
+//! owned page, then sweeps: it reads back one of its words on every page it may touch (so at
+//! least one swap-in happens even in a short run) and, unless the run already copied on
+//! write, discards one of its own private pages, reads it and writes it (a copy-on-write).
+//! Finally a few never-written words of every checked page are added to the expected
+//! contents (zero, or the pattern of the file page the address maps).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex};
@@ -64,7 +66,9 @@ pub struct StressConfig {
     pub owned_pages: u64,
     /// Pages of the shared file region (file [`SHARED_FILE`] must have at least this many).
     pub file_pages: u64,
-    /// Pages of the private file region (file [`PRIVATE_FILE`] must have at least this many).
+    /// Pages of the private file region (file [`PRIVATE_FILE`] must have at least this
+    /// many). Worker 0 owns page 1, so with 2 or more the final sweep makes sure of a
+    /// copy-on-write.
     pub private_pages: u64,
     /// Pages of the nonlinear region (file [`NONLINEAR_FILE`] must have twice this many);
     /// ignored on layouts without file entries.
