@@ -150,6 +150,32 @@ fn locked_install<A: Arch>(
     step
 }
 
+/// [`Strategy::replace`] under `lock`: one compare-and-swap from the exact old value (the MMU
+/// does not take the lock).
+fn locked_replace<A: CasCapable>(
+    lock: &RawSpinLock,
+    stats: &Stats,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    new: Pte<A>,
+) -> Step<A> {
+    let (step, spins) = lock.with(|| cas_replace(leaf, old, new));
+    Stats::bump(&stats.spins, spins);
+    count_lost(stats, step)
+}
+
+/// [`Strategy::update`] under `lock`: the other writers serialise with the faults.
+fn locked_update<A: CasCapable>(
+    lock: &RawSpinLock,
+    stats: &Stats,
+    leaf: &Leaf<'_, A>,
+    f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+) -> Option<Pte<A>> {
+    let (old, spins) = lock.with(|| cas_update(leaf, f));
+    Stats::bump(&stats.spins, spins);
+    old
+}
+
 /// Linux 2.6.8: one lock per address space (`mm->page_table_lock`).
 ///
 /// Orderings: the lock's Acquire/Release order the critical sections among faulting threads;
@@ -183,9 +209,7 @@ impl<A: Arch + CasCapable> Strategy<A> for MmLock {
     }
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-        let (step, spins) = self.lock.with(|| cas_replace(leaf, old, new));
-        Stats::bump(&self.stats.spins, spins);
-        count_lost(&self.stats, step)
+        locked_replace(&self.lock, &self.stats, leaf, old, new)
     }
 
     fn update(
@@ -193,7 +217,7 @@ impl<A: Arch + CasCapable> Strategy<A> for MmLock {
         leaf: &Leaf<'_, A>,
         f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        self.lock.with(|| cas_update(leaf, f)).0
+        locked_update(&self.lock, &self.stats, leaf, f)
     }
 
     fn stats(&self) -> &Stats {
@@ -231,9 +255,7 @@ impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
     }
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-        let (step, spins) = leaf.ptl.with(|| cas_replace(leaf, old, new));
-        Stats::bump(&self.stats.spins, spins);
-        count_lost(&self.stats, step)
+        locked_replace(leaf.ptl, &self.stats, leaf, old, new)
     }
 
     fn update(
@@ -241,7 +263,7 @@ impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
         leaf: &Leaf<'_, A>,
         f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        leaf.ptl.with(|| cas_update(leaf, f)).0
+        locked_update(leaf.ptl, &self.stats, leaf, f)
     }
 
     fn stats(&self) -> &Stats {
