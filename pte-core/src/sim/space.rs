@@ -491,20 +491,17 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
     /// none-only lock is held on it (an install in progress). The entry replaced, if any.
     fn replace_entry(&self, leaf: &Leaf<'_, A>, new: Pte<A>) -> Option<Pte<A>> {
         loop {
-            let mut busy = false;
             let old = self.strategy.update(leaf, |p| {
-                busy = self.strategy.classify(p) == Decoded::LockedNone;
+                let busy = self.strategy.classify(p) == Decoded::LockedNone;
                 (!busy && p != new).then_some(new)
             });
-            // A strategy may skip a held none-only lock without asking `f`: look again.
-            if busy
-                || (old.is_none()
-                    && self.strategy.classify(leaf.slot.load()) == Decoded::LockedNone)
-            {
-                std::thread::yield_now();
-                continue;
+            // Nothing replaced: done only if the entry is `new` by now. A held lock (which a
+            // strategy may skip without asking the closure) or an entry that changed after it
+            // was looked at means: look again.
+            if old.is_some() || leaf.slot.load() == new {
+                return old;
             }
-            return old;
+            std::thread::yield_now();
         }
     }
 
