@@ -4,6 +4,7 @@
 //! (a one-line message on stderr naming the bad value, and with `--json` also
 //! `{"error": "…"}` on stdout), 1 when reading stdin or writing stdout fails.
 
+mod bench;
 mod common;
 mod decode;
 mod encode;
@@ -39,6 +40,8 @@ enum Command {
     Encode(encode::Args),
     /// Prove (or reject) a lock bit under a discipline.
     Prove(prove::Args),
+    /// Measure fault-path strategies against threads, beside the kernel and the floor.
+    Bench(bench::Args),
 }
 
 impl Command {
@@ -50,6 +53,8 @@ impl Command {
             Command::Decode(a) => a.json,
             Command::Encode(a) => a.json,
             Command::Prove(a) => a.json,
+            // `--json FILE` writes a file; errors stay on stderr.
+            Command::Bench(_) => false,
         }
     }
 
@@ -61,6 +66,7 @@ impl Command {
             Command::Decode(a) => decode::run(&a, out),
             Command::Encode(a) => encode::run(&a, out),
             Command::Prove(a) => prove::run(&a, out),
+            Command::Bench(a) => bench::run(&a, out),
         }
     }
 }

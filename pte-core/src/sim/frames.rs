@@ -11,6 +11,8 @@
 use std::boxed::Box;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
+
+use super::{SHARDS, Sharded, shard};
 use std::vec::Vec;
 
 use crate::fault::FrameAllocator;
@@ -106,14 +108,14 @@ pub struct FramePool {
     poison: bool,
     data: Box<[OnceLock<Box<[AtomicU64]>>]>,
     meta: Box<[FrameMeta]>,
-    free: Mutex<Vec<u32>>,
-    allocs: AtomicU64,
-    frees: AtomicU64,
+    free: Box<[Mutex<Vec<u32>>]>,
+    allocs: Sharded,
+    frees: Sharded,
     double_frees: AtomicU64,
     bad_frees: AtomicU64,
     stale_copies: AtomicU64,
     exhausted: AtomicU64,
-    words_touched: AtomicU64,
+    words_touched: Sharded,
 }
 
 impl FramePool {
@@ -131,15 +133,25 @@ impl FramePool {
             poison,
             data: (0..frames).map(|_| OnceLock::new()).collect(),
             meta: (0..frames).map(|_| FrameMeta::default()).collect(),
-            // Popped from the end: the lowest PFN first.
-            free: Mutex::new((0..frames as u32).rev().collect()),
-            allocs: AtomicU64::new(0),
-            frees: AtomicU64::new(0),
+            // Frames dealt round-robin to the shards; each is popped from the end (the
+            // lowest PFN of a shard first).
+            free: (0..SHARDS)
+                .map(|k| {
+                    Mutex::new(
+                        (0..frames as u32)
+                            .rev()
+                            .filter(|i| *i as usize % SHARDS == k)
+                            .collect(),
+                    )
+                })
+                .collect(),
+            allocs: Sharded::default(),
+            frees: Sharded::default(),
             double_frees: AtomicU64::new(0),
             bad_frees: AtomicU64::new(0),
             stale_copies: AtomicU64::new(0),
             exhausted: AtomicU64::new(0),
-            words_touched: AtomicU64::new(0),
+            words_touched: Sharded::default(),
         }
     }
 
@@ -245,16 +257,19 @@ impl FramePool {
     }
 
     fn touched(&self, words: usize) {
-        self.words_touched
-            .fetch_add(words as u64, Ordering::Relaxed);
+        self.words_touched.add(words as u64);
     }
 
     /// Takes a free frame for `kind` (contents undefined).
     pub(crate) fn alloc_raw(&self, kind: FrameKind) -> Option<u64> {
-        let index = {
-            let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        // This thread's list first, then the others (the pool is bounded, not partitioned).
+        let home = shard();
+        let index = (0..SHARDS).find_map(|k| {
+            let mut free = self.free[(home + k) % SHARDS]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             free.pop()
-        };
+        });
         let Some(index) = index else {
             self.exhausted.fetch_add(1, Ordering::Relaxed);
             return None;
@@ -271,7 +286,7 @@ impl FramePool {
         m.page_dirty.store(false, Ordering::Relaxed);
         let prev = m.kind.swap(k, Ordering::AcqRel);
         debug_assert_eq!(prev, FREE, "the free list held an allocated frame");
-        self.allocs.fetch_add(1, Ordering::Relaxed);
+        self.allocs.add(1);
         Some(self.pfn_of(index as usize))
     }
 
@@ -299,8 +314,8 @@ impl FramePool {
         if self.poison {
             self.fill(pfn, |_| POISON);
         }
-        self.frees.fetch_add(1, Ordering::Relaxed);
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        self.frees.add(1);
+        let mut free = self.free[shard()].lock().unwrap_or_else(|e| e.into_inner());
         free.push(i as u32);
         true
     }
@@ -434,13 +449,13 @@ impl FramePool {
     pub fn counts(&self) -> PoolCounts {
         let mut c = PoolCounts {
             capacity: self.meta.len() as u64,
-            allocs: self.allocs.load(Ordering::Relaxed),
-            frees: self.frees.load(Ordering::Relaxed),
+            allocs: self.allocs.sum(),
+            frees: self.frees.sum(),
             double_frees: self.double_frees.load(Ordering::Relaxed),
             bad_frees: self.bad_frees.load(Ordering::Relaxed),
             stale_copies: self.stale_copies.load(Ordering::Relaxed),
             exhausted: self.exhausted.load(Ordering::Relaxed),
-            words_touched: self.words_touched.load(Ordering::Relaxed),
+            words_touched: self.words_touched.sum(),
             ..PoolCounts::default()
         };
         for m in self.meta.iter() {

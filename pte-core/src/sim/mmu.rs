@@ -12,7 +12,7 @@
 //! CAS is still a lock-free atomic read-modify-write that honours no software lock, which is
 //! the hazard the fast path must survive (history §2.1, §4.3).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::Sharded;
 
 use super::frames::FramePool;
 use super::tables::PageTables;
@@ -133,19 +133,19 @@ pub struct MmuCounts {
 /// Live counters of an [`Mmu`].
 #[derive(Debug, Default)]
 pub(crate) struct MmuStats {
-    accesses: AtomicU64,
-    faults: AtomicU64,
-    hw_updates: AtomicU64,
-    revalidations: AtomicU64,
+    accesses: Sharded,
+    faults: Sharded,
+    hw_updates: Sharded,
+    revalidations: Sharded,
 }
 
 impl MmuStats {
     pub(crate) fn snapshot(&self) -> MmuCounts {
         MmuCounts {
-            accesses: self.accesses.load(Ordering::Relaxed),
-            faults: self.faults.load(Ordering::Relaxed),
-            hw_updates: self.hw_updates.load(Ordering::Relaxed),
-            revalidations: self.revalidations.load(Ordering::Relaxed),
+            accesses: self.accesses.sum(),
+            faults: self.faults.sum(),
+            hw_updates: self.hw_updates.sum(),
+            revalidations: self.revalidations.sum(),
         }
     }
 }
@@ -174,7 +174,7 @@ impl<A: Arch + Cmpxchg> Mmu<'_, A> {
         } else {
             &self.stats.faults
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.add(1);
         r
     }
 
@@ -197,7 +197,7 @@ impl<A: Arch + Cmpxchg> Mmu<'_, A> {
             let valid = if new != cur {
                 let ok = leaf.slot.compare_exchange(cur, new).is_ok();
                 if ok {
-                    self.stats.hw_updates.fetch_add(1, Ordering::Relaxed);
+                    self.stats.hw_updates.add(1);
                 }
                 ok
             } else {
@@ -205,7 +205,7 @@ impl<A: Arch + Cmpxchg> Mmu<'_, A> {
             };
             if !valid {
                 self.pool.unpin(pfn);
-                self.stats.revalidations.fetch_add(1, Ordering::Relaxed);
+                self.stats.revalidations.add(1);
                 continue;
             }
             let value = match op {

@@ -58,3 +58,38 @@ pub use mmu::{MmuCounts, MmuFault, translate};
 pub use space::{AccessError, AddressSpace, Config, MapError, Reclaim, SpaceCounts};
 pub use swap::{FIRST_SWAP_OFFSET, SlotState, SwapCounts, SwapDevice};
 pub use tables::{PageTables, TableCounts};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The simulator's free lists and hot counters are split this many ways (by thread), as a
+/// kernel keeps per-CPU page lists and counters: one shared lock or counter line would make every fault of every
+/// thread contend here, and the simulator, not the strategy, would set the scaling.
+pub(crate) const SHARDS: usize = 16;
+
+/// A counter split by thread; each part on its own cache line.
+#[derive(Debug, Default)]
+pub(crate) struct Sharded([Padded; SHARDS]);
+
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded(AtomicU64);
+
+impl Sharded {
+    pub(crate) fn add(&self, by: u64) {
+        self.0[shard()].0.fetch_add(by, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sum(&self) -> u64 {
+        self.0.iter().map(|p| p.0.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// This thread's shard.
+pub(crate) fn shard() -> usize {
+    use std::sync::atomic::AtomicUsize;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|s| *s)
+}

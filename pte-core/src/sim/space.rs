@@ -1,7 +1,9 @@
 //! [`AddressSpace`]: mappings, page tables, a strategy and the backing stores, with the
 //! operations user threads and the kernel's other writers perform.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::Sharded;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::vec::Vec;
 
@@ -213,37 +215,37 @@ impl SpaceCounts {
 
 #[derive(Debug, Default)]
 struct SpaceStats {
-    anonymous: AtomicU64,
-    file: AtomicU64,
-    copy_on_write: AtomicU64,
-    swap_in: AtomicU64,
-    nonlinear: AtomicU64,
-    access_dirty: AtomicU64,
-    already_done: AtomicU64,
-    segv: AtomicU64,
-    bus: AtomicU64,
-    no_memory: AtomicU64,
-    corrupt: AtomicU64,
-    refaults: AtomicU64,
-    too_many_faults: AtomicU64,
-    zaps: AtomicU64,
-    swap_outs: AtomicU64,
-    file_unmaps: AtomicU64,
-    reclaim_races: AtomicU64,
-    mprotects: AtomicU64,
-    young_cleared: AtomicU64,
-    file_entries: AtomicU64,
-    writer_slot_frees: AtomicU64,
-    drain_waits: AtomicU64,
-    bad_disposals: AtomicU64,
+    anonymous: Sharded,
+    file: Sharded,
+    copy_on_write: Sharded,
+    swap_in: Sharded,
+    nonlinear: Sharded,
+    access_dirty: Sharded,
+    already_done: Sharded,
+    segv: Sharded,
+    bus: Sharded,
+    no_memory: Sharded,
+    corrupt: Sharded,
+    refaults: Sharded,
+    too_many_faults: Sharded,
+    zaps: Sharded,
+    swap_outs: Sharded,
+    file_unmaps: Sharded,
+    reclaim_races: Sharded,
+    mprotects: Sharded,
+    young_cleared: Sharded,
+    file_entries: Sharded,
+    writer_slot_frees: Sharded,
+    drain_waits: Sharded,
+    bad_disposals: Sharded,
 }
 
-fn bump(c: &AtomicU64, by: u64) {
-    c.fetch_add(by, Ordering::Relaxed);
+fn bump(c: &Sharded, by: u64) {
+    c.add(by);
 }
 
-fn load(c: &AtomicU64) -> u64 {
-    c.load(Ordering::Relaxed)
+fn load(c: &Sharded) -> u64 {
+    c.sum()
 }
 
 /// One simulated address space of layout `A` under strategy `S`.

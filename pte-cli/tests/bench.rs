@@ -1,0 +1,411 @@
+//! End-to-end tests of `pte bench`: a tiny run produces the documented JSON (kernel and
+//! floor rows beside every strategy), the table and the plot; invalid combinations are
+//! refused with exit status 2 and one line naming the value. No assertion is about timing:
+//! only the shape of the output and the counts that do not depend on the schedule.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn pte() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pte"))
+}
+
+fn run(args: &[&str]) -> Output {
+    pte().args(args).output().expect("run pte")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+/// A path in the test's scratch directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-tests");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+/// Runs `pte args`, asserting success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    // Not a terminal: no progress bar, nothing on stderr.
+    assert!(stderr.is_empty(), "pte {args:?}: stderr {stderr:?}");
+    stdout
+}
+
+/// Runs `pte args`, asserting exit status 2, nothing on stdout and one `error: …` line on
+/// stderr naming every needle.
+fn bad(args: &[&str], needles: &[&str]) {
+    let out = run(args);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "pte {args:?}: {stderr:?}");
+    let msg = stderr
+        .trim_end()
+        .strip_prefix("error: ")
+        .unwrap_or_else(|| panic!("pte {args:?}: {stderr:?} does not start with 'error: '"));
+    for needle in needles {
+        assert!(
+            msg.contains(needle),
+            "pte {args:?}: {msg:?} does not name {needle:?}"
+        );
+    }
+    assert!(stdout.is_empty(), "pte {args:?}: partial output {stdout:?}");
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().expect("an object").keys().cloned().collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn number(v: &Value, what: &str) -> f64 {
+    let x = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {v}"));
+    assert!(x.is_finite() && x >= 0.0, "{what}: {x}");
+    x
+}
+
+fn spread(v: &Value, what: &str) {
+    assert_eq!(
+        keys(v),
+        set(&["median", "min", "max", "q1", "q3"]),
+        "{what}"
+    );
+    let [min, q1, median, q3, max] =
+        ["min", "q1", "median", "q3", "max"].map(|k| number(&v[k], what));
+    assert!(
+        min <= q1 && q1 <= median && median <= q3 && q3 <= max,
+        "{what}: {v}"
+    );
+}
+
+/// The fields of a row, as documented in `pte bench`'s module docs.
+const ROW_FIELDS: [&str; 20] = [
+    "layout",
+    "workload",
+    "kind",
+    "strategy",
+    "threads",
+    "page_size",
+    "pages",
+    "pages_per_thread",
+    "faults_per_wall_second",
+    "faults_per_cpu_second",
+    "wall_seconds",
+    "cpu_seconds",
+    "scaling",
+    "faults_per_page",
+    "retries_per_fault",
+    "lost_races_per_fault",
+    "spins_per_fault",
+    "vs_floor",
+    "vs_kernel",
+    "samples",
+];
+
+const WORKLOADS: [&str; 6] = ["pft", "same-table", "same-page", "churn", "file", "cow"];
+const STRATEGIES: [&str; 5] = [
+    "mm-lock",
+    "split-lock",
+    "lock-bit-refault",
+    "lock-bit-spin",
+    "cmpxchg",
+];
+
+#[test]
+fn tiny_run_writes_the_documented_json_table_and_plot() {
+    let json = scratch("tiny.json");
+    let svg = scratch("tiny.svg");
+    let (json_s, svg_s) = (json.to_str().unwrap(), svg.to_str().unwrap());
+    let stdout = ok(&[
+        "bench",
+        "--memory",
+        "256K",
+        "--repetitions",
+        "1",
+        "--threads",
+        "1,2",
+        "--json",
+        json_s,
+        "--svg",
+        svg_s,
+    ]);
+
+    // The table: a section per workload, a line per row, the references included.
+    for w in WORKLOADS {
+        assert!(
+            stdout.contains(&format!("x86_64/6.6 {w} (")),
+            "{w}: {stdout}"
+        );
+    }
+    for name in STRATEGIES.iter().chain(&["floor", "kernel"]) {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(name)),
+            "no {name} row: {stdout}"
+        );
+    }
+
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON file"))
+        .expect("valid JSON");
+    assert_eq!(
+        keys(&doc),
+        set(&[
+            "command",
+            "version",
+            "host",
+            "config",
+            "skipped",
+            "runs",
+            "wall_seconds",
+            "rows"
+        ])
+    );
+    assert_eq!(
+        keys(&doc["host"]),
+        set(&["cpus", "os", "arch", "kernel", "page_size", "loadavg"])
+    );
+    assert_eq!(doc["config"]["threads"], serde_json::json!([1, 2]));
+    assert_eq!(doc["config"]["memory_bytes"], Value::from(256 * 1024));
+    assert_eq!(doc["config"]["layouts"], serde_json::json!(["x86_64/6.6"]));
+    assert_eq!(doc["skipped"], serde_json::json!([]));
+
+    let rows = doc["rows"].as_array().expect("rows");
+    // 6 workloads x (5 strategies + floor + kernel) x 2 thread counts.
+    assert_eq!(rows.len(), 6 * 7 * 2);
+    assert_eq!(doc["runs"], Value::from(rows.len()));
+    let fields = set(&ROW_FIELDS);
+    for row in rows {
+        let what = format!("{} {} {}", row["workload"], row["strategy"], row["threads"]);
+        assert_eq!(keys(row), fields, "{what}");
+        assert_eq!(row["layout"], "x86_64/6.6");
+        assert_eq!(row["page_size"], 4096);
+        for k in [
+            "faults_per_wall_second",
+            "faults_per_cpu_second",
+            "wall_seconds",
+            "cpu_seconds",
+        ] {
+            spread(&row[k], &format!("{what} {k}"));
+        }
+        let threads = row["threads"].as_u64().expect("threads");
+        let pages = row["pages"].as_u64().expect("pages");
+        // 64 pages of 4 KiB: split between the threads, or one region for same-*.
+        assert_eq!(pages, 64, "{what}");
+        let reference = row["kind"] == "reference";
+        let name = row["strategy"].as_str().expect("strategy");
+        if reference {
+            assert!(name == "floor" || name == "kernel", "{what}");
+            for k in [
+                "retries_per_fault",
+                "lost_races_per_fault",
+                "spins_per_fault",
+            ] {
+                assert!(row[k].is_null(), "{what} {k}");
+            }
+        } else {
+            assert_eq!(row["kind"], "strategy");
+            assert!(STRATEGIES.contains(&name), "{what}");
+            for k in [
+                "retries_per_fault",
+                "lost_races_per_fault",
+                "spins_per_fault",
+            ] {
+                number(&row[k], &format!("{what} {k}"));
+            }
+        }
+        number(&row["vs_floor"], &format!("{what} vs_floor"));
+        number(&row["vs_kernel"], &format!("{what} vs_kernel"));
+        // Scaling is against the same row at 1 thread: exactly 1 there.
+        let scaling = number(&row["scaling"], &format!("{what} scaling"));
+        if threads == 1 {
+            assert_eq!(scaling, 1.0, "{what}");
+        }
+        if name == "floor" {
+            assert_eq!(row["vs_floor"], 1.0, "{what}");
+        }
+        if name == "kernel" {
+            assert_eq!(row["vs_kernel"], 1.0, "{what}");
+        }
+        // Every page is made present, and at least one fault is taken per page.
+        let samples = row["samples"].as_array().expect("samples");
+        assert_eq!(samples.len(), 1, "{what}");
+        for s in samples {
+            assert_eq!(
+                keys(s),
+                set(&[
+                    "wall_seconds",
+                    "cpu_seconds",
+                    "pages",
+                    "faults",
+                    "retries",
+                    "lost_races",
+                    "spins",
+                    "installs"
+                ])
+            );
+            assert_eq!(s["pages"], Value::from(pages));
+            let faults = s["faults"].as_u64().expect("faults");
+            if name == "kernel" && (row["workload"] == "file" || row["workload"] == "cow") {
+                // The kernel may map a large page-cache folio in one fault.
+                assert!(faults > 0, "{what}: {s}");
+            } else {
+                assert!(faults >= pages, "{what}: {s}");
+            }
+            if reference {
+                assert!(s["installs"].is_null());
+            } else {
+                // Each page installed exactly once, whoever won the races.
+                assert_eq!(s["installs"], Value::from(pages), "{what}");
+            }
+        }
+        number(&row["faults_per_page"], &what);
+        let per_thread = row["pages_per_thread"].as_u64().expect("pages_per_thread");
+        let expected = match row["workload"].as_str() {
+            Some("same-page") => pages,
+            Some("same-table") => pages.div_ceil(threads),
+            _ => pages / threads,
+        };
+        assert_eq!(per_thread, expected, "{what}");
+    }
+    // The references exist for every (workload, threads).
+    for w in WORKLOADS {
+        for t in [1, 2] {
+            for r in ["floor", "kernel"] {
+                assert!(
+                    rows.iter().any(|row| row["workload"] == w
+                        && row["threads"] == t
+                        && row["strategy"] == r),
+                    "no {r} row for {w} at {t} threads"
+                );
+            }
+        }
+    }
+
+    let plot = std::fs::read_to_string(&svg).expect("SVG file");
+    assert!(plot.starts_with("<svg"), "{}", &plot[..plot.len().min(80)]);
+    assert!(plot.trim_end().ends_with("</svg>"));
+    for name in STRATEGIES.iter().chain(&["floor", "kernel", "same-page"]) {
+        assert!(plot.contains(name), "the plot does not name {name}");
+    }
+}
+
+#[test]
+fn a_layout_without_a_lock_bit_skips_the_lock_bit_strategies_by_default() {
+    let json = scratch("i386.json");
+    let stdout = ok(&[
+        "bench",
+        "--layouts",
+        "i386/2.6.8",
+        "--workloads",
+        "pft,same-page",
+        "--threads",
+        "2",
+        "--memory",
+        "64K",
+        "--repetitions",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("lock-bit-refault skipped (no lock bit)"),
+        "{stdout}"
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON")).expect("JSON");
+    let skipped: BTreeSet<&str> = doc["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| s["strategy"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        skipped,
+        BTreeSet::from(["lock-bit-refault", "lock-bit-spin"])
+    );
+    let names: BTreeSet<&str> = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["strategy"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["floor", "kernel", "mm-lock", "split-lock", "cmpxchg"])
+    );
+}
+
+#[test]
+fn lock_bit_strategies_are_refused_on_a_layout_without_a_lock_bit() {
+    for s in ["lock-bit-refault", "lock-bit-spin"] {
+        bad(
+            &["bench", "--layouts", "i386/2.6.8", "--strategies", s],
+            &["i386/2.6.8", s, "lock bit"],
+        );
+        // Also when another layout in the list has one.
+        bad(
+            &[
+                "bench",
+                "--layouts",
+                "x86_64/6.6,i386/2.6.8",
+                "--strategies",
+                &format!("cmpxchg,{s}"),
+            ],
+            &["i386/2.6.8", s],
+        );
+    }
+}
+
+#[test]
+fn bad_lists_and_values_are_refused_naming_the_value() {
+    bad(
+        &["bench", "--workloads", "pft,bogus"],
+        &["bogus", "--workloads", "same-page"],
+    );
+    bad(&["bench", "--workloads", ""], &["--workloads"]);
+    bad(
+        &["bench", "--strategies", "rcu"],
+        &["rcu", "--strategies", "cmpxchg"],
+    );
+    bad(&["bench", "--layouts", "sparc/2.6.8"], &["sparc/2.6.8"]);
+    bad(&["bench", "--threads", "1,x"], &["'x'", "--threads"]);
+    bad(&["bench", "--threads", "0"], &["'0'", "--threads"]);
+    bad(&["bench", "--threads", "1,,2"], &["'1,,2'", "--threads"]);
+    bad(&["bench", "--threads", "-4"], &["'-4'", "--threads"]);
+    bad(
+        &["bench", "--threads", "100000"],
+        &["'100000'", "--threads"],
+    );
+    bad(&["bench", "--memory", "12Q"], &["'12Q'", "--memory"]);
+    bad(&["bench", "--memory", "0"], &["'0'", "--memory"]);
+    bad(&["bench", "--memory", "64G"], &["'64G'", "--memory"]);
+    bad(
+        &["bench", "--memory", "8K", "--threads", "1,4"],
+        &["8K", "4 threads", "x86_64/6.6"],
+    );
+    bad(&["bench", "--repetitions", "0"], &["'0'", "--repetitions"]);
+    bad(&["bench", "--seed", "seed"], &["'seed'", "--seed"]);
+    let dir = scratch("no-such-dir").join("out.json");
+    bad(
+        &["bench", "--json", dir.to_str().unwrap()],
+        &["--json", "no-such-dir"],
+    );
+}
