@@ -178,6 +178,7 @@ const fn pfn_bits(layout: &Layout, pfn: u64, inverted: bool) -> Result<u64, Enco
 /// `pfn_pte(pfn, prot)` for a present entry: the layout's page bits, the PFN and `flags`.
 ///
 /// `flags` must be named flags of the layout (see [`Layout::flags`]).
+#[inline]
 pub const fn encode_present(layout: &Layout, pfn: u64, flags: u64) -> Result<u64, EncodeError> {
     let mut known = 0u64;
     let mut i = 0;

@@ -48,12 +48,6 @@ impl Field {
         low_mask(self.width) << self.shift
     }
 
-    /// The highest word bit of the field.
-    #[inline(always)]
-    pub const fn top_bit(self) -> u32 {
-        self.shift + self.width - 1
-    }
-
     /// Reads the field's value out of `word`.
     #[inline(always)]
     pub const fn get(self, word: u64) -> u64 {
@@ -154,33 +148,6 @@ impl ValueField {
         match self.high {
             Some(h) => self.low.put(v) | h.put(v >> self.low.width),
             None => self.low.put(v),
-        }
-    }
-
-    /// The word bits that can be 1 in some encoding of a value below `2^limit_bits`.
-    ///
-    /// For an inverted field every stored bit counts: small values set the high bits.
-    pub const fn footprint(self, limit_bits: u32) -> u64 {
-        if self.inverted {
-            return self.mask();
-        }
-        let max = low_mask(if limit_bits < self.width() {
-            limit_bits
-        } else {
-            self.width()
-        });
-        self.put(max)
-    }
-
-    /// The word bit that holds value bit `value_bit`.
-    pub const fn word_bit(self, value_bit: u32) -> u32 {
-        if value_bit < self.low.width {
-            self.low.shift + value_bit
-        } else {
-            match self.high {
-                Some(h) => h.shift + value_bit - self.low.width,
-                None => self.low.shift + value_bit,
-            }
         }
     }
 
@@ -455,11 +422,6 @@ impl Layout {
     #[inline(always)]
     pub const fn word_mask(&self) -> u64 {
         low_mask(self.word_bits)
-    }
-
-    /// Whether word bit `bit` exists in this layout.
-    pub const fn has_bit(&self, bit: u32) -> bool {
-        bit < self.word_bits
     }
 
     /// The protnone / present-invalid marker bit.
