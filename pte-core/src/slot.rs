@@ -20,6 +20,11 @@ use crate::pte::{Arch, LockBit, Pte};
 use crate::word::{AtomicCell, PteWord};
 
 /// An atomic PTE of layout `A`.
+///
+/// `#[repr(transparent)]` over the word's atomic cell, which is itself transparent over the
+/// word outside loom: a slot has the size and alignment of `A::Word`, so a kernel can view an
+/// entry of a hardware page table as a slot ([`PteSlot::from_ptr`]).
+#[repr(transparent)]
 pub struct PteSlot<A: Arch> {
     cell: <A::Word as PteWord>::Cell,
     _layout: PhantomData<A>,
@@ -44,6 +49,28 @@ impl<A: Arch> PteSlot<A> {
             cell: AtomicCell::new(pte.word()),
             _layout: PhantomData,
         }
+    }
+
+    /// The entry at `ptr` of a page table the kernel owns, viewed as a slot: how a kernel's
+    /// [`TableWalker`](crate::fault::TableWalker) hands out the entries the MMU walks.
+    ///
+    /// # Safety
+    ///
+    /// For `'a`, `ptr` is valid for reads and writes, aligned to `align_of::<A::Word>()`
+    /// (8 for a 64-bit word, also on i686), and every access to the entry is atomic: through
+    /// slots, or by the MMU's own accessed/dirty updates. (Not available under loom, whose
+    /// atomics are not plain words.)
+    #[cfg(not(loom))]
+    #[inline]
+    pub unsafe fn from_ptr<'a>(ptr: *mut A::Word) -> &'a Self {
+        const {
+            assert!(core::mem::size_of::<Self>() == core::mem::size_of::<A::Word>());
+            assert!(core::mem::align_of::<Self>() == core::mem::align_of::<A::Word>());
+        }
+        // SAFETY: `PteSlot` is transparent over the cell, the cell over `Atomic<A::Word>`,
+        // and that over `UnsafeCell<A::Word>` (sizes and alignments asserted above); the caller
+        // guarantees validity, alignment and atomic-only access for `'a`.
+        unsafe { &*ptr.cast::<Self>() }
     }
 
     /// Whether this slot's operations are lock-free on this target. When false, `atomic`'s

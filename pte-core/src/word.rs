@@ -197,11 +197,14 @@ cfg_if::cfg_if! {
             }
         }
 
-        /// The cell of a 32-bit word: `atomic::Atomic<u32>`.
+        /// The cell of a 32-bit word: `atomic::Atomic<u32>` (transparent: a slot can view a
+        /// hardware table entry, see `PteSlot::from_ptr`).
         #[derive(Debug)]
+        #[repr(transparent)]
         pub struct Cell32(Atomic<u32>);
-        /// The cell of a 64-bit word: `atomic::Atomic<Word64>` (8-aligned).
+        /// The cell of a 64-bit word: `atomic::Atomic<Word64>` (8-aligned, transparent).
         #[derive(Debug)]
+        #[repr(transparent)]
         pub struct Cell64(Atomic<Word64>);
 
         impl AtomicCell<u32> for Cell32 {

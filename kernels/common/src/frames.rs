@@ -1,0 +1,238 @@
+//! The page allocator: a pool of frames inside the kernel image (identity-mapped, so a frame's
+//! physical address is its address), a free stack under a spinlock, and a use tag per frame
+//! so the checks can prove that no frame is lost, freed twice, or mapped twice.
+
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+use pte_core::fault::FrameAllocator;
+use pte_core::fault::lock::RawSpinLock;
+
+use crate::check::violation;
+use crate::{PAGE_SHIFT, PAGE_SIZE, Platform};
+
+/// Frames in the pool (6 MiB): page tables, anonymous pages, page-cache pages.
+pub const POOL_FRAMES: usize = 1536;
+
+/// One page of memory, page-aligned.
+#[repr(C, align(4096))]
+pub struct PageMem(UnsafeCell<[u8; PAGE_SIZE]>);
+
+impl PageMem {
+    /// A zeroed page (a `static` of these lands in `.bss`).
+    pub const fn zeroed() -> PageMem {
+        PageMem(UnsafeCell::new([0; PAGE_SIZE]))
+    }
+
+    /// The page's memory.
+    pub fn ptr(&self) -> *mut u8 {
+        self.0.get().cast()
+    }
+
+    /// The page's physical frame number (identity map: address >> `PAGE_SHIFT`).
+    pub fn pfn(&self) -> u64 {
+        (self.0.get() as usize as u64) >> PAGE_SHIFT
+    }
+}
+
+/// The pool's memory.
+struct Pool([PageMem; POOL_FRAMES]);
+
+// SAFETY: the pool is plain memory; who may touch a frame is decided by the allocator (one
+// owner per allocated frame) and by the page tables (the CPUs that map it).
+unsafe impl Sync for Pool {}
+
+static POOL: Pool = Pool([const { PageMem::zeroed() }; POOL_FRAMES]);
+
+/// What a pool frame is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Use {
+    /// On the free stack.
+    Free = 0,
+    /// Handed out by the [`FrameAllocator`]: anonymous pages, private copies, swap-ins.
+    Page = 1,
+    /// A page table below the first level.
+    Table = 2,
+    /// A page-cache page.
+    Cache = 3,
+}
+
+impl Use {
+    fn from_u8(v: u8) -> Use {
+        match v {
+            1 => Use::Page,
+            2 => Use::Table,
+            3 => Use::Cache,
+            _ => Use::Free,
+        }
+    }
+}
+
+/// The use tag of each pool frame.
+static USE: [AtomicU8; POOL_FRAMES] = [const { AtomicU8::new(0) }; POOL_FRAMES];
+
+/// The split page-table lock of each pool frame that is a leaf table (`SplitLock`, and the
+/// lock every other writer of that table takes under it): like the kernel's `ptl` in
+/// `struct page`.
+static PTL: [RawSpinLock; POOL_FRAMES] = [const { RawSpinLock::new() }; POOL_FRAMES];
+
+/// The free stack: indices into the pool.
+struct FreeStack {
+    lock: RawSpinLock,
+    stack: UnsafeCell<[u16; POOL_FRAMES]>,
+    len: UnsafeCell<usize>,
+}
+
+// SAFETY: `stack` and `len` are only touched with `lock` held.
+unsafe impl Sync for FreeStack {}
+
+static FREE: FreeStack = FreeStack {
+    lock: RawSpinLock::new(),
+    stack: UnsafeCell::new([0; POOL_FRAMES]),
+    len: UnsafeCell::new(0),
+};
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static FREES: AtomicU64 = AtomicU64::new(0);
+
+/// Fills the free stack with every pool frame. Boot CPU, once, before any fault.
+pub fn init() {
+    FREE.lock.lock();
+    // SAFETY: lock held.
+    let (stack, len) = unsafe { (&mut *FREE.stack.get(), &mut *FREE.len.get()) };
+    for (i, s) in stack.iter_mut().enumerate() {
+        // Pop order: lowest frame first.
+        *s = (POOL_FRAMES - 1 - i) as u16;
+    }
+    *len = POOL_FRAMES;
+    FREE.lock.unlock();
+}
+
+/// The pool index of `pfn`, if it is a pool frame.
+pub fn index_of(pfn: u64) -> Option<usize> {
+    let first = POOL.0[0].pfn();
+    let i = pfn.checked_sub(first)? as usize;
+    (i < POOL_FRAMES).then_some(i)
+}
+
+/// The pfn of pool frame `index`.
+pub fn pfn_of(index: usize) -> u64 {
+    POOL.0[index].pfn()
+}
+
+/// The address of frame `pfn` (identity map).
+pub fn page_ptr(pfn: u64) -> *mut u8 {
+    (pfn << PAGE_SHIFT) as usize as *mut u8
+}
+
+/// The use tag of pool frame `index`.
+pub fn use_of(index: usize) -> Use {
+    Use::from_u8(USE[index].load(Ordering::Acquire))
+}
+
+/// The split lock of the leaf table in frame `pfn` (a table outside the pool — never a leaf
+/// table here — shares one fallback lock).
+pub fn ptl(pfn: u64) -> &'static RawSpinLock {
+    static OUTSIDE: RawSpinLock = RawSpinLock::new();
+    index_of(pfn).map_or(&OUTSIDE, |i| &PTL[i])
+}
+
+/// Frames allocated and freed since boot.
+pub fn totals() -> (u64, u64) {
+    (
+        ALLOCS.load(Ordering::Relaxed),
+        FREES.load(Ordering::Relaxed),
+    )
+}
+
+/// The page allocator as the fast path sees it.
+pub struct Frames<'p, P: Platform>(pub &'p P);
+
+impl<P: Platform> Frames<'_, P> {
+    /// Takes a frame off the free stack, tagged `tag`, contents unspecified.
+    pub fn alloc(&self, tag: Use) -> Option<u64> {
+        FREE.lock.lock();
+        // SAFETY: lock held.
+        let (stack, len) = unsafe { (&*FREE.stack.get(), &mut *FREE.len.get()) };
+        let index = if *len == 0 {
+            None
+        } else {
+            *len -= 1;
+            Some(stack[*len] as usize)
+        };
+        FREE.lock.unlock();
+        let index = index?;
+        let was = USE[index].swap(tag as u8, Ordering::AcqRel);
+        if was != Use::Free as u8 {
+            violation(
+                self.0,
+                format_args!("frame {:#x} on the free stack was in use", pfn_of(index)),
+            );
+        }
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        Some(pfn_of(index))
+    }
+
+    /// A zeroed frame tagged `tag`.
+    pub fn alloc_zeroed_as(&self, tag: Use) -> Option<u64> {
+        let pfn = self.alloc(tag)?;
+        // SAFETY: the frame was just taken off the free stack: this CPU owns it.
+        unsafe { core::ptr::write_bytes(page_ptr(pfn), 0, PAGE_SIZE) };
+        Some(pfn)
+    }
+
+    /// Puts frame `pfn`, tagged `tag`, back on the free stack; a frame that is not a pool
+    /// frame with that tag is a violation (a double free or a stray pfn) and is not freed.
+    pub fn release(&self, pfn: u64, tag: Use) {
+        let Some(index) = index_of(pfn) else {
+            violation(self.0, format_args!("free of {pfn:#x}, not a pool frame"));
+            return;
+        };
+        if let Err(was) = USE[index].compare_exchange(
+            tag as u8,
+            Use::Free as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            violation(
+                self.0,
+                format_args!(
+                    "free of frame {pfn:#x} as {tag:?}, but it is {:?}",
+                    Use::from_u8(was)
+                ),
+            );
+            return;
+        }
+        FREES.fetch_add(1, Ordering::Relaxed);
+        FREE.lock.lock();
+        // SAFETY: lock held; the stack has room for every pool frame.
+        unsafe {
+            let len = &mut *FREE.len.get();
+            (*FREE.stack.get())[*len] = index as u16;
+            *len += 1;
+        }
+        FREE.lock.unlock();
+    }
+}
+
+impl<P: Platform> FrameAllocator for Frames<'_, P> {
+    fn alloc_zeroed(&self) -> Option<u64> {
+        self.alloc_zeroed_as(Use::Page)
+    }
+
+    fn alloc_copy(&self, src: u64) -> Option<u64> {
+        let pfn = self.alloc(Use::Page)?;
+        // SAFETY: `pfn` is ours; `src` is a frame the caller holds a reference to (a mapped
+        // page, a page-cache page, or a filled swap slot), identity-mapped, and a different
+        // frame from `pfn`.
+        unsafe {
+            core::ptr::copy_nonoverlapping(page_ptr(src), page_ptr(pfn), PAGE_SIZE);
+        }
+        Some(pfn)
+    }
+
+    fn free(&self, pfn: u64) {
+        self.release(pfn, Use::Page)
+    }
+}

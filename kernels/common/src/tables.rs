@@ -1,0 +1,102 @@
+//! The page-table walker the fast path uses: the hardware's own tables, identity-mapped.
+//!
+//! Upper levels are populated the way the library expects (`TableWalker`): a zeroed table is
+//! prepared outside any lock and published with one compare-and-swap over the empty entry
+//! (AcqRel: the zeroing happens-before any walk through it); the loser frees its table and
+//! follows the winner's. The leaf entry is handed out as a `PteSlot` over the table word.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use pte_core::PteSlot;
+use pte_core::fault::{Leaf, TableWalker};
+
+use crate::Platform;
+use crate::frames::{self, Frames, Use, page_ptr};
+
+/// Bits of index per level (512 eight-byte entries per 4 KiB table).
+const INDEX_BITS: u32 = 9;
+
+/// The index of `addr` in a table of the level with index shift `shift`.
+fn index(addr: u64, shift: u32) -> usize {
+    ((addr >> shift) & ((1 << INDEX_BITS) - 1)) as usize
+}
+
+/// The upper-level entry `index` of the table in frame `table`, as an atomic word.
+fn upper_entry(table: u64, index: usize) -> &'static AtomicU64 {
+    // SAFETY: `table` is a page table (the root or one the walker published), identity-mapped
+    // and 8-aligned; every access to its entries from here on is atomic (the hardware walker
+    // only reads them).
+    unsafe { AtomicU64::from_ptr(page_ptr(table).cast::<u64>().add(index)) }
+}
+
+/// The walker over the platform's tables.
+pub struct Walker<'p, P: Platform>(pub &'p P);
+
+impl<P: Platform> Walker<'_, P> {
+    /// The frames of the tables on the way to `addr`'s leaf table, and that leaf table's frame,
+    /// without populating anything (`None` if a level is missing).
+    pub fn path(&self, addr: u64, mut visit: impl FnMut(u64)) -> Option<u64> {
+        let shifts = P::LEVEL_SHIFTS;
+        let mut table = self.0.root() >> crate::PAGE_SHIFT;
+        for (level, &shift) in shifts[..shifts.len() - 1].iter().enumerate() {
+            let entry = upper_entry(table, index(addr, shift)).load(Ordering::Acquire);
+            table = P::next_table(level, entry)? >> crate::PAGE_SHIFT;
+            visit(table);
+        }
+        Some(table)
+    }
+
+    /// The leaf slot of `addr` if its tables exist.
+    pub fn find(&self, addr: u64) -> Option<&PteSlot<P::A>> {
+        let table = self.path(addr, |_| {})?;
+        Some(leaf_slot::<P>(table, addr))
+    }
+}
+
+/// The leaf entry of `addr` in leaf table frame `table`.
+fn leaf_slot<P: Platform>(table: u64, addr: u64) -> &'static PteSlot<P::A> {
+    let shift = P::LEVEL_SHIFTS[P::LEVEL_SHIFTS.len() - 1];
+    let word = page_ptr(table)
+        .cast::<<P::A as pte_core::Arch>::Word>()
+        .wrapping_add(index(addr, shift));
+    // SAFETY: a leaf table frame the walker published (or found), identity-mapped, entries
+    // aligned to the word; all accesses are through slots or the MMU.
+    unsafe { PteSlot::from_ptr(word) }
+}
+
+impl<P: Platform> TableWalker<P::A> for Walker<'_, P> {
+    fn leaf(&self, addr: u64) -> Option<Leaf<'_, P::A>> {
+        let shifts = P::LEVEL_SHIFTS;
+        let frames = Frames(self.0);
+        let mut table = self.0.root() >> crate::PAGE_SHIFT;
+        for (level, &shift) in shifts[..shifts.len() - 1].iter().enumerate() {
+            let entry = upper_entry(table, index(addr, shift));
+            let seen = entry.load(Ordering::Acquire);
+            let next = match P::next_table(level, seen) {
+                Some(next) => next,
+                None if seen == 0 => {
+                    let fresh = frames.alloc_zeroed_as(Use::Table)?;
+                    let descriptor = P::table_descriptor(level, fresh << crate::PAGE_SHIFT);
+                    match entry.compare_exchange(0, descriptor, Ordering::AcqRel, Ordering::Acquire)
+                    {
+                        Ok(_) => {
+                            self.0.sync_tables();
+                            fresh << crate::PAGE_SHIFT
+                        }
+                        Err(now) => {
+                            frames.release(fresh, Use::Table);
+                            P::next_table(level, now)?
+                        }
+                    }
+                }
+                // A block or a malformed entry: not something the fast path can walk.
+                None => return None,
+            };
+            table = next >> crate::PAGE_SHIFT;
+        }
+        Some(Leaf {
+            slot: leaf_slot::<P>(table, addr),
+            ptl: frames::ptl(table),
+        })
+    }
+}

@@ -1,0 +1,478 @@
+//! What every CPU runs, and the fault handler's entry into the library.
+//!
+//! The lazily-mapped window holds one 16 MiB span per strategy; each span has four regions
+//! (VMAs): anonymous pages private to each CPU, anonymous pages all CPUs write, a shared file
+//! mapping and a private file mapping. Per strategy the CPUs go through the same phases,
+//! separated by barriers, and the boot CPU checks after each (see [`crate::check`]):
+//!
+//! 1. **fault**: each CPU reads then writes its own pages (read fault installs a clean entry;
+//!    the write is left to the MMU's dirty tracking), writes its word in every shared page
+//!    (concurrent faults on the same entries), reads both file mappings;
+//! 2. **copy-on-write**: each private file page is written by one CPU;
+//! 3. **accessed**: the boot CPU makes entries old (CAS through the strategy, TLB flush); the
+//!    CPUs touch them again and the MMU (or the fast path) sets them young;
+//! 4. **swap-out**: the boot CPU replaces every anonymous entry by a swap entry;
+//! 5. **swap-in**: all CPUs read everything back through the fast path, racing on the shared
+//!    pages.
+
+use core::hint::spin_loop;
+use core::panic::PanicInfo;
+use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use pte_core::fault::{
+    Backing, Cmpxchg, Counts, Env, Fault, LockBitRefault, LockBitSpin, MmLock, Resolved, SplitLock,
+    Strategy, Vma, handle_retrying,
+};
+use pte_core::{Arch, LockBit};
+
+use crate::cache::{Cache, FILE_PAGES, file_word};
+use crate::check;
+use crate::frames::{self, Frames};
+use crate::swap::Swap;
+use crate::sync::{Barrier, Once};
+use crate::tables::Walker;
+use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform, say};
+
+/// Strategies exercised, each in its own span of the window.
+pub const STRATEGIES: usize = 5;
+/// Bytes of window per strategy.
+const SPAN: u64 = 16 << 20;
+/// Pages of the private anonymous region per CPU.
+pub const PAGES_PER_CPU: u64 = 16;
+/// Pages of the anonymous region all CPUs write.
+pub const SHARED_PAGES: u64 = 16;
+/// Words written per private anonymous page, spread over the page.
+pub const WORDS: usize = 8;
+/// Distance between those words.
+const WORD_STRIDE: u64 = (PAGE_SIZE / WORDS) as u64;
+
+/// The regions of one strategy's span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Region {
+    /// Anonymous, `PAGES_PER_CPU` pages per CPU, each touched only by its CPU.
+    Disjoint,
+    /// Anonymous, `SHARED_PAGES` pages; every CPU writes its own word in each.
+    Shared,
+    /// `MAP_SHARED` of a file: read by everyone.
+    FileShared,
+    /// `MAP_PRIVATE` of a file: read by everyone, then written (copy-on-write).
+    FilePrivate,
+}
+
+impl Region {
+    /// All regions, in window order.
+    pub const ALL: [Region; 4] = [
+        Region::Disjoint,
+        Region::Shared,
+        Region::FileShared,
+        Region::FilePrivate,
+    ];
+
+    /// Offset in the span (2 MiB apart: separate leaf tables).
+    fn offset(self) -> u64 {
+        match self {
+            Region::Disjoint => 0,
+            Region::Shared => 2 << 20,
+            Region::FileShared => 4 << 20,
+            Region::FilePrivate => 6 << 20,
+        }
+    }
+
+    /// Pages in the region.
+    pub fn pages(self, cpus: usize) -> u64 {
+        match self {
+            Region::Disjoint => PAGES_PER_CPU * cpus as u64,
+            Region::Shared => SHARED_PAGES,
+            Region::FileShared | Region::FilePrivate => FILE_PAGES,
+        }
+    }
+
+    /// The file a file region maps (two files per strategy).
+    pub fn file(self, strategy: usize) -> u32 {
+        (strategy * 2 + usize::from(self == Region::FilePrivate)) as u32
+    }
+
+    /// Whether the region is anonymous memory (what swap-out takes).
+    pub fn anonymous(self) -> bool {
+        matches!(self, Region::Disjoint | Region::Shared)
+    }
+}
+
+/// The address of page `page` of `region` in strategy `s`'s span.
+pub fn page_addr<P: Platform>(s: usize, region: Region, page: u64) -> u64 {
+    P::WINDOW + s as u64 * SPAN + region.offset() + (page << PAGE_SHIFT)
+}
+
+/// The VMA of `region` in strategy `s`'s span.
+pub fn vma<P: Platform>(s: usize, region: Region, cpus: usize) -> Vma {
+    let start = page_addr::<P>(s, region, 0);
+    let backing = match region {
+        Region::Disjoint | Region::Shared => Backing::Anonymous,
+        Region::FileShared => Backing::SharedFile {
+            file: region.file(s),
+            pgoff: 0,
+        },
+        Region::FilePrivate => Backing::PrivateFile {
+            file: region.file(s),
+            pgoff: 0,
+        },
+    };
+    Vma {
+        start,
+        end: start + (region.pages(cpus) << PAGE_SHIFT),
+        backing,
+        writable: true,
+        page_shift: PAGE_SHIFT,
+    }
+}
+
+/// The strategy span and region of a faulting address.
+fn locate<P: Platform>(addr: u64, cpus: usize) -> Option<(usize, Region)> {
+    let rel = addr.checked_sub(P::WINDOW)?;
+    let s = usize::try_from(rel / SPAN).ok()?;
+    if s >= STRATEGIES {
+        return None;
+    }
+    let region = Region::ALL.into_iter().find(|r| {
+        let v = vma::<P>(s, *r, cpus);
+        (v.start..v.end).contains(&addr)
+    })?;
+    Some((s, region))
+}
+
+/// The word `w` of private page `page` (of the CPU that owns it) in strategy `s`.
+pub fn anon_word(s: usize, page: u64, w: usize) -> u64 {
+    0xA000_0000_0000_0000 | (s as u64) << 40 | page << 16 | w as u64
+}
+
+/// The word CPU `cpu` writes in shared page `page` in strategy `s`.
+pub fn shared_word(s: usize, page: u64, cpu: usize) -> u64 {
+    0x5000_0000_0000_0000 | (s as u64) << 40 | page << 16 | cpu as u64
+}
+
+/// The word written into private file page `page` (its word 1), which copies it.
+pub fn private_word(s: usize, page: u64) -> u64 {
+    0xC000_0000_0000_0000 | (s as u64) << 40 | page << 16
+}
+
+/// Address of word `w` of a private anonymous page.
+pub fn anon_word_addr(page_addr: u64, w: usize) -> u64 {
+    page_addr + w as u64 * WORD_STRIDE
+}
+
+/// Reads a word through the MMU (volatile: the access is the point).
+pub fn read(addr: u64) -> u64 {
+    // SAFETY: `addr` lies in a region of the window: mapped, or faulted in by the handler.
+    unsafe { read_volatile(addr as usize as *const u64) }
+}
+
+/// Writes a word through the MMU.
+fn write(addr: u64, value: u64) {
+    // SAFETY: as `read`; the region is writable (or the fault copies it).
+    unsafe { write_volatile(addr as usize as *mut u64, value) }
+}
+
+/// The five strategies of the library.
+pub struct Strategies {
+    mm: MmLock,
+    split: SplitLock,
+    refault: LockBitRefault,
+    spin: LockBitSpin,
+    cas: Cmpxchg,
+}
+
+/// Something to do with one strategy, whatever its type.
+pub trait WithStrategy<A: Arch> {
+    /// The result.
+    type Out;
+    /// Does it.
+    fn call<S: Strategy<A>>(self, strategy: &S) -> Self::Out;
+}
+
+impl Strategies {
+    /// Runs `w` with strategy number `s` (the span order).
+    pub fn with<A: Arch + pte_core::Cmpxchg + LockBit, W: WithStrategy<A>>(
+        &self,
+        s: usize,
+        w: W,
+    ) -> W::Out {
+        match s {
+            0 => w.call(&self.cas),
+            1 => w.call(&self.spin),
+            2 => w.call(&self.refault),
+            3 => w.call(&self.split),
+            _ => w.call(&self.mm),
+        }
+    }
+}
+
+/// A strategy's name.
+struct Name;
+impl<A: Arch> WithStrategy<A> for Name {
+    type Out = &'static str;
+    fn call<S: Strategy<A>>(self, _: &S) -> &'static str {
+        S::NAME
+    }
+}
+
+/// A strategy's event counters.
+struct StatsOf;
+impl<A: Arch> WithStrategy<A> for StatsOf {
+    type Out = Counts;
+    fn call<S: Strategy<A>>(self, strategy: &S) -> Counts {
+        strategy.stats().snapshot()
+    }
+}
+
+static STRATEGY_SET: Once<Strategies> = Once::new();
+static BARRIER: Barrier = Barrier::new();
+
+/// The strategies (after the boot CPU set them up).
+pub fn strategies() -> &'static Strategies {
+    STRATEGY_SET.wait()
+}
+
+/// Name of strategy `s` for layout `A`.
+pub fn strategy_name<A: Arch + pte_core::Cmpxchg + LockBit>(s: usize) -> &'static str {
+    strategies().with::<A, _>(s, Name)
+}
+
+/// The library's counters of strategy `s`.
+pub fn strategy_counts<A: Arch + pte_core::Cmpxchg + LockBit>(s: usize) -> Counts {
+    strategies().with::<A, _>(s, StatsOf)
+}
+
+/// How faults were resolved, per strategy and CPU (the kernel's own count, to be compared
+/// with the library's `Stats`).
+pub struct CpuCounts {
+    /// By [`Resolved`] kind, in [`KINDS`] order.
+    pub kinds: [AtomicU64; KINDS.len()],
+    /// Refaults asked for by the strategy (`LockBitRefault`).
+    pub refaults: AtomicU64,
+}
+
+/// The [`Resolved`] kinds, in counter order.
+pub const KINDS: [Resolved; 7] = [
+    Resolved::Anonymous,
+    Resolved::File,
+    Resolved::CopyOnWrite,
+    Resolved::SwapIn,
+    Resolved::Nonlinear,
+    Resolved::AccessDirty,
+    Resolved::AlreadyDone,
+];
+
+static COUNTS: [[CpuCounts; MAX_CPUS]; STRATEGIES] = [const {
+    [const {
+        CpuCounts {
+            kinds: [const { AtomicU64::new(0) }; KINDS.len()],
+            refaults: AtomicU64::new(0),
+        }
+    }; MAX_CPUS]
+}; STRATEGIES];
+
+/// Faults of strategy `s` resolved as `kind`, on CPU `cpu`.
+pub fn count(s: usize, cpu: usize, kind: Resolved) -> u64 {
+    let i = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+    COUNTS[s][cpu].kinds[i].load(Ordering::Relaxed)
+}
+
+/// Faults of strategy `s` resolved as `kind`, all CPUs.
+pub fn total(s: usize, kind: Resolved, cpus: usize) -> u64 {
+    (0..cpus).map(|c| count(s, c, kind)).sum()
+}
+
+/// Refaults of strategy `s`, all CPUs.
+pub fn refaults(s: usize, cpus: usize) -> u64 {
+    (0..cpus)
+        .map(|c| COUNTS[s][c].refaults.load(Ordering::Relaxed))
+        .sum()
+}
+
+/// One fault through strategy `S`.
+struct Resolve<'a, P: Platform> {
+    p: &'a P,
+    vma: Vma,
+    fault: Fault,
+}
+
+impl<P: Platform> WithStrategy<P::A> for Resolve<'_, P> {
+    type Out = (Result<Resolved, pte_core::fault::FaultError>, u64);
+    fn call<S: Strategy<P::A>>(self, strategy: &S) -> Self::Out {
+        let env = Env {
+            frames: &Frames(self.p),
+            tables: &Walker(self.p),
+            cache: &Cache(self.p),
+            swap: &Swap(self.p),
+        };
+        handle_retrying(strategy, &env, &self.vma, self.fault)
+    }
+}
+
+/// The page-fault handler's call: resolves a fault at `addr` through the library's fast path.
+/// `true`: resolved, retry the access. `false`: not a fault the kernel can resolve (already
+/// reported on the console); the caller reports its registers and ends the run.
+pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
+    let cpus = p.cpus().min(MAX_CPUS);
+    let cpu = p.cpu_id().min(MAX_CPUS - 1);
+    let Some((s, region)) = locate::<P>(addr, cpus) else {
+        say!(p, "cpu{cpu}: page fault at {addr:#x} outside the window");
+        return false;
+    };
+    let Some(set) = STRATEGY_SET.get() else {
+        say!(
+            p,
+            "cpu{cpu}: page fault at {addr:#x} before the strategies exist"
+        );
+        return false;
+    };
+    let go = Resolve {
+        p,
+        vma: vma::<P>(s, region, cpus),
+        fault: Fault { addr, write },
+    };
+    let (result, refaults) = set.with::<P::A, _>(s, go);
+    let counts = &COUNTS[s][cpu];
+    counts.refaults.fetch_add(refaults, Ordering::Relaxed);
+    match result {
+        Ok(kind) => {
+            let i = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+            counts.kinds[i].fetch_add(1, Ordering::Relaxed);
+            // A present entry was replaced (another page, or more rights): drop stale
+            // translations everywhere. An install over a non-present entry needs none.
+            if matches!(kind, Resolved::CopyOnWrite | Resolved::AccessDirty) {
+                p.flush_tlb_page(addr & !(PAGE_SIZE as u64 - 1));
+            }
+            p.sync_tables();
+            true
+        }
+        Err(e) => {
+            say!(
+                p,
+                "cpu{cpu}: page fault at {addr:#x} ({}, {:?}, {}) not resolved: {e:?}",
+                if write { "write" } else { "read" },
+                region,
+                strategy_name::<P::A>(s)
+            );
+            false
+        }
+    }
+}
+
+/// Prints a panic and ends the run as failed.
+pub fn panic_report<P: Platform>(p: &P, info: &PanicInfo<'_>) -> ! {
+    crate::console::line_unlocked(p, format_args!("cpu{}: PANIC: {info}", p.cpu_id()));
+    p.exit(false)
+}
+
+/// Every CPU's life after boot: the workload for each strategy, then (boot CPU) the final
+/// checks and the exit.
+pub fn run<P: Platform>(p: &P) -> ! {
+    let cpus = p.cpus().min(MAX_CPUS);
+    let cpu = p.cpu_id();
+    if cpu == 0 {
+        frames::init();
+        check::banner(p);
+        STRATEGY_SET.set(Strategies {
+            mm: MmLock::new(),
+            split: SplitLock::new(),
+            refault: LockBitRefault::new(),
+            spin: LockBitSpin::new(),
+            cas: Cmpxchg::new(),
+        });
+    }
+    strategies();
+    BARRIER.wait(cpus);
+    for s in 0..STRATEGIES {
+        strategy_phases(p, s, cpu, cpus);
+    }
+    if cpu == 0 {
+        let pass = check::finish(p, cpus);
+        p.exit(pass)
+    }
+    // The boot CPU ends the run.
+    loop {
+        spin_loop();
+    }
+}
+
+/// The phases of one strategy (see the module doc).
+fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
+    let own = |i: u64| cpu as u64 * PAGES_PER_CPU + i;
+    // 1. fault
+    for i in 0..PAGES_PER_CPU {
+        let page = page_addr::<P>(s, Region::Disjoint, own(i));
+        check::word(p, page, read(page), 0, "fresh anonymous page");
+        for w in 0..WORDS {
+            write(anon_word_addr(page, w), anon_word(s, own(i), w));
+        }
+    }
+    for i in 0..SHARED_PAGES {
+        let page = page_addr::<P>(s, Region::Shared, i);
+        write(page + cpu as u64 * 8, shared_word(s, i, cpu));
+    }
+    for region in [Region::FileShared, Region::FilePrivate] {
+        for i in 0..FILE_PAGES {
+            let page = page_addr::<P>(s, region, i);
+            let last = PAGE_SIZE / 8 - 1;
+            let file = region.file(s);
+            check::word(p, page, read(page), file_word(file, i, 0), "file page");
+            let end = page + (last as u64) * 8;
+            check::word(p, end, read(end), file_word(file, i, last), "file page");
+        }
+    }
+    BARRIER.wait(cpus);
+    // 2. copy-on-write
+    for i in (0..FILE_PAGES).filter(|i| *i as usize % cpus == cpu) {
+        write(
+            page_addr::<P>(s, Region::FilePrivate, i) + 8,
+            private_word(s, i),
+        );
+    }
+    BARRIER.wait(cpus);
+    if cpu == 0 {
+        check::after_faults(p, s, cpus);
+        check::make_old(p, s, cpus);
+    }
+    BARRIER.wait(cpus);
+    // 3. accessed
+    for i in 0..PAGES_PER_CPU {
+        read(page_addr::<P>(s, Region::Disjoint, own(i)));
+    }
+    for i in (0..FILE_PAGES).filter(|i| *i as usize % cpus == cpu) {
+        read(page_addr::<P>(s, Region::FileShared, i));
+    }
+    BARRIER.wait(cpus);
+    if cpu == 0 {
+        check::young_again(p, s, cpus);
+        check::swap_out(p, s, cpus);
+    }
+    BARRIER.wait(cpus);
+    // 5. swap-in: own pages, then every shared page (all CPUs race on these)
+    for i in 0..PAGES_PER_CPU {
+        let page = page_addr::<P>(s, Region::Disjoint, own(i));
+        for w in 0..WORDS {
+            let at = anon_word_addr(page, w);
+            check::word(p, at, read(at), anon_word(s, own(i), w), "swapped-in page");
+        }
+    }
+    for i in 0..SHARED_PAGES {
+        let page = page_addr::<P>(s, Region::Shared, i);
+        for c in 0..cpus {
+            let at = page + c as u64 * 8;
+            check::word(
+                p,
+                at,
+                read(at),
+                shared_word(s, i, c),
+                "swapped-in shared page",
+            );
+        }
+    }
+    BARRIER.wait(cpus);
+    if cpu == 0 {
+        check::after_swap_in(p, s, cpus);
+    }
+    BARRIER.wait(cpus);
+}
