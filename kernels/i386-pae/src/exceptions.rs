@@ -1,0 +1,201 @@
+//! The IDT for the 32 architectural exception vectors (Intel SDM Vol. 3A, 6.15).
+//!
+//! Every vector enters a stub that pushes the same frame (a zero error code where the CPU
+//! pushes none), saves all general registers (`pushad`) and the x87 state (`fnsave`: the
+//! i586 target uses x87 instructions, e.g. `fild`/`fistp` for 64-bit atomic loads, and the
+//! fault handler must not disturb an interrupted one), and calls [`exception`]. A page fault
+//! the shared code resolves returns through the stub, which restores everything and
+//! `iretd`s to retry the faulting instruction; everything else is reported and exits.
+
+use crate::cpu::{DescriptorTablePointer, KERNEL_CS, read_cr2};
+use crate::serial::Writer;
+use core::fmt::Write;
+use pte_kernel_common::Platform;
+
+/// The number of architecture-defined exception vectors.
+const VECTORS: usize = 32;
+/// #PF, the page-fault vector.
+const PAGE_FAULT: u32 = 14;
+/// The bytes `fnsave` stores in 32-bit protected mode (Intel SDM Vol. 1, 8.1.10, Figure 8-9).
+const FNSAVE_BYTES: usize = 108;
+
+/// #PF error code bit 0, P: the entry was present (a protection fault).
+const PF_PRESENT: u32 = 1 << 0;
+/// #PF error code bit 1, W/R: the access was a write (Intel SDM Vol. 3A, 4.7, Figure 4-12).
+const PF_WRITE: u32 = 1 << 1;
+/// #PF error code bit 3, RSVD: a reserved bit was set in an entry; no handler can fix that.
+const PF_RESERVED: u32 = 1 << 3;
+/// #PF error code bit 4, I/D: an instruction fetch; the workload never executes the window.
+const PF_FETCH: u32 = 1 << 4;
+
+/// What the stubs leave on the stack, lowest address first.
+#[repr(C)]
+struct Frame {
+    /// The x87 state, `fnsave` format.
+    fpu: [u8; FNSAVE_BYTES],
+    /// `pushad` order: EDI lowest, EAX highest.
+    edi: u32,
+    esi: u32,
+    ebp: u32,
+    /// ESP before `pushad` (ignored by `popad`).
+    esp: u32,
+    ebx: u32,
+    edx: u32,
+    ecx: u32,
+    eax: u32,
+    /// The vector number, pushed by the stub.
+    vector: u32,
+    /// The CPU's error code, or 0 for vectors without one.
+    error: u32,
+    /// Pushed by the CPU (same privilege level: no ESP/SS).
+    eip: u32,
+    cs: u32,
+    eflags: u32,
+}
+
+// The 32 entry stubs and the table of their addresses. The vectors with an error code are
+// 8, 10-14, 17, 21, 29, 30 (Intel SDM Vol. 3A, Table 6-1; 29 and 30 are AMD's #VC and #SX).
+core::arch::global_asm!(
+    ".pushsection .text.exception_stubs, \"ax\"",
+    ".irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+    "exception_stub_\\vector:",
+    ".if \\vector != 8 && (\\vector < 10 || \\vector > 14) && \\vector != 17 && \\vector != 21 && \\vector != 29 && \\vector != 30",
+    "push 0",
+    ".endif",
+    "push \\vector",
+    "jmp {common}",
+    ".endr",
+    ".popsection",
+    ".pushsection .rodata.exception_stubs, \"a\"",
+    ".balign 4",
+    ".global pte_kernel_i386_exception_stubs",
+    "pte_kernel_i386_exception_stubs:",
+    ".irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31",
+    ".long exception_stub_\\vector",
+    ".endr",
+    ".popsection",
+    common = sym exception_common,
+);
+
+// The common part: save, call `exception(&Frame)` on a 16-byte-aligned stack (psABI), restore,
+// drop vector and error code, return. EBX is callee-saved, so it keeps the frame address across
+// the call. `cld` gives the handler the direction flag the ABI expects (`iretd` restores the
+// interrupted EFLAGS).
+core::arch::global_asm!(
+    ".pushsection .text.exception_common, \"ax\"",
+    "{common}:",
+    "pushad",
+    "sub esp, {fnsave}",
+    "fnsave [esp]",
+    "cld",
+    "mov ebx, esp",
+    "and esp, -16",
+    "sub esp, 12",
+    "push ebx",
+    "call {handler}",
+    "mov esp, ebx",
+    "frstor [esp]",
+    "add esp, {fnsave}",
+    "popad",
+    "add esp, 8",
+    "iretd",
+    ".popsection",
+    common = sym exception_common,
+    fnsave = const FNSAVE_BYTES,
+    handler = sym exception,
+);
+
+unsafe extern "C" {
+    /// The stubs' addresses, by vector.
+    #[link_name = "pte_kernel_i386_exception_stubs"]
+    static EXCEPTION_STUBS: [u32; VECTORS];
+    /// The common entry code (only its address is used).
+    fn exception_common();
+}
+
+/// A 32-bit interrupt gate (type 0xE, DPL 0, present: 0x8E), which also clears IF on entry
+/// (Intel SDM Vol. 3A, 6.11, Figure 6-2).
+const INTERRUPT_GATE: u64 = 0x8E;
+
+/// The IDT: 32 gates of 8 bytes.
+static mut IDT: [u64; VECTORS] = [0; VECTORS];
+
+/// Fills the IDT with the stubs and loads it.
+pub fn load_idt() {
+    // SAFETY: runs once at boot on the only CPU with interrupts disabled; the IDT is written
+    // through a raw pointer before `lidt` makes the CPU use it, and the stubs it points to are
+    // valid entry code in the code segment `KERNEL_CS`.
+    unsafe {
+        let idt = &raw mut IDT;
+        for (vector, &stub) in EXCEPTION_STUBS.iter().enumerate() {
+            let offset = u64::from(stub);
+            (*idt)[vector] = (offset & 0xFFFF)
+                | u64::from(KERNEL_CS) << 16
+                | INTERRUPT_GATE << 40
+                | (offset >> 16) << 48;
+        }
+        let pointer = DescriptorTablePointer {
+            limit: (size_of::<[u64; VECTORS]>() - 1) as u16,
+            base: idt as u32,
+        };
+        core::arch::asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack));
+    }
+}
+
+/// The Rust side of every exception. Returns only for a page fault the shared code resolved.
+extern "C" fn exception(frame: &Frame) {
+    let fault_addr = (frame.vector == PAGE_FAULT).then(read_cr2);
+    if let Some(addr) = fault_addr
+        && frame.error & (PF_RESERVED | PF_FETCH) == 0
+        && pte_kernel_common::page_fault(
+            &crate::PLATFORM,
+            u64::from(addr),
+            frame.error & PF_WRITE != 0,
+        )
+    {
+        return;
+    }
+    report(frame, fault_addr);
+    crate::PLATFORM.exit(false)
+}
+
+/// Prints an unhandled exception with all saved registers.
+fn report(frame: &Frame, fault_addr: Option<u32>) {
+    let mut out = Writer;
+    let _ = writeln!(
+        out,
+        "\ni386-pae: unhandled exception {} error {:#x} at eip {:#010x} cs {:#x} eflags {:#x}",
+        frame.vector, frame.error, frame.eip, frame.cs, frame.eflags
+    );
+    if let Some(addr) = fault_addr {
+        let _ = writeln!(
+            out,
+            "  page fault at {addr:#010x}: {} {}{}{}",
+            if frame.error & PF_WRITE != 0 {
+                "write"
+            } else {
+                "read"
+            },
+            if frame.error & PF_PRESENT != 0 {
+                "protection"
+            } else {
+                "not-present"
+            },
+            if frame.error & PF_RESERVED != 0 {
+                " reserved-bit"
+            } else {
+                ""
+            },
+            if frame.error & PF_FETCH != 0 {
+                " fetch"
+            } else {
+                ""
+            },
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  eax {:#010x} ebx {:#010x} ecx {:#010x} edx {:#010x}\n  esi {:#010x} edi {:#010x} ebp {:#010x} esp {:#010x}",
+        frame.eax, frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp, frame.esp
+    );
+}
