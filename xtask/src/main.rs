@@ -7,7 +7,7 @@
 //! cargo xtask test --step clippy    # `setup`, then only `clippy` (repeatable)
 //! ```
 //!
-//! Steps, in order: setup, fmt, clippy, host, cross, no_std, loom, miri. Each step
+//! Steps, in order: setup, fmt, clippy, host, cross, no_std, kernels, loom, miri. Each step
 //! is timed; every command is printed before it runs and its output streams
 //! through. A failing step does not stop later steps (so the summary shows
 //! everything), except `setup`, whose failure aborts the run. The process
@@ -23,6 +23,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
+
+mod kernels;
 
 /// Targets whose tests run under qemu-user (runners: `.cargo/qemu-runners.toml`).
 const CROSS_TARGETS: &[&str] = &[
@@ -87,18 +89,20 @@ enum Step {
     Host,
     Cross,
     NoStd,
+    Kernels,
     Loom,
     Miri,
 }
 
 impl Step {
-    const ALL: [Step; 8] = [
+    const ALL: [Step; 9] = [
         Step::Setup,
         Step::Fmt,
         Step::Clippy,
         Step::Host,
         Step::Cross,
         Step::NoStd,
+        Step::Kernels,
         Step::Loom,
         Step::Miri,
     ];
@@ -111,6 +115,7 @@ impl Step {
             Step::Host => "host",
             Step::Cross => "cross",
             Step::NoStd => "no_std",
+            Step::Kernels => "kernels",
             Step::Loom => "loom",
             Step::Miri => "miri",
         }
@@ -125,6 +130,7 @@ impl Step {
             "host" | "host_tests" => Step::Host,
             "cross" | "cross_tests" => Step::Cross,
             "no_std" | "nostd" => Step::NoStd,
+            "kernels" => Step::Kernels,
             "loom" => Step::Loom,
             "miri" => Step::Miri,
             _ => return None,
@@ -336,6 +342,7 @@ fn run(selection: &Selection) -> ExitCode {
             Step::Host => host_tests(&mut ctx),
             Step::Cross => cross_tests(&mut ctx),
             Step::NoStd => no_std(&mut ctx),
+            Step::Kernels => kernels::kernels(&mut ctx),
             Step::Loom => loom(&mut ctx),
             Step::Miri => miri(&mut ctx),
         }
@@ -459,6 +466,7 @@ fn setup(ctx: &mut Ctx) {
     let mut targets = vec!["target", "add"];
     targets.extend(CROSS_TARGETS);
     targets.extend(NO_STD_TARGETS);
+    targets.extend(kernels::KERNEL_TARGETS);
     ctx.run("rustup targets", &mut ctx.cmd("rustup", &targets));
     ctx.run(
         "rustup components",
@@ -500,6 +508,9 @@ fn setup(ctx: &mut Ctx) {
     );
 
     debian_packages(ctx);
+    if ctx.selected.contains(&Step::Kernels) {
+        kernels::ensure_qemu(ctx);
+    }
 }
 
 /// Cross linkers, qemu-user and cross glibc: only needed by the cross step.

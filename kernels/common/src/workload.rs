@@ -6,14 +6,15 @@
 //! separated by barriers, and the boot CPU checks after each (see [`crate::check`]):
 //!
 //! 1. **fault**: each CPU reads then writes its own pages (read fault installs a clean entry;
-//!    the write is left to the MMU's dirty tracking), writes its word in every shared page
-//!    (concurrent faults on the same entries), reads both file mappings;
+//!    the write is left to the MMU's dirty tracking), then — all CPUs released together —
+//!    writes its word in every shared page (concurrent faults on the same entries), and reads
+//!    both file mappings;
 //! 2. **copy-on-write**: each private file page is written by one CPU;
 //! 3. **accessed**: the boot CPU makes entries old (CAS through the strategy, TLB flush); the
 //!    CPUs touch them again and the MMU (or the fast path) sets them young;
 //! 4. **swap-out**: the boot CPU replaces every anonymous entry by a swap entry;
-//! 5. **swap-in**: all CPUs read everything back through the fast path, racing on the shared
-//!    pages.
+//! 5. **swap-in**: all CPUs read everything back through the fast path, the shared pages
+//!    first, racing on them.
 
 use core::hint::spin_loop;
 use core::panic::PanicInfo;
@@ -408,6 +409,8 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
             write(anon_word_addr(page, w), anon_word(s, own(i), w));
         }
     }
+    // All CPUs start on the shared pages together: concurrent faults on the same entries.
+    BARRIER.wait(cpus);
     for i in 0..SHARED_PAGES {
         let page = page_addr::<P>(s, Region::Shared, i);
         write(page + cpu as u64 * 8, shared_word(s, i, cpu));
@@ -449,14 +452,7 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
         check::swap_out(p, s, cpus);
     }
     BARRIER.wait(cpus);
-    // 5. swap-in: own pages, then every shared page (all CPUs race on these)
-    for i in 0..PAGES_PER_CPU {
-        let page = page_addr::<P>(s, Region::Disjoint, own(i));
-        for w in 0..WORDS {
-            let at = anon_word_addr(page, w);
-            check::word(p, at, read(at), anon_word(s, own(i), w), "swapped-in page");
-        }
-    }
+    // 5. swap-in: every shared page first (all CPUs race on these), then the own pages
     for i in 0..SHARED_PAGES {
         let page = page_addr::<P>(s, Region::Shared, i);
         for c in 0..cpus {
@@ -468,6 +464,13 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
                 shared_word(s, i, c),
                 "swapped-in shared page",
             );
+        }
+    }
+    for i in 0..PAGES_PER_CPU {
+        let page = page_addr::<P>(s, Region::Disjoint, own(i));
+        for w in 0..WORDS {
+            let at = anon_word_addr(page, w);
+            check::word(p, at, read(at), anon_word(s, own(i), w), "swapped-in page");
         }
     }
     BARRIER.wait(cpus);

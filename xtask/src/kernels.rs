@@ -1,0 +1,277 @@
+//! The `kernels` step: build the example kernels of `kernels/` and boot each under
+//! qemu-system, which walks the tables the library built, sets accessed/dirty bits itself and
+//! traps on entries that are not present.
+//!
+//! qemu-system is NOT installed with apt: Debian 12's `qemu-system-x86`/`qemu-system-arm` 7.2
+//! conflict with the newer `qemu-utils` these machines carry (reference toolchain-notes §4).
+//! The packages and the libraries they need are fetched with `apt-get download` and unpacked
+//! with `dpkg -x` into `.qemu/root` (git-ignored); the binaries then run with
+//! `LD_LIBRARY_PATH` pointing there.
+
+use std::fs::{self, File};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::Ctx;
+
+/// One example kernel and how to boot it.
+struct Kernel {
+    /// Folder under `kernels/` and name in the report.
+    name: &'static str,
+    /// Cargo package.
+    package: &'static str,
+    /// Rust target.
+    target: &'static str,
+    /// The qemu-system binary.
+    qemu: &'static str,
+    /// Machine arguments (before the common ones).
+    args: &'static [&'static str],
+    /// qemu's exit status for a pass: semihosting `SYS_EXIT` 0 on aarch64; on x86 the
+    /// `isa-debug-exit` device turns the value 0x10 the kernel writes into (0x10 << 1) | 1.
+    pass_status: i32,
+}
+
+/// The kernels, in the order they run.
+const KERNELS: &[Kernel] = &[
+    Kernel {
+        name: "aarch64",
+        package: "pte-kernel-aarch64",
+        target: "aarch64-unknown-none-softfloat",
+        qemu: "qemu-system-aarch64",
+        args: &["-M", "virt", "-cpu", "max", "-smp", "4", "-semihosting"],
+        pass_status: 0,
+    },
+    Kernel {
+        name: "i386-pae",
+        package: "pte-kernel-i386-pae",
+        target: "i586-unknown-linux-gnu",
+        qemu: "qemu-system-x86_64",
+        args: &[
+            "-M",
+            "q35",
+            "-cpu",
+            "max",
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        ],
+        pass_status: 33,
+    },
+    Kernel {
+        name: "x86_64",
+        package: "pte-kernel-x86_64",
+        target: "x86_64-unknown-none",
+        qemu: "qemu-system-x86_64",
+        args: &[
+            "-M",
+            "q35",
+            "-cpu",
+            "max",
+            "-device",
+            "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        ],
+        pass_status: 33,
+    },
+];
+
+/// Rust targets the kernels build for (added by the setup step).
+pub const KERNEL_TARGETS: &[&str] = &[
+    "aarch64-unknown-none-softfloat",
+    "i586-unknown-linux-gnu",
+    "x86_64-unknown-none",
+];
+
+/// Where qemu-system is unpacked, relative to the workspace root (git-ignored).
+const QEMU_DIR: &str = ".qemu";
+
+/// The Debian packages unpacked there: the two qemu-system packages, their shared files and
+/// firmware, and the libraries the binaries link that a base system lacks.
+const QEMU_PACKAGES: &[&str] = &[
+    "qemu-system-arm",
+    "qemu-system-x86",
+    "qemu-system-common",
+    "qemu-system-data",
+    "seabios",
+    "libfdt1",
+    "libpmem1",
+    "libndctl6",
+    "libdaxctl1",
+    "librdmacm1",
+    "libibverbs1",
+    "libnl-3-200",
+    "libnl-route-3-200",
+    "libslirp0",
+    "libvdeplug2",
+];
+
+/// Seconds a kernel may run before it counts as hung.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Marks a complete unpack (written last).
+const STAMP: &str = "root/.unpacked";
+
+/// Fetches and unpacks qemu-system into `.qemu/root` unless it is there already.
+pub fn ensure_qemu(ctx: &mut Ctx) {
+    let dir = ctx.root.join(QEMU_DIR);
+    if dir.join(STAMP).is_file() {
+        println!("\nqemu-system: unpacked in {}", dir.join("root").display());
+        return;
+    }
+    let debs = dir.join("debs");
+    if let Err(e) = fs::create_dir_all(&debs) {
+        ctx.fail(
+            "qemu-system",
+            &format!("cannot create {}: {e}", debs.display()),
+        );
+        return;
+    }
+    let mut download = ctx.cmd("apt-get", &["download"]);
+    download.args(QEMU_PACKAGES).current_dir(&debs);
+    if !ctx.run("apt-get download qemu-system", &mut download) {
+        // The package lists may be missing on a fresh machine: update them and retry once.
+        ctx.parts.pop();
+        ctx.run(
+            "apt-get update",
+            &mut ctx.cmd("apt-get", &["-o", "DPkg::Lock::Timeout=600", "update"]),
+        );
+        let mut again = ctx.cmd("apt-get", &["download"]);
+        again.args(QEMU_PACKAGES).current_dir(&debs);
+        if !ctx.run("apt-get download qemu-system", &mut again) {
+            return;
+        }
+    }
+    let Ok(entries) = fs::read_dir(&debs) else {
+        ctx.fail("qemu-system", &format!("cannot read {}", debs.display()));
+        return;
+    };
+    let root = dir.join("root");
+    for deb in entries.flatten().map(|e| e.path()) {
+        if deb.extension().is_some_and(|x| x == "deb") {
+            let mut unpack = ctx.cmd("dpkg", &["-x"]);
+            unpack.arg(&deb).arg(&root);
+            if !ctx.run(format!("dpkg -x {}", deb.display()), &mut unpack) {
+                return;
+            }
+        }
+    }
+    if let Err(e) = fs::write(dir.join(STAMP), QEMU_PACKAGES.join("\n")) {
+        ctx.fail("qemu-system", &format!("cannot write the stamp: {e}"));
+    }
+}
+
+/// Builds every kernel, boots it, and checks its exit status and report.
+pub fn kernels(ctx: &mut Ctx) {
+    let qemu = ctx.root.join(QEMU_DIR).join("root");
+    for k in KERNELS {
+        // From `kernels/`, so that `kernels/.cargo/config.toml` applies.
+        let mut build = ctx.cargo(&["build", "--release", "-p", k.package, "--target", k.target]);
+        build.current_dir(ctx.root.join("kernels"));
+        if !ctx.run(format!("build {}", k.name), &mut build) {
+            continue;
+        }
+        let elf = ctx
+            .root
+            .join("kernels/target")
+            .join(k.target)
+            .join("release")
+            .join(k.package);
+        boot(ctx, k, &qemu, &elf);
+    }
+}
+
+/// Boots one kernel with a timeout; the serial log goes to `target/kernels/<name>.log` and is
+/// printed.
+fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
+    let label = format!("boot {}", k.name);
+    let logs = ctx.root.join("target/kernels");
+    let log = logs.join(format!("{}.log", k.name));
+    let file = match fs::create_dir_all(&logs).and_then(|()| File::create(&log)) {
+        Ok(f) => f,
+        Err(e) => return ctx.fail(label, &format!("cannot create {}: {e}", log.display())),
+    };
+    let Ok(stderr) = file.try_clone() else {
+        return ctx.fail(label, "cannot share the log file with stderr");
+    };
+    let lib = [
+        root.join("usr/lib/x86_64-linux-gnu"),
+        root.join("lib/x86_64-linux-gnu"),
+    ];
+    let mut cmd = Command::new(root.join("usr/bin").join(k.qemu));
+    cmd.args(["-L"])
+        .arg(root.join("usr/share/qemu"))
+        .args(["-L"])
+        .arg(root.join("usr/share/seabios"))
+        .args(k.args)
+        .args([
+            "-m",
+            "256M",
+            "-nographic",
+            "-nodefaults",
+            "-monitor",
+            "none",
+            "-serial",
+            "stdio",
+            "-kernel",
+        ])
+        .arg(elf)
+        .env(
+            "LD_LIBRARY_PATH",
+            std::env::join_paths(lib).unwrap_or_default(),
+        )
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(stderr);
+    println!("\n$ {}  > {}", crate::display_command(&cmd), log.display());
+    crate::flush();
+    let start = Instant::now();
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(label, &format!("cannot start {}: {e}", k.qemu)),
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() < TIMEOUT => sleep(Duration::from_millis(50)),
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let time = start.elapsed();
+    let text = fs::read_to_string(&log).unwrap_or_default();
+    for line in text.lines() {
+        println!("  | {}", line.trim_end_matches('\r'));
+    }
+    let passed_report = text.lines().any(|l| l.trim_end() == "PTE-KERNEL PASS");
+    let verdict = match status {
+        None => Err(format!("timed out after {}s", TIMEOUT.as_secs())),
+        Some(s) if s.code() != Some(k.pass_status) => Err(format!(
+            "exit status {s}, expected {} (pass)",
+            k.pass_status
+        )),
+        Some(_) if !passed_report => Err("no `PTE-KERNEL PASS` line in the serial log".into()),
+        Some(_) => Ok(()),
+    };
+    println!(
+        "  -> {} {} in {:.1}s",
+        k.name,
+        if verdict.is_ok() { "passed" } else { "FAILED" },
+        time.as_secs_f64()
+    );
+    match verdict {
+        Ok(()) => ctx.parts.push(crate::Outcome {
+            label,
+            ok: true,
+            time,
+        }),
+        Err(why) => {
+            ctx.fail(&label, &format!("kernel {}: {why}", k.name));
+            if let Some(last) = ctx.parts.last_mut() {
+                last.time = time;
+            }
+        }
+    }
+}
