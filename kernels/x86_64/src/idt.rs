@@ -1,0 +1,264 @@
+//! The interrupt descriptor table: the 32 exception vectors, page faults to the shared
+//! fault handler, everything else reported as fatal.
+//!
+//! Every vector enters `isr_common` with the same frame (a zero is pushed where the CPU
+//! pushes no error code), which saves all 15 general registers before calling Rust, so the
+//! faulting code resumes with its registers intact after `iretq`. Interrupts stay disabled
+//! (IF = 0 from boot; interrupt gates keep it clear), so only exceptions arrive here.
+
+use core::arch::{asm, global_asm};
+use core::fmt::Write;
+
+use crate::platform::{PLATFORM, Serial};
+use pte_kernel_common::Platform;
+
+/// The vectors the CPU reserves for exceptions (SDM Vol. 3A, 6.3.1).
+const EXCEPTIONS: usize = 32;
+/// #PF, the page-fault exception (SDM Vol. 3A, 6.15 "Interrupt 14").
+const PAGE_FAULT: u64 = 14;
+/// #PF error code bit 1 (W/R): the access was a write (SDM Vol. 3A, 4.7).
+const PF_WRITE: u64 = 1 << 1;
+/// The 64-bit code segment selector set up in `boot.rs` (GDT entry 1).
+const KERNEL_CS: u16 = 0x08;
+/// Gate type/attributes: P = 1, DPL = 0, type 0xE = 64-bit interrupt gate (SDM Vol. 3A,
+/// 6.14.1, Figure 6-8); an interrupt gate clears IF on entry.
+const INTERRUPT_GATE: u8 = 0x8E;
+
+/// Mnemonics of the exception vectors (SDM Vol. 3A, Table 6-1); "-" = reserved.
+const NAMES: [&str; EXCEPTIONS] = [
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "-", "#TS", "#NP", "#SS", "#GP",
+    "#PF", "-", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "-", "-", "-", "-", "-", "-", "#HV",
+    "#VC", "#SX", "-",
+];
+
+/// A 64-bit IDT gate descriptor (SDM Vol. 3A, 6.14.1, Figure 6-8).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Gate {
+    offset_low: u16,
+    selector: u16,
+    ist: u8,
+    attributes: u8,
+    offset_mid: u16,
+    offset_high: u32,
+    reserved: u32,
+}
+
+impl Gate {
+    const MISSING: Gate = Gate {
+        offset_low: 0,
+        selector: 0,
+        ist: 0,
+        attributes: 0,
+        offset_mid: 0,
+        offset_high: 0,
+        reserved: 0,
+    };
+
+    fn interrupt(handler: u64) -> Gate {
+        Gate {
+            offset_low: handler as u16,
+            selector: KERNEL_CS,
+            ist: 0,
+            attributes: INTERRUPT_GATE,
+            offset_mid: (handler >> 16) as u16,
+            offset_high: (handler >> 32) as u32,
+            reserved: 0,
+        }
+    }
+}
+
+/// The operand of `lidt`: limit and linear base (SDM Vol. 3A, 6.10, Figure 6-1).
+#[repr(C, packed)]
+struct IdtPointer {
+    limit: u16,
+    base: u64,
+}
+
+/// The IDT, written once by [`init`] before any exception can use it.
+static mut IDT: [Gate; EXCEPTIONS] = [Gate::MISSING; EXCEPTIONS];
+
+/// What `isr_common` pushed, lowest address first: the general registers, the vector and
+/// error code, then the CPU's interrupt frame (SDM Vol. 3A, 6.14.2, Figure 6-9).
+#[repr(C)]
+struct Frame {
+    r15: u64,
+    r14: u64,
+    r13: u64,
+    r12: u64,
+    r11: u64,
+    r10: u64,
+    r9: u64,
+    r8: u64,
+    rbp: u64,
+    rdi: u64,
+    rsi: u64,
+    rdx: u64,
+    rcx: u64,
+    rbx: u64,
+    rax: u64,
+    vector: u64,
+    error_code: u64,
+    rip: u64,
+    cs: u64,
+    rflags: u64,
+    rsp: u64,
+    ss: u64,
+}
+
+unsafe extern "C" {
+    /// The 32 entry stubs' addresses, vector order (assembly below).
+    static isr_table: [u64; EXCEPTIONS];
+}
+
+/// Fills the IDT and loads it (boot CPU, interrupts disabled).
+pub fn init() {
+    let idt = &raw mut IDT;
+    // SAFETY: `isr_table` is immutable data defined in the assembly below. `IDT` is written
+    // only here, once, before `lidt` and before anything can raise an exception that would
+    // read it, on the only CPU.
+    unsafe {
+        for (gate, &stub) in (*idt).iter_mut().zip(&isr_table) {
+            *gate = Gate::interrupt(stub);
+        }
+    }
+    let pointer = IdtPointer {
+        limit: (size_of::<[Gate; EXCEPTIONS]>() - 1) as u16,
+        base: idt as u64,
+    };
+    // SAFETY: `pointer` describes the static, fully initialised IDT, whose gates point at the
+    // stubs below with the kernel code selector.
+    unsafe { asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags)) };
+}
+
+/// Called by `isr_common` for every exception; returning resumes the interrupted code.
+#[unsafe(no_mangle)]
+extern "C" fn x86_exception(frame: &mut Frame) {
+    let mut fault_address = 0;
+    if frame.vector == PAGE_FAULT {
+        // SAFETY: reading CR2 (the faulting linear address, SDM Vol. 3A, 2.5) has no side
+        // effect; we are at CPL 0.
+        unsafe {
+            asm!("mov {}, cr2", out(reg) fault_address, options(nomem, nostack, preserves_flags))
+        };
+        let is_write = frame.error_code & PF_WRITE != 0;
+        if pte_kernel_common::page_fault(&PLATFORM, fault_address, is_write) {
+            return;
+        }
+    }
+    report(frame, fault_address);
+    PLATFORM.exit(false);
+}
+
+/// Prints an exception that the kernel cannot handle, straight to the serial port (the
+/// console lock may be held by the interrupted code).
+fn report(frame: &Frame, fault_address: u64) {
+    let name = NAMES.get(frame.vector as usize).copied().unwrap_or("?");
+    let mut out = Serial;
+    // Serial output cannot fail; a formatting error would only shorten the report.
+    let _ = write!(
+        out,
+        "\nx86_64: unhandled exception {} {name}: error code {:#x}, rip {:#x}, cr2 {:#x}, \
+         rsp {:#x}, rflags {:#x}\n\
+         rax {:#x} rbx {:#x} rcx {:#x} rdx {:#x} rsi {:#x} rdi {:#x} rbp {:#x}\n\
+         r8 {:#x} r9 {:#x} r10 {:#x} r11 {:#x} r12 {:#x} r13 {:#x} r14 {:#x} r15 {:#x}\n",
+        frame.vector,
+        frame.error_code,
+        frame.rip,
+        fault_address,
+        frame.rsp,
+        frame.rflags,
+        frame.rax,
+        frame.rbx,
+        frame.rcx,
+        frame.rdx,
+        frame.rsi,
+        frame.rdi,
+        frame.rbp,
+        frame.r8,
+        frame.r9,
+        frame.r10,
+        frame.r11,
+        frame.r12,
+        frame.r13,
+        frame.r14,
+        frame.r15,
+    );
+}
+
+global_asm!(
+    r#"
+    /* Vectors for which the CPU pushes an error code (SDM Vol. 3A, Table 6-1):
+       #DF 8, #TS 10, #NP 11, #SS 12, #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30. */
+    .macro isr_error vector
+    .balign 16
+isr_\vector:
+    push $\vector
+    jmp isr_common
+    .endm
+    .macro isr_no_error vector
+    .balign 16
+isr_\vector:
+    push $0
+    push $\vector
+    jmp isr_common
+    .endm
+
+    .section .text.isr, "ax"
+    .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    isr_no_error \v
+    .endr
+    .irp v, 8,10,11,12,13,14,17,21,29,30
+    isr_error \v
+    .endr
+
+    /* Stack here: vector, error code, RIP, CS, RFLAGS, RSP, SS. The CPU aligned RSP to 16
+       before pushing its 5 words (SDM Vol. 3A, 6.14.2); 2 + 15 more words keep it aligned
+       for the call (SysV ABI). */
+isr_common:
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    cld
+    call x86_exception
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    add $16, %rsp               /* vector and error code */
+    iretq
+
+    .section .rodata.isr, "a"
+    .balign 8
+    .global isr_table
+isr_table:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad isr_\v
+    .endr
+"#,
+    options(att_syntax)
+);
