@@ -18,7 +18,7 @@ use crate::Ctx;
 
 /// One example kernel and how to boot it.
 struct Kernel {
-    /// Folder under `kernels/` and name in the report.
+    /// Name in the report and of the serial log.
     name: &'static str,
     /// Cargo package.
     package: &'static str,
@@ -41,6 +41,24 @@ const KERNELS: &[Kernel] = &[
         target: "aarch64-unknown-none-softfloat",
         qemu: "qemu-system-aarch64",
         args: &["-M", "virt", "-cpu", "max", "-smp", "4", "-semihosting"],
+        pass_status: 0,
+    },
+    // The same kernel on a CPU without FEAT_HAFDBS: every accessed and dirty bit is then set
+    // by the fast path (access-flag and permission faults) instead of the MMU.
+    Kernel {
+        name: "aarch64-no-hafdbs",
+        package: "pte-kernel-aarch64",
+        target: "aarch64-unknown-none-softfloat",
+        qemu: "qemu-system-aarch64",
+        args: &[
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a57",
+            "-smp",
+            "4",
+            "-semihosting",
+        ],
         pass_status: 0,
     },
     Kernel {
@@ -165,6 +183,19 @@ pub fn kernels(ctx: &mut Ctx) {
     let qemu = ctx.root.join(QEMU_DIR).join("root");
     for k in KERNELS {
         // From `kernels/`, so that `kernels/.cargo/config.toml` applies.
+        let mut lint = ctx.cargo(&[
+            "clippy",
+            "--release",
+            "-p",
+            k.package,
+            "--target",
+            k.target,
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        lint.current_dir(ctx.root.join("kernels"));
+        ctx.run(format!("clippy {}", k.name), &mut lint);
         let mut build = ctx.cargo(&["build", "--release", "-p", k.package, "--target", k.target]);
         build.current_dir(ctx.root.join("kernels"));
         if !ctx.run(format!("build {}", k.name), &mut build) {

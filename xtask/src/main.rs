@@ -609,6 +609,17 @@ fn fmt(ctx: &mut Ctx) {
             &format!("{NO_STD_MANIFEST} does not exist"),
         );
     }
+    // The example kernels are a workspace of their own.
+    ctx.run(
+        "kernels",
+        &mut ctx.cargo(&[
+            "fmt",
+            "--all",
+            "--manifest-path",
+            "kernels/Cargo.toml",
+            "--check",
+        ]),
+    );
 }
 
 fn clippy(ctx: &mut Ctx) {
