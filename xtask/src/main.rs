@@ -513,12 +513,13 @@ fn setup(ctx: &mut Ctx) {
     }
 }
 
-/// Cross linkers, qemu-user and cross glibc: only needed by the cross step.
+/// Cross linkers, qemu-user and cross glibc: needed by the cross step (and the i686 gcc by the
+/// kernels step, which links the i386 kernel with it).
 fn debian_packages(ctx: &mut Ctx) {
-    if !ctx.selected.contains(&Step::Cross) {
+    if !ctx.selected.contains(&Step::Cross) && !ctx.selected.contains(&Step::Kernels) {
         println!(
-            "\nDebian cross packages: not checked, the cross step is not selected \
-             (they are needed only by `cargo xtask test --step cross`)"
+            "\nDebian cross packages: not checked, neither the cross nor the kernels step is \
+             selected"
         );
         return;
     }
