@@ -31,7 +31,7 @@ use crate::cache::{Cache, FILE_PAGES, file_word};
 use crate::check;
 use crate::frames::{self, Frames};
 use crate::swap::Swap;
-use crate::sync::{Barrier, Once};
+use crate::sync::Barrier;
 use crate::tables::Walker;
 use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform, say};
 
@@ -226,12 +226,19 @@ impl<A: Arch> WithStrategy<A> for StatsOf {
     }
 }
 
-static STRATEGY_SET: Once<Strategies> = Once::new();
+/// The strategies: plain statics, as a kernel keeps them (their constructors are `const`).
+static STRATEGY_SET: Strategies = Strategies {
+    mm: MmLock::new(),
+    split: SplitLock::new(),
+    refault: LockBitRefault::new(),
+    spin: LockBitSpin::new(),
+    cas: Cmpxchg::new(),
+};
 static BARRIER: Barrier = Barrier::new();
 
-/// The strategies (after the boot CPU set them up).
+/// The strategies.
 pub fn strategies() -> &'static Strategies {
-    STRATEGY_SET.wait()
+    &STRATEGY_SET
 }
 
 /// Name of strategy `s` for layout `A`.
@@ -321,19 +328,12 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
         say!(p, "cpu{cpu}: page fault at {addr:#x} outside the window");
         return false;
     };
-    let Some(set) = STRATEGY_SET.get() else {
-        say!(
-            p,
-            "cpu{cpu}: page fault at {addr:#x} before the strategies exist"
-        );
-        return false;
-    };
     let go = Resolve {
         p,
         vma: vma::<P>(s, region, cpus),
         fault: Fault { addr, write },
     };
-    let (result, refaults) = set.with::<P::A, _>(s, go);
+    let (result, refaults) = STRATEGY_SET.with::<P::A, _>(s, go);
     let counts = &COUNTS[s][cpu];
     counts.refaults.fetch_add(refaults, Ordering::Relaxed);
     match result {
@@ -375,15 +375,8 @@ pub fn run<P: Platform>(p: &P) -> ! {
     if cpu == 0 {
         frames::init();
         check::banner(p);
-        STRATEGY_SET.set(Strategies {
-            mm: MmLock::new(),
-            split: SplitLock::new(),
-            refault: LockBitRefault::new(),
-            spin: LockBitSpin::new(),
-            cas: Cmpxchg::new(),
-        });
     }
-    strategies();
+    // The pool is ready once every CPU is past this.
     BARRIER.wait(cpus);
     for s in 0..STRATEGIES {
         strategy_phases(p, s, cpu, cpus);

@@ -236,6 +236,17 @@ pub struct Counts {
 }
 
 impl Stats {
+    /// All counters zero (`const`: strategies can live in a kernel's statics).
+    pub const fn new() -> Self {
+        Stats {
+            faults: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            lost_races: AtomicU64::new(0),
+            frees: AtomicU64::new(0),
+            spins: AtomicU64::new(0),
+        }
+    }
+
     /// Adds `by` (nothing to do for 0: no locked add on the fast path).
     #[inline]
     pub(crate) fn bump(counter: &AtomicU64, by: u64) {

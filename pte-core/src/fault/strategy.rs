@@ -190,7 +190,17 @@ pub struct MmLock {
 }
 
 impl MmLock {
-    /// A strategy instance for one address space.
+    /// A strategy instance for one address space (`const`: it can be a kernel's `static`).
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        MmLock {
+            lock: RawSpinLock::new(),
+            stats: Stats::new(),
+        }
+    }
+
+    /// A strategy instance for one address space (loom's lock cannot be built in a `const`).
+    #[cfg(loom)]
     pub fn new() -> Self {
         Self::default()
     }
@@ -236,9 +246,11 @@ pub struct SplitLock {
 }
 
 impl SplitLock {
-    /// A strategy instance.
-    pub fn new() -> Self {
-        Self::default()
+    /// A strategy instance (`const`: it can be a kernel's `static`).
+    pub const fn new() -> Self {
+        SplitLock {
+            stats: Stats::new(),
+        }
     }
 }
 
@@ -293,9 +305,11 @@ pub struct LockBitRefault {
 }
 
 impl LockBitRefault {
-    /// A strategy instance.
-    pub fn new() -> Self {
-        Self::default()
+    /// A strategy instance (`const`: it can be a kernel's `static`).
+    pub const fn new() -> Self {
+        LockBitRefault {
+            stats: Stats::new(),
+        }
     }
 }
 
@@ -371,9 +385,11 @@ pub struct LockBitSpin {
 }
 
 impl LockBitSpin {
-    /// A strategy instance.
-    pub fn new() -> Self {
-        Self::default()
+    /// A strategy instance (`const`: it can be a kernel's `static`).
+    pub const fn new() -> Self {
+        LockBitSpin {
+            stats: Stats::new(),
+        }
     }
 
     /// Takes the any-state bit lock of a slot; returns the entry it held (lock bit clear).
@@ -508,9 +524,11 @@ pub struct Cmpxchg {
 }
 
 impl Cmpxchg {
-    /// A strategy instance.
-    pub fn new() -> Self {
-        Self::default()
+    /// A strategy instance (`const`: it can be a kernel's `static`).
+    pub const fn new() -> Self {
+        Cmpxchg {
+            stats: Stats::new(),
+        }
     }
 }
 
