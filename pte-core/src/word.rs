@@ -12,6 +12,12 @@ use core::fmt::Debug;
 use core::sync::atomic::Ordering;
 
 /// An 8-aligned 64-bit PTE word (lock-free `cmpxchg8b` on i586+).
+///
+/// For 32-bit x86 kernels: LLVM lowers a 64-bit atomic *load or store* to x87 `fild`/`fistp`
+/// on i586 and to an SSE `movq` on i686 (only read-modify-writes use `lock cmpxchg8b`), so a
+/// kernel built for the stock targets must allow FPU/SSE use where it touches slots and save
+/// that state in its fault entry (`kernels/i386-pae` does `fnsave`/`frstor`); a target spec
+/// without x87/SSE makes LLVM use `lock cmpxchg8b` for every access instead.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, bytemuck::NoUninit)]
 #[repr(C, align(8))]
 pub struct Word64(pub u64);
