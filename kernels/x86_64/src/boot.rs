@@ -2,10 +2,11 @@
 //!
 //! qemu's Multiboot (v1) loader enters `_start32` with paging off, flat 32-bit segments,
 //! `EAX = 0x2BADB002` (Multiboot 0.6.96, 3.2 "Machine state"). The code here zeroes .bss,
-//! builds the boot tables (PML4 → PDPT → PD with 2 MiB pages identity-mapping the first
-//! 1 GiB, which covers the 256 MiB of RAM; the kernel uses no MMIO, only I/O ports), turns on
-//! PAE + long mode + NX, enables paging with CR0.WP, far-jumps to a 64-bit code segment and
-//! calls [`kmain`](crate::kmain) on the boot stack.
+//! builds the boot tables (PML4 → PDPT → 4 PDs with 2 MiB pages identity-mapping the first
+//! 4 GiB: the 256 MiB of RAM, and the local APIC at 0xFEE0_0000 in the uncached last
+//! GiB), turns on PAE + long mode + NX, enables paging with CR0.WP, far-jumps to a 64-bit
+//! code segment and calls [`kmain`](crate::kmain) on the boot stack. The APs reuse these
+//! tables and the GDT (`smp.rs`).
 //!
 //! PML4 entry 1 (`0x80_0000_0000`, [`WINDOW`](crate::platform::X86_64Platform)) stays empty:
 //! the shared walker populates it on the first fault in the window.
@@ -58,6 +59,8 @@ multiboot_header:
     .set CR0_PG, 1 << 31
     .set PTE_P_RW, 0x3
     .set PDE_2M_P_RW, 0x83
+    /* PWT bit 3 | PCD bit 4: uncached, for the last GiB (MMIO: local APIC, SDM 11.12.3). */
+    .set PDE_UNCACHED, 0x18
     /* CPUID 0x80000001 EDX: NX bit 20, LM bit 29 (SDM Vol. 2A, CPUID). */
     .set CPUID_NX_LM, (1 << 20) | (1 << 29)
     /* isa-debug-exit (iobase 0xf4): value v exits qemu with status (v << 1) | 1. */
@@ -85,15 +88,27 @@ _start32:
     xor %eax, %eax
     rep stosb
 
-    /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] = i * 2 MiB: identity map of 0 .. 1 GiB. */
+    /* PML4[0] -> PDPT, PDPT[i] -> PD i, PD i[j] = (512 i + j) * 2 MiB: identity map of
+       0 .. 4 GiB, uncached from 3 GiB. */
     mov $boot_pdpt, %eax
     or $PTE_P_RW, %eax
     mov %eax, boot_pml4
     mov $boot_pd, %eax
     or $PTE_P_RW, %eax
-    mov %eax, boot_pdpt
+    mov $boot_pdpt, %edi
+    mov $4, %ecx
+1:  mov %eax, (%edi)
+    add $4096, %eax
+    add $8, %edi
+    loop 1b
     mov $boot_pd, %edi
     mov $PDE_2M_P_RW, %eax
+    mov $(3 * 512), %ecx
+1:  mov %eax, (%edi)
+    add $0x200000, %eax
+    add $8, %edi
+    loop 1b
+    or $PDE_UNCACHED, %eax
     mov $512, %ecx
 1:  mov %eax, (%edi)
     add $0x200000, %eax
@@ -141,13 +156,15 @@ start64:
        accessed bits are preset so loading a selector never writes the table. */
     .section .rodata.boot, "a"
     .balign 8
+    .global boot_gdt
+    .global boot_gdt_limit
 boot_gdt:
     .quad 0
     .quad 0x00AF9B000000FFFF
     .quad 0x00CF93000000FFFF
-boot_gdt_end:
+    .set boot_gdt_limit, . - boot_gdt - 1
 boot_gdt_ptr:
-    .word boot_gdt_end - boot_gdt - 1
+    .word boot_gdt_limit
     .long boot_gdt
 
     .section .bss.boot, "aw", @nobits
@@ -158,7 +175,7 @@ boot_pml4:
 boot_pdpt:
     .skip 4096
 boot_pd:
-    .skip 4096
+    .skip 4 * 4096
     .balign 16
 boot_stack:
     .skip {stack_size}

@@ -14,6 +14,8 @@ use pte_kernel_common::Platform;
 
 /// The vectors the CPU reserves for exceptions (SDM Vol. 3A, 6.3.1).
 const EXCEPTIONS: usize = 32;
+/// NMI: a TLB shootdown from another CPU (the only NMI source here).
+const NMI: u64 = 2;
 /// #PF, the page-fault exception (SDM Vol. 3A, 6.15 "Interrupt 14").
 const PAGE_FAULT: u64 = 14;
 /// #PF error code bit 1 (W/R): the access was a write (SDM Vol. 3A, 4.7).
@@ -111,7 +113,7 @@ unsafe extern "C" {
     static isr_table: [u64; EXCEPTIONS];
 }
 
-/// Fills the IDT and loads it (boot CPU, interrupts disabled).
+/// Fills the IDT and loads it (boot CPU, before the APs start; interrupts disabled).
 pub fn init() {
     let idt = &raw mut IDT;
     // SAFETY: `isr_table` is immutable data defined in the assembly below. `IDT` is written
@@ -122,18 +124,27 @@ pub fn init() {
             *gate = Gate::interrupt(stub);
         }
     }
+    load();
+}
+
+/// Loads the IDT filled by [`init`] on this CPU.
+pub fn load() {
     let pointer = IdtPointer {
         limit: (size_of::<[Gate; EXCEPTIONS]>() - 1) as u16,
-        base: idt as u64,
+        base: (&raw const IDT) as u64,
     };
-    // SAFETY: `pointer` describes the static, fully initialised IDT, whose gates point at the
-    // stubs below with the kernel code selector.
+    // SAFETY: `pointer` describes the static IDT, which `init` filled on the boot CPU before
+    // any AP started; its gates point at the stubs below with the kernel code selector.
     unsafe { asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags)) };
 }
 
 /// Called by `isr_common` for every exception; returning resumes the interrupted code.
 #[unsafe(no_mangle)]
 extern "C" fn x86_exception(frame: &mut Frame) {
+    if frame.vector == NMI {
+        crate::smp::shootdown_ack();
+        return;
+    }
     let mut fault_address = 0;
     if frame.vector == PAGE_FAULT {
         // SAFETY: reading CR2 (the faulting linear address, SDM Vol. 3A, 2.5) has no side

@@ -9,7 +9,7 @@ use pte_kernel_common::{HardwareAd, Platform};
 /// The one platform instance the fault handler and [`run`](pte_kernel_common::run) use.
 pub static PLATFORM: X86_64Platform = X86_64Platform;
 
-/// x86_64 with 4-level paging, one CPU.
+/// x86_64 with 4-level paging, 1 to `MAX_CPUS` CPUs (qemu `-smp`).
 pub struct X86_64Platform;
 
 /// Paging-structure entry bits (SDM Vol. 3A, 4.5, Tables 4-14 to 4-19).
@@ -71,17 +71,15 @@ impl Platform for X86_64Platform {
     }
 
     fn flush_tlb_page(&self, addr: u64) {
-        // SAFETY: INVLPG only drops translations of `addr` on this (the only) CPU; it reads
-        // no memory.
-        unsafe { asm!("invlpg [{}]", in(reg) addr, options(nostack, preserves_flags)) };
+        crate::smp::flush_tlb_page(addr);
     }
 
     fn cpu_id(&self) -> usize {
-        0
+        crate::smp::cpu_id()
     }
 
     fn cpus(&self) -> usize {
-        1
+        crate::smp::cpus()
     }
 
     fn hardware_ad(&self) -> HardwareAd {
