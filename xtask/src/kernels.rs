@@ -86,6 +86,8 @@ const KERNELS: &[Kernel] = &[
             "q35",
             "-cpu",
             "max",
+            "-smp",
+            "4",
             "-device",
             "isa-debug-exit,iobase=0xf4,iosize=0x04",
         ],

@@ -17,8 +17,9 @@ use crate::check::violation;
 use crate::frames::{Frames, PageMem, page_ptr};
 use crate::{PAGE_SIZE, Platform};
 
-/// Slots on the device (2 MiB).
-pub const SLOTS: usize = 512;
+/// Slots on the device (4 MiB): every anonymous page of every strategy with `MAX_CPUS` CPUs
+/// (checked at compile time in `workload`).
+pub const SLOTS: usize = 1024;
 
 /// The swap type of this device.
 pub const SWAP_TYPE: u64 = 0;

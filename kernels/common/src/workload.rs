@@ -48,6 +48,22 @@ pub const WORDS: usize = 8;
 /// Distance between those words.
 const WORD_STRIDE: u64 = (PAGE_SIZE / WORDS) as u64;
 
+/// Anonymous pages of one strategy at most (each is swapped out once).
+const MAX_ANON_PAGES: u64 = PAGES_PER_CPU * MAX_CPUS as u64 + SHARED_PAGES;
+
+// Capacity for `MAX_CPUS` CPUs: a swap slot per anonymous page, and frames for every page
+// mapped at the end plus the page cache and tables (a table per region and level at most).
+const _: () = {
+    let anon = STRATEGIES as u64 * MAX_ANON_PAGES;
+    assert!(crate::swap::SLOTS as u64 >= anon);
+    let cache = crate::cache::FILES as u64 * FILE_PAGES;
+    let copies = STRATEGIES as u64 * FILE_PAGES;
+    let tables = STRATEGIES as u64 * Region::ALL.len() as u64 * 4;
+    assert!(crate::frames::POOL_FRAMES as u64 >= anon + cache + copies + tables);
+    // Each region fits in its 2 MiB slot of the span.
+    assert!(MAX_ANON_PAGES << PAGE_SHIFT <= 2 << 20);
+};
+
 /// The regions of one strategy's span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Region {
