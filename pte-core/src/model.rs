@@ -362,6 +362,19 @@ pub enum Family {
     Aarch64,
 }
 
+impl Family {
+    /// Whether a valid entry may only get a new output address (pfn) by *break-before-make*:
+    /// write an invalid entry, invalidate the TLBs, then write the new one. Arm requires it
+    /// (Arm ARM DDI 0487, "Using break-before-make when updating translation table entries";
+    /// Linux arm64 checks live changes with `pgattr_change_is_safe()`, which refuses a new
+    /// output address): two live translations of one address may otherwise both hit in a TLB.
+    /// x86 allows the direct replacement (the old translation stays usable until `invlpg`);
+    /// the ia64 simulation follows x86 here.
+    pub const fn break_before_make(self) -> bool {
+        matches!(self, Family::Aarch64)
+    }
+}
+
 /// A PTE layout: one architecture in one kernel era, as `const` data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Layout {

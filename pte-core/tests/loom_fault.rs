@@ -1,5 +1,6 @@
 //! loom models of the page-fault fast path (`pte_core::fault`), for every strategy and both
-//! x86_64 layouts (`X86_64_6_6`: none-only lock bit 56; `X86_64_2_6_8`: any-state lock bit 56).
+//! x86_64 layouts (`X86_64_6_6`: none-only lock bit 56; `X86_64_2_6_8`: any-state lock bit 56),
+//! and aarch64/6.6 (any-state lock bit 63, break-before-make) for model 7.
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" cargo test -p pte-core --test loom_fault --release \
@@ -20,7 +21,9 @@
 //! 3. a read fault vs swap-out (`update`: present → swap entry, slot written first);
 //! 4. a fault vs zap (`update` to none, frame freed), from an empty and from a present entry;
 //! 5. two faults through a two-level walker that populates the missing leaf table by CAS;
-//! 6. `LockBitRefault`: two faults on the same empty page, refaults ≤ the preemption bound.
+//! 6. `LockBitRefault`: two faults on the same empty page, refaults ≤ the preemption bound;
+//! 7. copy-on-write of a private file page vs a read fault, on aarch64/6.6 (break-before-make:
+//!    the entry goes none, the TLB is flushed, then the copy is installed) and x86_64/6.6.
 //!
 //! Negative controls (each must fail, for the stated reason): (a) a plain-store install,
 //! (b) zeroing after the publish, (c) clear-then-set swap-out, (d) the V14 stray-semicolon
@@ -53,6 +56,7 @@ use std::sync::atomic::{AtomicU64 as StdAtomicU64, AtomicUsize as StdAtomicUsize
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use arch_aarch64::Aarch64_6_6;
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use loom::thread;
 use loom_support::*;
@@ -1072,6 +1076,93 @@ impl<A: Layout> Strategy<A> for ZeroAfterPublish {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Model 7: copy-on-write of a private file page vs a read fault on the same entry. On aarch64
+// the copy is installed by break-before-make: the entry is briefly none (`OneLeaf::flush_tlb`
+// asserts the copy is not visible before the flush); the read fault may re-install the
+// page-cache page in that window, and the write fault then loses (the access would retry).
+
+/// What the file page holds.
+const FILE: u64 = 0x0f11_e0f1_1e0f_11e0;
+
+fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, bound: Option<usize>) {
+    let bbm = A::LAYOUT.family.break_before_make();
+    let mut expect = vec!["the copy won", "the read fault found the work done"];
+    if bbm {
+        expect.push("the read fault re-installed the page-cache page in the break");
+        expect.push("the reader's access met the break");
+    }
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(Kernel::<A>::with_cached_page(4, FILE));
+        let cached = k.slot().load().pfn().unwrap();
+        let s = Arc::new(S::default());
+        let go = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let r = handle_retrying(&*s, &k.env(), &private_file_vma(), fault(write)).0;
+                (r, access(&*s, k.slot(), &k.frames))
+            }
+        };
+        let ((w, _), (r, seen)) = both(variant == 1, go(true), go(false));
+
+        assert!(
+            matches!(w, Ok(Resolved::CopyOnWrite | Resolved::AlreadyDone)),
+            "the write fault failed: {w:?}"
+        );
+        assert!(
+            matches!(r, Ok(Resolved::File | Resolved::AlreadyDone)),
+            "the read fault failed: {r:?}"
+        );
+        match seen {
+            Some((_, value)) => assert_eq!(
+                value, FILE,
+                "the reader saw a page without the file's contents"
+            ),
+            // Only the break leaves the entry non-present after a fault: the access refaults.
+            None => {
+                assert!(bbm, "the reader found no page after its fault");
+                cov.saw("the reader's access met the break");
+            }
+        }
+        let fin = k.slot().load();
+        let pfn = fin.pfn().expect("the entry is present after both faults");
+        if pfn == cached {
+            // The read fault's re-install won: the writer's copy was given back.
+            assert_eq!(w, Ok(Resolved::AlreadyDone));
+            assert!(
+                !fin.write(),
+                "the page-cache page is mapped writable: {fin:?}"
+            );
+            assert_eq!(k.cache.refs(), 1, "one mapping, one page-cache reference");
+            assert_eq!(k.frames.allocated() - k.frames.freed(), 1, "a copy leaked");
+        } else {
+            assert!(
+                fin.write() && fin.dirty(),
+                "the copy is not writable+dirty: {fin:?}"
+            );
+            assert_eq!(
+                k.frames.read(pfn),
+                FILE,
+                "the copy lost the file's contents"
+            );
+            assert_eq!(
+                k.cache.refs(),
+                0,
+                "the page-cache reference was not dropped"
+            );
+            assert!(!k.frames.is_freed(cached) && !k.frames.is_freed(pfn));
+            assert_eq!(k.frames.allocated() - k.frames.freed(), 2, "a copy leaked");
+            cov.saw("the copy won");
+        }
+        match r {
+            Ok(Resolved::File) => {
+                cov.saw("the read fault re-installed the page-cache page in the break")
+            }
+            _ => cov.saw("the read fault found the work done"),
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tests: one per (model, strategy, layout).
 
 /// Preemption bound of model 1 (three threads; 1.1k–3.6k executions, about 1 s each). Without
@@ -1117,6 +1208,22 @@ macro_rules! per_strategy {
             });
         }
     };
+}
+
+mod m7_cow {
+    use super::*;
+    tests!(m7_cow, None, {
+        mm_lock_aarch64_6_6: Aarch64_6_6, MmLock;
+        split_lock_aarch64_6_6: Aarch64_6_6, SplitLock;
+        lock_bit_refault_aarch64_6_6: Aarch64_6_6, LockBitRefault;
+        lock_bit_spin_aarch64_6_6: Aarch64_6_6, LockBitSpin;
+        cmpxchg_aarch64_6_6: Aarch64_6_6, Cmpxchg;
+        mm_lock_6_6: X86_64_6_6, MmLock;
+        split_lock_6_6: X86_64_6_6, SplitLock;
+        lock_bit_refault_6_6: X86_64_6_6, LockBitRefault;
+        lock_bit_spin_6_6: X86_64_6_6, LockBitSpin;
+        cmpxchg_6_6: X86_64_6_6, Cmpxchg;
+    });
 }
 
 per_strategy!(m1_install_race, m1_install_race, P1);

@@ -99,4 +99,8 @@ impl<P: Platform> TableWalker<P::A> for Walker<'_, P> {
             ptl: frames::ptl(table),
         })
     }
+
+    fn flush_tlb(&self, addr: u64) {
+        self.0.flush_tlb_page(addr & !(crate::PAGE_SIZE as u64 - 1));
+    }
 }

@@ -356,9 +356,10 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
         Ok(kind) => {
             let i = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
             counts.kinds[i].fetch_add(1, Ordering::Relaxed);
-            // A present entry was replaced (another page, or more rights): drop stale
-            // translations everywhere. An install over a non-present entry needs none.
-            if matches!(kind, Resolved::CopyOnWrite | Resolved::AccessDirty) {
+            // More rights on a present entry: drop a cached read-only or old translation, which
+            // the architecture may keep (a new page, copy-on-write, was flushed by the library
+            // through `TableWalker::flush_tlb`; an install over a non-present entry needs none).
+            if kind == Resolved::AccessDirty {
                 p.flush_tlb_page(addr & !(PAGE_SIZE as u64 - 1));
             }
             p.sync_tables();

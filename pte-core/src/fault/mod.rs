@@ -22,10 +22,12 @@
 //! Every publication is a Release (a store under a lock, or a compare-and-swap), every read of
 //! an entry whose page is then used is an Acquire ([`PteSlot`]): the zeroing, copy or swap-in
 //! of a page happens-before any access through the new entry (the 2004 ppc64 bug of
-//! `set_pte` without a barrier, §4.2 of the history). No path ever writes a transient none
-//! between two non-none values: every transition other than the install over an empty entry
-//! is one compare-and-swap from the exact old value, because the MMU's own accessed/dirty
-//! writes (x86, aarch64 with HAFDBS) do not take any lock.
+//! `set_pte` without a barrier, §4.2 of the history). No path writes a transient none
+//! between two non-none values (one exception: copy-on-write on a break-before-make
+//! architecture, see `copy_on_write_bbm`): every transition other than the install over an
+//! empty entry is one compare-and-swap from the exact old value, because the MMU's own
+//! accessed/dirty writes (x86, aarch64 with HAFDBS) do not take any lock. A new output
+//! address is followed by [`TableWalker::flush_tlb`].
 //!
 //! # Strategies
 //!
@@ -72,6 +74,14 @@ pub trait TableWalker<A: Arch> {
     /// populated with compare-and-swap; the loser of that race frees its table. `None`: out
     /// of memory, or `addr` outside the tables.
     fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>>;
+
+    /// Invalidates every CPU's cached translation of the page at `addr` and waits until none
+    /// is left (`flush_tlb_page`: `invlpg` plus a shootdown, `tlbi vaae1is; dsb ish`). The
+    /// fast path calls it when an entry gets a new output address (copy-on-write): between
+    /// the invalid and the new entry on a break-before-make architecture
+    /// ([`Family::break_before_make`](crate::model::Family::break_before_make)), after the
+    /// replacement elsewhere, so no CPU keeps reading the old page.
+    fn flush_tlb(&self, addr: u64);
 }
 
 /// The page cache: file pages by (file, page offset).
@@ -508,9 +518,14 @@ where
             Backing::PrivateFile { .. } if vma.writable && env.cache.contains(pfn) => {
                 let copy = env.frames.alloc_copy(pfn).ok_or(FaultError::NoMemory)?;
                 let new = present::<A>(copy, true, true).inspect_err(|_| env.frames.free(copy))?;
+                if A::LAYOUT.family.break_before_make() {
+                    return copy_on_write_bbm(strategy, env, fault, leaf, old, pfn, new);
+                }
                 if !publish(strategy, env, leaf, old, new, Source::Frame, copy)? {
                     return Ok(Resolved::AlreadyDone);
                 }
+                // No CPU may keep reading the page-cache page through this address.
+                env.tables.flush_tlb(fault.addr);
                 // The read-only page-cache page is no longer mapped here.
                 env.cache.put(pfn);
                 Ok(Resolved::CopyOnWrite)
@@ -537,6 +552,61 @@ where
     }
     match strategy.replace(leaf, old, new) {
         Step::Installed => Ok(Resolved::AccessDirty),
+        Step::Lost(_) => Ok(Resolved::AlreadyDone),
+        Step::Retry => Err(FaultError::Retry),
+        Step::NoPage => Err(FaultError::NoMemory),
+    }
+}
+
+/// Copy-on-write by break-before-make (aarch64): the read-only entry of page-cache page
+/// `cached` becomes invalid (one compare-and-swap through the strategy), every TLB drops it,
+/// and the private copy `new` is then installed as over any empty entry.
+///
+/// The invalid step is `none`, which the fast path otherwise never writes between two
+/// present entries (§4.1 of the history): here it is harmless, because a fault that sees it
+/// maps the same page-cache page or makes its own copy of it — the same contents — and the
+/// first install wins; the loser frees its copy.
+fn copy_on_write_bbm<A, S, F, W, C, D>(
+    strategy: &S,
+    env: &Env<'_, F, W, C, D>,
+    fault: Fault,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    cached: u64,
+    new: Pte<A>,
+) -> Result<Resolved, FaultError>
+where
+    A: Arch,
+    S: Strategy<A>,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+{
+    let copy = new.pfn().unwrap_or_default();
+    // Break: the copy is not published yet, so a lost race gives it back.
+    if !publish(strategy, env, leaf, old, Pte::none(), Source::Frame, copy)? {
+        return Ok(Resolved::AlreadyDone);
+    }
+    env.tables.flush_tlb(fault.addr);
+    // The read-only page-cache page is no longer mapped here.
+    env.cache.put(cached);
+    // Make. A strategy that gives up before asking for the page (`LockBitRefault` takes its
+    // lock first) leaves the copy with us; one that took it frees it through `discard`.
+    let taken = core::cell::Cell::new(false);
+    let prepare = || {
+        taken.set(true);
+        Some(new)
+    };
+    let discard = |p: Pte<A>| env.frames.free(p.pfn().unwrap_or_default());
+    let step = strategy.install_empty(leaf, prepare, discard);
+    if !taken.get() {
+        env.frames.free(copy);
+        if let Step::Lost(_) = step {
+            Stats::bump(&strategy.stats().frees, 1);
+        }
+    }
+    match step {
+        Step::Installed => Ok(Resolved::CopyOnWrite),
         Step::Lost(_) => Ok(Resolved::AlreadyDone),
         Step::Retry => Err(FaultError::Retry),
         Step::NoPage => Err(FaultError::NoMemory),

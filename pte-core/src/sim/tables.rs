@@ -248,4 +248,8 @@ impl<A: Arch> TableWalker<A> for PageTables<A> {
             ptl: &l.ptl,
         })
     }
+
+    /// Nothing to invalidate: the software MMU walks the tables on every access and caches
+    /// no translation (in-flight accesses are frame pins, drained before a frame is reused).
+    fn flush_tlb(&self, _addr: u64) {}
 }

@@ -45,6 +45,14 @@ pub fn anon_vma() -> Vma {
     }
 }
 
+/// A private, writable one-page mapping of page 0 of file 0 at [`ADDR`] (copy-on-write).
+pub fn private_file_vma() -> Vma {
+    Vma {
+        backing: Backing::PrivateFile { file: 0, pgoff: 0 },
+        ..anon_vma()
+    }
+}
+
 /// The physical frames.
 pub struct Frames {
     cells: Box<[UnsafeCell<u64>]>,
@@ -187,6 +195,17 @@ impl<A: Arch> TableWalker<A> for OneLeaf<A> {
             ptl: &self.ptl,
         })
     }
+    /// The models have no TLB; on a break-before-make layout the flush comes between the
+    /// invalid and the new entry, so a writable (new) entry must not be visible yet.
+    fn flush_tlb(&self, _addr: u64) {
+        if A::LAYOUT.family.break_before_make() {
+            let now = self.slot.load();
+            assert!(
+                !(now.is_present() && now.write()),
+                "break-before-make: the new entry {now:?} was visible before the TLB flush"
+            );
+        }
+    }
 }
 
 /// A page cache with one page (file 0, pgoff 0); references counted.
@@ -310,6 +329,21 @@ impl<A: Arch> Kernel<A> {
             tables: OneLeaf::new(Pte::none()),
             frames,
         }
+    }
+
+    /// `n` frames, the first of which is the page cache's page holding `value`, mapped
+    /// read-only (`PAGE_READONLY`, as a private read fault maps it) with its reference taken.
+    pub fn with_cached_page(n: usize, value: u64) -> Self {
+        let mut k = Self::new(n);
+        let pfn = k
+            .frames
+            .alloc_with(value)
+            .expect("a frame for the cached page");
+        k.cache = OnePageCache::new(pfn);
+        assert_eq!(k.cache.get(0, 0), Some(pfn));
+        let pte = Pte::<A>::with_prot(pfn, A::LAYOUT.page_readonly).unwrap();
+        k.tables.slot.store(pte);
+        k
     }
 
     /// The environment the fault path takes.
@@ -487,4 +521,6 @@ impl<A: Arch> TableWalker<A> for TwoLevel<A> {
             ptl: &t.ptl,
         })
     }
+    /// The models have no TLB.
+    fn flush_tlb(&self, _addr: u64) {}
 }
