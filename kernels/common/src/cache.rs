@@ -16,22 +16,29 @@ pub const FILES: usize = 10;
 /// Pages per file; a page beyond is beyond the end of the file.
 pub const FILE_PAGES: u64 = 8;
 
-/// The word at `word` of page `pgoff` of `file`, as the file holds it.
+/// The word at `word` of page `pgoff` of `file`, as the file holds it (an arbitrary tag,
+/// distinct per file, page and word).
 pub fn file_word(file: u32, pgoff: u64, word: usize) -> u64 {
     0xF11E_0000_0000_0000 ^ (u64::from(file) << 40) ^ (pgoff << 20) ^ (word as u64 * 0x9E37)
 }
 
 /// One cached page: its frame (0: not read in yet) and the references taken on it.
 struct Entry {
+    /// The frame (0: not read in; set once, under the table's lock).
     pfn: AtomicU64,
+    /// References taken by `get` and not yet dropped by `put`: one per mapping.
     refs: AtomicU64,
 }
 
+/// Every file page of the cache.
 struct Table {
+    /// Orders read-ins (a page is read in once).
     lock: RawSpinLock,
+    /// By file, then page.
     entries: [[Entry; FILE_PAGES as usize]; FILES],
 }
 
+/// The page cache.
 static TABLE: Table = Table {
     lock: RawSpinLock::new(),
     entries: [const {

@@ -23,9 +23,17 @@ use crate::workload::{
 };
 use crate::{Platform, say};
 
+/// Violations found so far (any CPU): the run passes only with none.
 static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
+/// Entries whose library accessed/dirty bits were compared with the manual's, and how many
+/// agreed.
+static COMPARED: AtomicU64 = AtomicU64::new(0);
+/// See [`COMPARED`].
+static AGREED: AtomicU64 = AtomicU64::new(0);
 /// `AccessDirty` faults of the strategy in progress before its entries were made old.
 static AD_BEFORE: AtomicU64 = AtomicU64::new(0);
+/// Pool frames per use when the strategy in progress started (boot CPU only).
+static USE_BEFORE: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 /// Pages swapped out per strategy.
 static SWAPPED: [AtomicU64; STRATEGIES] = [const { AtomicU64::new(0) }; STRATEGIES];
 
@@ -55,7 +63,7 @@ pub fn banner<P: Platform>(p: &P) {
         <P::A as Arch>::LAYOUT.name,
         <P::A as LockBit>::BIT,
         <P::A as LockBit>::DISCIPLINE,
-        p.cpus(),
+        p.cpus().min(crate::MAX_CPUS),
         hw.accessed,
         hw.dirty
     );
@@ -83,7 +91,10 @@ fn present<P: Platform>(p: &P, addr: u64, what: &str) -> Option<Pte<P::A>> {
 /// The library's accessed/dirty helpers agree with the hardware bits of the manual.
 fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
     let raw = pte.raw();
-    if pte.young() != P::hw_young(raw) || pte.dirty() != P::hw_dirty(raw) {
+    COMPARED.fetch_add(1, Ordering::Relaxed);
+    if pte.young() == P::hw_young(raw) && pte.dirty() == P::hw_dirty(raw) {
+        AGREED.fetch_add(1, Ordering::Relaxed);
+    } else {
         violation(
             p,
             format_args!(
@@ -102,23 +113,60 @@ fn pages<P: Platform>(s: usize, region: Region, cpus: usize) -> impl Iterator<It
     (0..region.pages(cpus)).map(move |i| (i, page_addr::<P>(s, region, i)))
 }
 
-/// After the fault and copy-on-write phases.
+/// Before a strategy's phases (boot CPU, no fault in flight): what the pool holds.
+pub fn begin(_s: usize) {
+    for (before, now) in USE_BEFORE.iter().zip(frames::count_by_use()) {
+        before.store(now, Ordering::Relaxed);
+    }
+}
+
+/// Right after a read fault on a fresh private page (on the CPU that took it): mapped and
+/// clean, by the library and by the manual's bits — so a dirty entry seen after the write was
+/// made dirty by that write.
+pub fn clean_after_read<P: Platform>(p: &P, addr: u64) {
+    let Some(pte) = present(p, addr, "read-faulted page") else {
+        return;
+    };
+    agrees(p, addr, pte);
+    if pte.dirty() || P::hw_dirty(pte.raw()) {
+        violation(
+            p,
+            format_args!("read fault at {addr:#x} installed a dirty entry {pte:?}"),
+        );
+    }
+}
+
+/// The fault path did `by_faults` of `total` accessed (or dirty) updates; with the MMU doing
+/// them it must have done none, without it all of them.
+fn expect_software<P: Platform>(p: &P, what: &str, mmu_does_it: bool, by_faults: u64, total: u64) {
+    let expected = if mmu_does_it { 0 } else { total };
+    if by_faults != expected {
+        violation(
+            p,
+            format_args!(
+                "{what}: {by_faults} of {total} set by faults, expected {expected} (the MMU sets them: {mmu_does_it})"
+            ),
+        );
+    }
+}
+
+/// After the fault and copy-on-write phases. Entries are read before the pages: reading
+/// first would set accessed bits itself.
 pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
     let name = workload::strategy_name::<P::A>(s);
-    let mut entries = 0u64;
-    let mut hw_dirty = 0u64;
+    let mut young_dirty = 0u64;
     for (i, addr) in pages::<P>(s, Region::Disjoint, cpus) {
+        let pte = present(p, addr, "anonymous page");
         for w in 0..WORDS {
             let at = anon_word_addr(addr, w);
             word(p, at, read(at), anon_word(s, i, w), "anonymous page");
         }
-        let Some(pte) = present(p, addr, "anonymous page") else {
+        let Some(pte) = pte else {
             continue;
         };
         agrees(p, addr, pte);
-        entries += 1;
         if pte.dirty() && pte.young() {
-            hw_dirty += 1;
+            young_dirty += 1;
         } else {
             violation(
                 p,
@@ -127,6 +175,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
         }
     }
     for (i, addr) in pages::<P>(s, Region::Shared, cpus) {
+        let pte = present(p, addr, "shared page");
         for c in 0..cpus {
             word(
                 p,
@@ -136,9 +185,8 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
                 "shared page",
             );
         }
-        if let Some(pte) = present(p, addr, "shared page") {
+        if let Some(pte) = pte {
             agrees(p, addr, pte);
-            entries += 1;
             if !pte.dirty() {
                 violation(
                     p,
@@ -154,7 +202,12 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
                 continue;
             };
             agrees(p, addr, pte);
-            entries += 1;
+            if region == Region::FileShared && !pte.young() {
+                violation(
+                    p,
+                    format_args!("read shared file page {addr:#x}: {pte:?} not young"),
+                );
+            }
             let cached = cache::lookup(file, i).map(|(pfn, _)| pfn);
             let shares = pte.pfn() == cached;
             word(p, addr, read(addr), file_word(file, i, 0), "file page");
@@ -182,12 +235,13 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
             }
         }
     }
-    let sw = workload::total(s, Resolved::AccessDirty, cpus);
+    let written = PAGES_PER_CPU * cpus as u64;
+    let by_faults = workload::total(s, Resolved::AccessDirty, cpus);
+    expect_software(p, "dirty bits", p.hardware_ad().dirty, by_faults, written);
     say!(
         p,
-        "[{name}] dirty: {hw_dirty}/{} read-then-written pages young+dirty; set by the MMU on {}, by dirty faults on {sw}; library young()/dirty() agree with the manual's bits on {entries}/{entries} entries",
-        PAGES_PER_CPU * cpus as u64,
-        hw_dirty.saturating_sub(sw),
+        "[{name}] dirty: {young_dirty}/{written} pages young+dirty after a read fault (entry checked clean) and a write; set by the MMU on {}, by dirty faults on {by_faults}",
+        written - by_faults.min(written),
     );
 }
 
@@ -260,6 +314,7 @@ pub fn young_again<P: Platform>(p: &P, s: usize, cpus: usize) {
         }
     }
     let sw = workload::total(s, Resolved::AccessDirty, cpus) - AD_BEFORE.load(Ordering::Relaxed);
+    expect_software(p, "accessed bits", p.hardware_ad().accessed, sw, total);
     say!(
         p,
         "[{}] accessed: {total} entries made old, {young} young again after a touch: set by the MMU on {}, by access faults on {sw}",
@@ -291,7 +346,14 @@ pub fn swap_out<P: Platform>(p: &P, s: usize, cpus: usize) {
                 swap::abandon(slot);
                 continue;
             };
-            let Some(pfn) = old.pfn() else { continue };
+            let Some(pfn) = old.pfn() else {
+                violation(
+                    p,
+                    format_args!("swap-out of {addr:#x} replaced {old:?}, which maps no frame"),
+                );
+                swap::abandon(slot);
+                continue;
+            };
             swap::fill(slot, pfn);
             Frames(p).release(pfn, Use::Page);
             out += 1;
@@ -319,7 +381,6 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
     }
     let lib = workload::strategy_counts::<P::A>(s);
     let kind = |k| workload::total(s, k, cpus);
-    let resolved: u64 = KINDS.iter().map(|k| kind(*k)).sum();
     let anon = Region::Disjoint.pages(cpus) + Region::Shared.pages(cpus);
     let swapped = SWAPPED[s].load(Ordering::Relaxed);
     let expect = |what: &str, found: u64, expected: u64| {
@@ -330,15 +391,20 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
             );
         }
     };
+    // Every frame a strategy took is mapped at the end or was given back: the private pages
+    // (anonymous, swapped back in) and the copies are exactly the pages mapped, the cache
+    // holds this strategy's two files. A loser's page not given back shows here.
+    let now = frames::count_by_use();
+    let delta = |u: Use| now[u as usize] - USE_BEFORE[u as usize].load(Ordering::Relaxed);
     expect(
-        "library faults vs. kernel's resolved faults",
-        lib.faults,
-        resolved,
+        "pages held (private pages and copies)",
+        delta(Use::Page),
+        anon + FILE_PAGES,
     );
     expect(
-        "library retries vs. kernel's refaults",
-        lib.retries,
-        workload::refaults(s, cpus),
+        "page-cache pages read in",
+        delta(Use::Cache),
+        2 * FILE_PAGES,
     );
     expect("anonymous installs", kind(Resolved::Anonymous), anon);
     expect("file installs", kind(Resolved::File), 2 * FILE_PAGES);
@@ -350,6 +416,15 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
     expect("swap-ins", kind(Resolved::SwapIn), swapped);
     expect("pages swapped out", swapped, anon);
     expect("nonlinear faults", kind(Resolved::Nonlinear), 0);
+    if lib.frees > lib.lost_races {
+        violation(
+            p,
+            format_args!(
+                "[{name}] {} give-backs but only {} lost races",
+                lib.frees, lib.lost_races
+            ),
+        );
+    }
     if lib.lost_races > kind(Resolved::AlreadyDone) {
         violation(
             p,
@@ -391,16 +466,19 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
 /// whether the whole run passed.
 pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
     let mut mapped = [0u8; POOL_FRAMES];
-    let mut table = [false; POOL_FRAMES];
-    let walker = Walker(p);
+    // Table entries pointing at each frame, over the whole window.
+    let mut table = [0u8; POOL_FRAMES];
+    let window = page_addr::<P>(0, Region::Disjoint, 0);
+    let window_end = page_addr::<P>(STRATEGIES, Region::Disjoint, 0);
+    // Boot tables above the window are the kernel's own, not pool frames: not counted.
+    Walker(p).each_table_link(window, window_end, |t| {
+        if let Some(i) = frames::index_of(t) {
+            table[i] = table[i].saturating_add(1);
+        }
+    });
     for s in 0..STRATEGIES {
         for region in Region::ALL {
             for (_, addr) in pages::<P>(s, region, cpus) {
-                walker.path(addr, |t| {
-                    if let Some(i) = frames::index_of(t) {
-                        table[i] = true;
-                    }
-                });
                 let Some(pte) = entry(p, addr) else { continue };
                 let Some(pfn) = pte.pfn() else { continue };
                 match frames::index_of(pfn) {
@@ -425,16 +503,16 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         let use_ = frames::use_of(i);
         by_use[use_ as usize] += 1;
         let ok = match use_ {
-            Use::Free => mapped[i] == 0 && !table[i],
-            Use::Page => mapped[i] == 1 && !table[i],
-            Use::Table => mapped[i] == 0 && table[i],
-            Use::Cache => u64::from(mapped[i]) == refs[i] && !table[i],
+            Use::Free => mapped[i] == 0 && table[i] == 0,
+            Use::Page => mapped[i] == 1 && table[i] == 0,
+            Use::Table => mapped[i] == 0 && table[i] == 1,
+            Use::Cache => u64::from(mapped[i]) == refs[i] && table[i] == 0,
         };
         if !ok {
             violation(
                 p,
                 format_args!(
-                    "frame {:#x} is {use_:?}, mapped {} times, reached as a table: {}, cache references {}",
+                    "frame {:#x} is {use_:?}, mapped {} times, linked {} times as a table, cache references {}",
                     frames::pfn_of(i),
                     mapped[i],
                     table[i],
@@ -470,13 +548,28 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
     }
     say!(
         p,
-        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages each mapped once, {} page tables each reached once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
+        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages each mapped once, {} page tables each linked once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
         by_use[Use::Free as usize],
         by_use[Use::Page as usize],
         by_use[Use::Table as usize],
         by_use[Use::Cache as usize],
     );
     say!(p, "swap: {reserved} slots written, {freed} freed");
+    let (compared, agreed) = (
+        COMPARED.load(Ordering::Relaxed),
+        AGREED.load(Ordering::Relaxed),
+    );
+    say!(
+        p,
+        "accessed/dirty: the library's young()/dirty() agreed with the manual's bits on {agreed} of {compared} entry readings"
+    );
+    let contended: u64 = (0..STRATEGIES)
+        .map(|s| workload::total(s, Resolved::AlreadyDone, cpus))
+        .sum();
+    say!(
+        p,
+        "contended faults (found the work done by another CPU): {contended}"
+    );
     let violations = VIOLATIONS.load(Ordering::Relaxed);
     let pass = violations == 0;
     say!(p, "violations: {violations}");

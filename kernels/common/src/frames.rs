@@ -14,6 +14,9 @@ use crate::{PAGE_SHIFT, PAGE_SIZE, Platform};
 /// Frames in the pool (6 MiB): page tables, anonymous pages, page-cache pages.
 pub const POOL_FRAMES: usize = 1536;
 
+// The free stack holds frame indices as `u16`.
+const _: () = assert!(POOL_FRAMES <= 1 << 16);
+
 /// One page of memory, page-aligned.
 #[repr(C, align(4096))]
 pub struct PageMem(UnsafeCell<[u8; PAGE_SIZE]>);
@@ -59,6 +62,7 @@ pub enum Use {
 }
 
 impl Use {
+    /// The tag stored in [`USE`].
     fn from_u8(v: u8) -> Use {
         match v {
             1 => Use::Page,
@@ -79,21 +83,27 @@ static PTL: [RawSpinLock; POOL_FRAMES] = [const { RawSpinLock::new() }; POOL_FRA
 
 /// The free stack: indices into the pool.
 struct FreeStack {
+    /// Guards `stack` and `len`.
     lock: RawSpinLock,
+    /// Free frame indices, `len` of them, the next to hand out last.
     stack: UnsafeCell<[u16; POOL_FRAMES]>,
+    /// Entries in use.
     len: UnsafeCell<usize>,
 }
 
 // SAFETY: `stack` and `len` are only touched with `lock` held.
 unsafe impl Sync for FreeStack {}
 
+/// The pool's free frames.
 static FREE: FreeStack = FreeStack {
     lock: RawSpinLock::new(),
     stack: UnsafeCell::new([0; POOL_FRAMES]),
     len: UnsafeCell::new(0),
 };
 
+/// Frames handed out since boot (statistics: Relaxed).
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
+/// Frames returned since boot.
 static FREES: AtomicU64 = AtomicU64::new(0);
 
 /// Fills the free stack with every pool frame. Boot CPU, once, before any fault.
@@ -136,6 +146,15 @@ pub fn use_of(index: usize) -> Use {
 pub fn ptl(pfn: u64) -> &'static RawSpinLock {
     static OUTSIDE: RawSpinLock = RawSpinLock::new();
     index_of(pfn).map_or(&OUTSIDE, |i| &PTL[i])
+}
+
+/// Pool frames per use, indexed by `Use as usize`.
+pub fn count_by_use() -> [u64; 4] {
+    let mut by_use = [0; 4];
+    for i in 0..POOL_FRAMES {
+        by_use[use_of(i) as usize] += 1;
+    }
+    by_use
 }
 
 /// Frames allocated and freed since boot.

@@ -24,19 +24,26 @@ pub const SLOTS: usize = 1024;
 /// The swap type of this device.
 pub const SWAP_TYPE: u64 = 0;
 
-/// A slot's state.
+/// A slot's state: reserved for a swap-out that has not written it yet.
 const RESERVED: u8 = 1;
+/// Written: readable by swap-ins.
 const FULL: u8 = 2;
+/// Freed by the swap-in that won, or abandoned; never reused.
 const FREED: u8 = 3;
 
+/// The slots' memory.
 struct Store([PageMem; SLOTS]);
 // SAFETY: a slot's memory is written by the swapper between RESERVED and FULL (Release) and
 // only read after an Acquire load sees FULL.
 unsafe impl Sync for Store {}
 
+/// The device's memory.
 static STORE: Store = Store([const { PageMem::zeroed() }; SLOTS]);
+/// Each slot's state (0: never used).
 static STATE: [AtomicU8; SLOTS] = [const { AtomicU8::new(0) }; SLOTS];
+/// The next slot to reserve (slots are handed out in order, never reused).
 static NEXT: AtomicU64 = AtomicU64::new(0);
+/// Slots freed or abandoned.
 static FREED_SLOTS: AtomicU64 = AtomicU64::new(0);
 
 /// The swap offset of slot `index` (offset 0 is left unused, as Linux leaves the header page).
@@ -68,6 +75,10 @@ pub fn reserve() -> Option<SwapEntry> {
 }
 
 /// Writes frame `pfn` to the reserved slot of `entry` and makes it readable (Release).
+///
+/// # Panics
+///
+/// If `entry` did not come from [`reserve`].
 pub fn fill(entry: SwapEntry, pfn: u64) {
     let index = slot_of(entry).expect("reserved by `reserve`");
     // SAFETY: the slot is RESERVED: only this CPU writes it; `pfn` is a frame no CPU can write

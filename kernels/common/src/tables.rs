@@ -21,12 +21,14 @@ fn index(addr: u64, shift: u32) -> usize {
     ((addr >> shift) & ((1 << INDEX_BITS) - 1)) as usize
 }
 
-/// The upper-level entry `index` of the table in frame `table`, as an atomic word.
+/// The upper-level entry `index` of the table at physical address `table` (a byte address:
+/// the PAE PDPT is only 32-byte aligned), as an atomic word.
 fn upper_entry(table: u64, index: usize) -> &'static AtomicU64 {
+    let entry = (table as usize as *mut u64).wrapping_add(index);
     // SAFETY: `table` is a page table (the root or one the walker published), identity-mapped
-    // and 8-aligned; every access to its entries from here on is atomic (the hardware walker
-    // only reads them).
-    unsafe { AtomicU64::from_ptr(page_ptr(table).cast::<u64>().add(index)) }
+    // and 8-aligned, and `index` one of its entries; every access to them from here on is
+    // atomic (the hardware walker only reads them).
+    unsafe { AtomicU64::from_ptr(entry) }
 }
 
 /// The walker over the platform's tables.
@@ -37,13 +39,50 @@ impl<P: Platform> Walker<'_, P> {
     /// without populating anything (`None` if a level is missing).
     pub fn path(&self, addr: u64, mut visit: impl FnMut(u64)) -> Option<u64> {
         let shifts = P::LEVEL_SHIFTS;
-        let mut table = self.0.root() >> crate::PAGE_SHIFT;
+        let mut table = self.0.root();
         for (level, &shift) in shifts[..shifts.len() - 1].iter().enumerate() {
             let entry = upper_entry(table, index(addr, shift)).load(Ordering::Acquire);
-            table = P::next_table(level, entry)? >> crate::PAGE_SHIFT;
-            visit(table);
+            table = P::next_table(level, entry)?;
+            visit(table >> crate::PAGE_SHIFT);
         }
-        Some(table)
+        Some(table >> crate::PAGE_SHIFT)
+    }
+
+    /// Calls `f` with the frame of every table that an upper-level entry covering part of
+    /// `start..end` points to, once per such entry: a table linked twice is reported twice.
+    pub fn each_table_link(&self, start: u64, end: u64, mut f: impl FnMut(u64)) {
+        self.links(0, self.0.root(), 0, start, end, &mut f);
+    }
+
+    /// [`each_table_link`](Self::each_table_link) below `table` (a physical address), a table
+    /// of level `level` whose entry 0 maps virtual address `base`.
+    fn links(
+        &self,
+        level: usize,
+        table: u64,
+        base: u64,
+        start: u64,
+        end: u64,
+        f: &mut impl FnMut(u64),
+    ) {
+        let shifts = P::LEVEL_SHIFTS;
+        if level + 1 >= shifts.len() {
+            return;
+        }
+        let span = 1u64 << shifts[level];
+        for i in 0..1usize << INDEX_BITS {
+            let lo = base + i as u64 * span;
+            // Only the entries over the range: a PAE PDPT has just 4, the range never
+            // reaches past them.
+            if lo >= end || lo + span <= start {
+                continue;
+            }
+            let entry = upper_entry(table, i).load(Ordering::Acquire);
+            if let Some(next) = P::next_table(level, entry) {
+                f(next >> crate::PAGE_SHIFT);
+                self.links(level + 1, next, lo, start, end, f);
+            }
+        }
     }
 
     /// The leaf slot of `addr` if its tables exist.
@@ -68,7 +107,7 @@ impl<P: Platform> TableWalker<P::A> for Walker<'_, P> {
     fn leaf(&self, addr: u64) -> Option<Leaf<'_, P::A>> {
         let shifts = P::LEVEL_SHIFTS;
         let frames = Frames(self.0);
-        let mut table = self.0.root() >> crate::PAGE_SHIFT;
+        let mut table = self.0.root();
         for (level, &shift) in shifts[..shifts.len() - 1].iter().enumerate() {
             let entry = upper_entry(table, index(addr, shift));
             let seen = entry.load(Ordering::Acquire);
@@ -92,11 +131,12 @@ impl<P: Platform> TableWalker<P::A> for Walker<'_, P> {
                 // A block or a malformed entry: not something the fast path can walk.
                 None => return None,
             };
-            table = next >> crate::PAGE_SHIFT;
+            table = next;
         }
+        let leaf_table = table >> crate::PAGE_SHIFT;
         Some(Leaf {
-            slot: leaf_slot::<P>(table, addr),
-            ptl: frames::ptl(table),
+            slot: leaf_slot::<P>(leaf_table, addr),
+            ptl: frames::ptl(leaf_table),
         })
     }
 

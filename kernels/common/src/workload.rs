@@ -109,11 +109,6 @@ impl Region {
     pub fn file(self, strategy: usize) -> u32 {
         (strategy * 2 + usize::from(self == Region::FilePrivate)) as u32
     }
-
-    /// Whether the region is anonymous memory (what swap-out takes).
-    pub fn anonymous(self) -> bool {
-        matches!(self, Region::Disjoint | Region::Shared)
-    }
 }
 
 /// The address of page `page` of `region` in strategy `s`'s span.
@@ -157,6 +152,9 @@ fn locate<P: Platform>(addr: u64, cpus: usize) -> Option<(usize, Region)> {
     })?;
     Some((s, region))
 }
+
+// The page contents below are arbitrary tags (top nibble: which region wrote it), chosen so
+// that every word written anywhere in a run is distinct and never zero.
 
 /// The word `w` of private page `page` (of the CPU that owns it) in strategy `s`.
 pub fn anon_word(s: usize, page: u64, w: usize) -> u64 {
@@ -276,6 +274,19 @@ pub struct CpuCounts {
     pub refaults: AtomicU64,
 }
 
+/// The counter of `kind` (its position in [`KINDS`]).
+fn kind_index(kind: Resolved) -> usize {
+    match kind {
+        Resolved::Anonymous => 0,
+        Resolved::File => 1,
+        Resolved::CopyOnWrite => 2,
+        Resolved::SwapIn => 3,
+        Resolved::Nonlinear => 4,
+        Resolved::AccessDirty => 5,
+        Resolved::AlreadyDone => 6,
+    }
+}
+
 /// The [`Resolved`] kinds, in counter order.
 pub const KINDS: [Resolved; 7] = [
     Resolved::Anonymous,
@@ -298,8 +309,7 @@ static COUNTS: [[CpuCounts; MAX_CPUS]; STRATEGIES] = [const {
 
 /// Faults of strategy `s` resolved as `kind`, on CPU `cpu`.
 pub fn count(s: usize, cpu: usize, kind: Resolved) -> u64 {
-    let i = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
-    COUNTS[s][cpu].kinds[i].load(Ordering::Relaxed)
+    COUNTS[s][cpu].kinds[kind_index(kind)].load(Ordering::Relaxed)
 }
 
 /// Faults of strategy `s` resolved as `kind`, all CPUs.
@@ -312,6 +322,29 @@ pub fn refaults(s: usize, cpus: usize) -> u64 {
     (0..cpus)
         .map(|c| COUNTS[s][c].refaults.load(Ordering::Relaxed))
         .sum()
+}
+
+/// Faults in a row at one address that find nothing to do before the handler gives up: the
+/// MMU keeps faulting on an entry the library considers fine (a wrong permission or
+/// attribute bit), which would otherwise spin until the run's timeout. Far above any run of
+/// lost races (bounded by the CPUs faulting on one entry).
+const STUCK_LIMIT: u64 = 100_000;
+
+/// Per CPU: the last address that faulted and how many faults in a row there found nothing
+/// to do (only the CPU itself touches its pair: Relaxed).
+static STREAK: [(AtomicU64, AtomicU64); MAX_CPUS] =
+    [const { (AtomicU64::new(0), AtomicU64::new(0)) }; MAX_CPUS];
+
+/// Records a resolved fault; `false` when `cpu` has hit [`STUCK_LIMIT`] at `addr`.
+fn making_progress(cpu: usize, addr: u64, kind: Resolved) -> bool {
+    let (last, streak) = &STREAK[cpu];
+    let page = addr >> PAGE_SHIFT;
+    let previous = last.swap(page, Ordering::Relaxed);
+    if kind != Resolved::AlreadyDone || previous != page {
+        streak.store(0, Ordering::Relaxed);
+        return true;
+    }
+    streak.fetch_add(1, Ordering::Relaxed) + 1 < STUCK_LIMIT
 }
 
 /// One fault through strategy `S`.
@@ -354,8 +387,16 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
     counts.refaults.fetch_add(refaults, Ordering::Relaxed);
     match result {
         Ok(kind) => {
-            let i = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
-            counts.kinds[i].fetch_add(1, Ordering::Relaxed);
+            counts.kinds[kind_index(kind)].fetch_add(1, Ordering::Relaxed);
+            if !making_progress(cpu, addr, kind) {
+                say!(
+                    p,
+                    "cpu{cpu}: {STUCK_LIMIT} faults in a row at {addr:#x} found nothing to do: the \
+                     MMU and the library disagree about entry {:?}",
+                    Walker(p).find(addr).map(|slot| slot.load())
+                );
+                return false;
+            }
             // More rights on a present entry: drop a cached read-only or old translation, which
             // the architecture may keep (a new page, copy-on-write, was flushed by the library
             // through `TableWalker::flush_tlb`; an install over a non-present entry needs none).
@@ -411,10 +452,24 @@ pub fn run<P: Platform>(p: &P) -> ! {
 /// The phases of one strategy (see the module doc).
 fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     let own = |i: u64| cpu as u64 * PAGES_PER_CPU + i;
+    if cpu == 0 {
+        check::begin(s);
+    }
+    BARRIER.wait(cpus);
     // 1. fault
     for i in 0..PAGES_PER_CPU {
         let page = page_addr::<P>(s, Region::Disjoint, own(i));
-        check::word(p, page, read(page), 0, "fresh anonymous page");
+        // The read fault maps a zeroed page, clean: the write below is the MMU's to record.
+        for w in 0..PAGE_SIZE as u64 / 8 {
+            check::word(
+                p,
+                page + w * 8,
+                read(page + w * 8),
+                0,
+                "fresh anonymous page",
+            );
+        }
+        check::clean_after_read(p, page);
         for w in 0..WORDS {
             write(anon_word_addr(page, w), anon_word(s, own(i), w));
         }
