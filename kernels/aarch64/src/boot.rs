@@ -14,7 +14,9 @@ pub const CPUS: usize = 4;
 /// Bytes of stack per CPU.
 const STACK_SIZE: usize = 64 * 1024;
 
-/// One stack per CPU, indexed by MPIDR_EL1.Aff0; written only through `sp`.
+/// One stack per CPU, indexed by MPIDR_EL1.Aff0; written only through `sp`. A CPU whose
+/// affinity is outside `Aff0 < CPUS, Aff1 = Aff2 = Aff3 = 0` parks in `boot_stack` before
+/// touching it.
 #[repr(C, align(16))]
 struct Stacks(UnsafeCell<[[u8; STACK_SIZE]; CPUS]>);
 
@@ -139,8 +141,13 @@ const HCR_EL2_RW: u64 = 1 << 31;
 /// SPSR_EL2: M[3:0] = 0b0101 (EL1h, SP_EL1) with D, A, I, F (bits 9:6) masked.
 const SPSR_EL1H_MASKED: u64 = 0b1111 << 6 | 0b0101;
 
-/// `MPIDR_EL1.Aff0`, bits[7:0]: qemu virt numbers its CPUs 0..n there.
+/// `MPIDR_EL1.Aff0`, bits[7:0] (Arm ARM D19.2 "MPIDR_EL1"): qemu virt numbers its CPUs
+/// 0..n there (up to its cluster size).
 pub const MPIDR_AFF0_MASK: u64 = 0xff;
+/// `MPIDR_EL1.Aff1`, bits[15:8], and `Aff2`, bits[23:16]: zero for every CPU with a stack.
+const MPIDR_AFF1_SHIFT: u32 = 8;
+/// `MPIDR_EL1.Aff3`, bits[39:32]: zero for every CPU with a stack.
+const MPIDR_AFF3_SHIFT: u32 = 32;
 
 global_asm!(
     // The boot tables: L0 entry 0 → the L1 table, whose entries 0 and 1 map the low 2 GiB
@@ -239,10 +246,18 @@ global_asm!(
     "    msr S3_0_C4_C2_3, xzr", // PSTATE.PAN = 0 (PAN register, Arm ARM C5.2)
     "3:  ret",
     //
-    // sp = the top of this CPU's stack (MPIDR_EL1.Aff0 picks it). Clobbers x9, x10.
+    // sp = the top of this CPU's stack (MPIDR_EL1.Aff0 picks it). A CPU without a stack
+    // (Aff0 >= CPUS, or a non-zero Aff1/Aff2/Aff3, which `cpu_id` would alias) parks
+    // here for good: it never writes memory. Clobbers x9, x10.
     "boot_stack:",
     "    mrs x9, mpidr_el1",
+    "    ubfx x10, x9, #{aff1_shift}, #16", // Aff1, Aff2: bits[23:8]
+    "    cbnz x10, 4f",
+    "    ubfx x10, x9, #{aff3_shift}, #8", // Aff3: bits[39:32]
+    "    cbnz x10, 4f",
     "    and x9, x9, #{aff0}",
+    "    cmp x9, #{cpus}",
+    "    b.hs 4f",
     "    add x9, x9, #1",
     "    mov x10, #{stack_size}",
     "    mul x9, x9, x10",
@@ -250,6 +265,8 @@ global_asm!(
     "    add x10, x10, :lo12:{stacks}",
     "    add sp, x10, x9",
     "    ret",
+    "4:  wfe",
+    "    b 4b",
     table = const DESC_TABLE,
     device_block = const DEVICE_BLOCK,
     ram_block = const RAM_BLOCK,
@@ -269,6 +286,9 @@ global_asm!(
     sctlr_hi = const SCTLR >> 16,
     pan_shift = const MMFR1_PAN_SHIFT,
     aff0 = const MPIDR_AFF0_MASK,
+    aff1_shift = const MPIDR_AFF1_SHIFT,
+    aff3_shift = const MPIDR_AFF3_SHIFT,
+    cpus = const CPUS,
     stack_size = const STACK_SIZE,
     stacks = sym STACKS,
 );

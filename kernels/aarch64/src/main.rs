@@ -13,6 +13,7 @@ mod exceptions;
 use core::arch::asm;
 use core::panic::PanicInfo;
 use core::ptr;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use pte_kernel_common::{HardwareAd, Platform, panic_report, run};
 
@@ -36,7 +37,10 @@ const UART_FR_TXFF: u32 = 1 << 5;
 
 /// PSCI 0.2+ CPU_ON, SMC64 function ID (Arm DEN 0022, 5.1.4).
 const PSCI_CPU_ON_64: u64 = 0xc400_0003;
-/// PSCI return code SUCCESS.
+/// PSCI 0.2+ SYSTEM_OFF, SMC32 function ID (Arm DEN 0022, 5.1.9): qemu powers the machine
+/// off and exits with status 0.
+const PSCI_SYSTEM_OFF: u64 = 0x8400_0008;
+/// PSCI return code SUCCESS (Arm DEN 0022, "Return error codes").
 const PSCI_SUCCESS: u64 = 0;
 
 /// Semihosting SYS_EXIT (Arm semihosting spec, 6.5.2).
@@ -146,18 +150,28 @@ impl Platform for Virt {
     }
 
     fn exit(&self, pass: bool) -> ! {
-        let block = [ADP_STOPPED_APPLICATION_EXIT, u64::from(!pass)];
-        // SAFETY: the semihosting call (HLT #0xF000 in AArch64, semihosting spec 2.2) only
-        // reads the parameter block; qemu `-semihosting` ends the process.
-        unsafe {
-            asm!(
-                "hlt #0xf000",
-                in("x0") SYS_EXIT,
-                in("x1") block.as_ptr(),
-                options(nostack, readonly)
-            )
+        // Without `-semihosting`, HLT is UNDEFINED at EL1 (Arm ARM C6.2 "HLT": halting is
+        // not allowed without an external debugger), so the call below raises an exception
+        // whose report ends here again: the guard sends that second call (on this CPU)
+        // straight to the power-off.
+        if !EXITING[self.cpu_id()].swap(true, Ordering::Relaxed) {
+            let block = [ADP_STOPPED_APPLICATION_EXIT, u64::from(!pass)];
+            // SAFETY: the semihosting call (HLT #0xF000 in AArch64, semihosting spec 2.2)
+            // only reads the parameter block; qemu `-semihosting` ends the process with
+            // the exit code.
+            unsafe {
+                asm!(
+                    "hlt #0xf000",
+                    in("x0") SYS_EXIT,
+                    in("x1") block.as_ptr(),
+                    options(nostack, readonly)
+                )
+            }
         }
-        // Without semihosting the call returns: stop here.
+        // No semihosting: stop the VM through PSCI. qemu then exits with status 0 whatever
+        // `pass` says; the xtask still tells a failure by the missing `PTE-KERNEL PASS`.
+        psci_call(conduit(), PSCI_SYSTEM_OFF, 0, 0, 0);
+        // SYSTEM_OFF does not return (Arm DEN 0022, 5.1.9); if a firmware did, stop here.
         loop {
             // SAFETY: waits for an event; no state changes.
             unsafe { asm!("wfe", options(nomem, nostack, preserves_flags)) }
@@ -165,30 +179,50 @@ impl Platform for Virt {
     }
 }
 
+/// Set by [`Platform::exit`] on the CPU that calls it: a second call on the same CPU (from
+/// the exception the semihosting call raises without `-semihosting`) skips semihosting.
+/// Per CPU, so that two CPUs failing at once both report their status through semihosting.
+static EXITING: [AtomicBool; CPUS] = [const { AtomicBool::new(false) }; CPUS];
+
+/// Whether PSCI is called with SMC (kernel entered at EL2), else HVC; set by the boot CPU.
+static PSCI_SMC: AtomicBool = AtomicBool::new(false);
+
+/// The PSCI conduit recorded by [`boot_main`].
+fn conduit() -> Conduit {
+    if PSCI_SMC.load(Ordering::Relaxed) {
+        Conduit::Smc
+    } else {
+        Conduit::Hvc
+    }
+}
+
 /// How PSCI is called: qemu virt uses HVC when it starts the kernel at EL1 and SMC when
 /// it starts it at EL2 (`virtualization=on`), where HVC would trap to the kernel itself.
+/// (Arm DEN 0022, "Conduits"; the SMC Calling Convention, Arm DEN 0028.)
 #[derive(Clone, Copy)]
 enum Conduit {
+    /// `HVC #0`: the hypervisor call, taken by qemu's built-in PSCI when EL2 is absent.
     Hvc,
+    /// `SMC #0`: the secure monitor call, for a kernel that qemu started at EL2.
     Smc,
 }
 
-/// Starts CPU `cpu` (MPIDR_EL1.Aff0) at `secondary_start` through PSCI CPU_ON.
-fn cpu_on(conduit: Conduit, cpu: u64) -> u64 {
-    let entry = secondary_start as *const () as u64;
-    let mut ret = PSCI_CPU_ON_64;
-    // SAFETY: the PSCI firmware (qemu) starts the CPU at `entry` with the MMU off; the
-    // SMC Calling Convention lets it clobber x0–x17 (clobber_abi("C") covers them).
+/// Calls PSCI function `function` with arguments x1–x3; returns x0.
+fn psci_call(conduit: Conduit, function: u64, a1: u64, a2: u64, a3: u64) -> u64 {
+    let mut ret = function;
+    // SAFETY: the callers pass PSCI functions that touch no memory of this kernel (CPU_ON
+    // starts a CPU at an entry point of the image, SYSTEM_OFF stops the machine); the SMC
+    // Calling Convention lets the firmware clobber x0–x17 (clobber_abi("C") covers them).
     unsafe {
         match conduit {
             Conduit::Hvc => asm!(
                 "hvc #0",
-                inout("x0") ret, in("x1") cpu, in("x2") entry, in("x3") 0u64,
+                inout("x0") ret, in("x1") a1, in("x2") a2, in("x3") a3,
                 clobber_abi("C"), options(nostack)
             ),
             Conduit::Smc => asm!(
                 "smc #0",
-                inout("x0") ret, in("x1") cpu, in("x2") entry, in("x3") 0u64,
+                inout("x0") ret, in("x1") a1, in("x2") a2, in("x3") a3,
                 clobber_abi("C"), options(nostack)
             ),
         }
@@ -196,14 +230,18 @@ fn cpu_on(conduit: Conduit, cpu: u64) -> u64 {
     ret
 }
 
+/// Starts CPU `cpu` (MPIDR_EL1.Aff0) at `secondary_start` with the MMU off, through PSCI
+/// CPU_ON (context id 0).
+fn cpu_on(conduit: Conduit, cpu: u64) -> u64 {
+    let entry = secondary_start as *const () as u64;
+    psci_call(conduit, PSCI_CPU_ON_64, cpu, entry, 0)
+}
+
 /// The boot CPU, from `_start` at EL1 with the MMU on and .bss zeroed; `boot_el` is the
 /// exception level qemu entered the kernel at.
 extern "C" fn boot_main(boot_el: u64) -> ! {
-    let conduit = if boot_el == 2 {
-        Conduit::Smc
-    } else {
-        Conduit::Hvc
-    };
+    PSCI_SMC.store(boot_el == 2, Ordering::Relaxed);
+    let conduit = conduit();
     for cpu in 1..CPUS as u64 {
         let ret = cpu_on(conduit, cpu);
         assert_eq!(ret, PSCI_SUCCESS, "PSCI CPU_ON of cpu {cpu} failed");

@@ -25,6 +25,9 @@ pub mod swap;
 pub mod sync;
 pub mod tables;
 pub mod workload;
+/// What the two x86 kernels share: port I/O, COM1, qemu's exit device, A/D bits, #PF codes.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod x86;
 
 pub use workload::{page_fault, panic_report, run};
 

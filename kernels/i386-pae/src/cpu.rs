@@ -1,4 +1,4 @@
-//! Control registers, MSRs, CPUID, the GDT, port I/O and qemu's exit device.
+//! Control registers, MSRs, CPUID and the GDT.
 
 use core::arch::asm;
 use core::arch::x86::__cpuid;
@@ -141,48 +141,6 @@ pub fn read_cr2() -> u32 {
 pub fn invlpg(addr: u64) {
     // SAFETY: invalidating a translation is always safe; the next access re-walks.
     unsafe { asm!("invlpg [{}]", in(reg) addr as u32, options(nostack, preserves_flags)) };
-}
-
-/// Writes a byte to an I/O port.
-///
-/// # Safety
-///
-/// The port and value must be meaningful for the device there.
-pub unsafe fn outb(port: u16, value: u8) {
-    // SAFETY: per the contract.
-    unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack)) };
-}
-
-/// Reads a byte from an I/O port.
-///
-/// # Safety
-///
-/// Reading the port must have no harmful side effect on its device.
-pub unsafe fn inb(port: u16) -> u8 {
-    let value;
-    // SAFETY: per the contract.
-    unsafe { asm!("in al, dx", in("dx") port, out("al") value, options(nomem, nostack)) };
-    value
-}
-
-/// The port of qemu's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4`).
-const DEBUG_EXIT_PORT: u16 = 0xF4;
-/// Written to the debug-exit port: qemu exits with status `(value << 1) | 1`, so 33 ...
-const EXIT_PASS: u32 = 0x10;
-/// ... and 35.
-const EXIT_FAIL: u32 = 0x11;
-
-/// Exits qemu through `isa-debug-exit`; halts forever if the device is missing.
-pub fn exit_qemu(pass: bool) -> ! {
-    let value = if pass { EXIT_PASS } else { EXIT_FAIL };
-    // SAFETY: a write to the debug-exit port ends qemu; on a machine without the device the
-    // port is unused.
-    unsafe {
-        asm!("out dx, eax", in("dx") DEBUG_EXIT_PORT, in("eax") value, options(nomem, nostack));
-        loop {
-            asm!("cli", "hlt", options(nomem, nostack));
-        }
-    }
 }
 
 /// Reads CR0.

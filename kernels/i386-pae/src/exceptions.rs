@@ -7,50 +7,62 @@
 //! the shared code resolves returns through the stub, which restores everything and
 //! `iretd`s to retry the faulting instruction; everything else is reported and exits.
 
+use crate::PLATFORM;
 use crate::cpu::{DescriptorTablePointer, KERNEL_CS, read_cr2};
-use crate::serial::Writer;
-use core::fmt::Write;
-use pte_kernel_common::Platform;
+use pte_kernel_common::x86::{PfError, pf_fast_path, pf_is_write};
+use pte_kernel_common::{Platform, console};
 
 /// The number of architecture-defined exception vectors.
 const VECTORS: usize = 32;
-/// #PF, the page-fault vector.
+/// #PF, the page-fault vector (Intel SDM Vol. 3A, 6.15 "Interrupt 14").
 const PAGE_FAULT: u32 = 14;
 /// The bytes `fnsave` stores in 32-bit protected mode (Intel SDM Vol. 1, 8.1.10, Figure 8-9).
 const FNSAVE_BYTES: usize = 108;
-
-/// #PF error code bit 0, P: the entry was present (a protection fault).
-const PF_PRESENT: u32 = 1 << 0;
-/// #PF error code bit 1, W/R: the access was a write (Intel SDM Vol. 3A, 4.7, Figure 4-12).
-const PF_WRITE: u32 = 1 << 1;
-/// #PF error code bit 3, RSVD: a reserved bit was set in an entry; no handler can fix that.
-const PF_RESERVED: u32 = 1 << 3;
-/// #PF error code bit 4, I/D: an instruction fetch; the workload never executes the window.
-const PF_FETCH: u32 = 1 << 4;
 
 /// What the stubs leave on the stack, lowest address first.
 #[repr(C)]
 struct Frame {
     /// The x87 state, `fnsave` format.
     fpu: [u8; FNSAVE_BYTES],
-    /// `pushad` order: EDI lowest, EAX highest.
+    /// `pushad` order (Intel SDM Vol. 2B, "PUSHA/PUSHAD"): EDI lowest, EAX highest.
     edi: u32,
+    /// ESI of the interrupted code.
     esi: u32,
+    /// EBP of the interrupted code.
     ebp: u32,
-    /// ESP before `pushad` (ignored by `popad`).
-    esp: u32,
+    /// The ESP `pushad` saw when it started: the address of [`vector`](Self::vector), NOT
+    /// the interrupted code's ESP (that is [`Frame::interrupted_esp`]). `popad` skips it.
+    pushad_esp: u32,
+    /// EBX of the interrupted code.
     ebx: u32,
+    /// EDX of the interrupted code.
     edx: u32,
+    /// ECX of the interrupted code.
     ecx: u32,
+    /// EAX of the interrupted code.
     eax: u32,
     /// The vector number, pushed by the stub.
     vector: u32,
-    /// The CPU's error code, or 0 for vectors without one.
+    /// The CPU's error code, or 0 (pushed by the stub) for vectors without one.
     error: u32,
-    /// Pushed by the CPU (same privilege level: no ESP/SS).
+    /// Pushed by the CPU: the faulting instruction (for a fault) or the next one (a trap).
     eip: u32,
+    /// Pushed by the CPU: the interrupted CS, zero-extended to 32 bits.
     cs: u32,
+    /// Pushed by the CPU: the interrupted EFLAGS. The kernel runs at CPL 0 only, so no
+    /// exception changes privilege and the CPU pushes no ESP/SS above this (Intel SDM
+    /// Vol. 3A, 6.12.1, Figure 6-4 "Stack Usage on Transfers to Interrupt and Exception
+    /// Handling Routines").
     eflags: u32,
+}
+
+impl Frame {
+    /// The interrupted code's ESP: on an exception without a privilege change the CPU pushes
+    /// EFLAGS, CS, EIP (and the error code) onto the interrupted stack itself (SDM Vol. 3A,
+    /// 6.12.1), so that ESP is the address just above the pushed EFLAGS.
+    fn interrupted_esp(&self) -> u32 {
+        (&raw const self.eflags) as u32 + size_of::<u32>() as u32
+    }
 }
 
 // The 32 entry stubs and the table of their addresses. The vectors with an error code are
@@ -145,57 +157,50 @@ pub fn load_idt() {
 /// The Rust side of every exception. Returns only for a page fault the shared code resolved.
 extern "C" fn exception(frame: &Frame) {
     let fault_addr = (frame.vector == PAGE_FAULT).then(read_cr2);
+    let error = u64::from(frame.error);
     if let Some(addr) = fault_addr
-        && frame.error & (PF_RESERVED | PF_FETCH) == 0
-        && pte_kernel_common::page_fault(
-            &crate::PLATFORM,
-            u64::from(addr),
-            frame.error & PF_WRITE != 0,
-        )
+        && pf_fast_path(error)
+        && pte_kernel_common::page_fault(&PLATFORM, u64::from(addr), pf_is_write(error))
     {
         return;
     }
     report(frame, fault_addr);
-    crate::PLATFORM.exit(false)
+    PLATFORM.exit(false)
 }
 
-/// Prints an unhandled exception with all saved registers.
+/// Prints an unhandled exception with all saved registers, without the console lock (the
+/// interrupted code may hold it).
 fn report(frame: &Frame, fault_addr: Option<u32>) {
-    let mut out = Writer;
-    let _ = writeln!(
-        out,
-        "\ni386-pae: unhandled exception {} error {:#x} at eip {:#010x} cs {:#x} eflags {:#x}",
-        frame.vector, frame.error, frame.eip, frame.cs, frame.eflags
+    let p = &PLATFORM;
+    console::line_unlocked(
+        p,
+        format_args!(
+            "\ni386-pae: unhandled exception {} error {:#x} at eip {:#010x} cs {:#x} eflags {:#x}",
+            frame.vector, frame.error, frame.eip, frame.cs, frame.eflags
+        ),
     );
     if let Some(addr) = fault_addr {
-        let _ = writeln!(
-            out,
-            "  page fault at {addr:#010x}: {} {}{}{}",
-            if frame.error & PF_WRITE != 0 {
-                "write"
-            } else {
-                "read"
-            },
-            if frame.error & PF_PRESENT != 0 {
-                "protection"
-            } else {
-                "not-present"
-            },
-            if frame.error & PF_RESERVED != 0 {
-                " reserved-bit"
-            } else {
-                ""
-            },
-            if frame.error & PF_FETCH != 0 {
-                " fetch"
-            } else {
-                ""
-            },
+        console::line_unlocked(
+            p,
+            format_args!(
+                "  page fault at {addr:#010x}: {}",
+                PfError(u64::from(frame.error))
+            ),
         );
     }
-    let _ = writeln!(
-        out,
-        "  eax {:#010x} ebx {:#010x} ecx {:#010x} edx {:#010x}\n  esi {:#010x} edi {:#010x} ebp {:#010x} esp {:#010x}",
-        frame.eax, frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi, frame.ebp, frame.esp
+    console::line_unlocked(
+        p,
+        format_args!(
+            "  eax {:#010x} ebx {:#010x} ecx {:#010x} edx {:#010x}\n  \
+             esi {:#010x} edi {:#010x} ebp {:#010x} esp {:#010x}",
+            frame.eax,
+            frame.ebx,
+            frame.ecx,
+            frame.edx,
+            frame.esi,
+            frame.edi,
+            frame.ebp,
+            frame.interrupted_esp()
+        ),
     );
 }

@@ -11,10 +11,8 @@ mod cpu;
 mod exceptions;
 mod mem;
 mod paging;
-mod serial;
 
-use core::fmt::Write;
-use pte_kernel_common::{HardwareAd, Platform};
+use pte_kernel_common::{HardwareAd, Platform, console, x86};
 
 /// The value of EAX when a Multiboot-compliant loader enters the kernel (Multiboot 0.6.96,
 /// 3.2 "Machine state").
@@ -77,7 +75,7 @@ extern "C" fn kmain(magic: u32) -> ! {
     cpu::init_fpu();
     cpu::load_gdt();
     exceptions::load_idt();
-    serial::init();
+    x86::serial_init();
     if magic != MULTIBOOT_BOOTLOADER_MAGIC {
         fail(format_args!(
             "not entered by a Multiboot loader: EAX = {magic:#x}"
@@ -98,7 +96,7 @@ extern "C" fn kmain(magic: u32) -> ! {
 
 /// Reports a boot failure over the serial port and exits qemu with the failure status.
 fn fail(args: core::fmt::Arguments) -> ! {
-    let _ = writeln!(serial::Writer, "i386-pae boot: {args}");
+    console::line_unlocked(&PLATFORM, format_args!("i386-pae boot: {args}"));
     PLATFORM.exit(false)
 }
 
@@ -159,19 +157,19 @@ impl Platform for I386Pae {
     }
 
     fn hw_young(raw: u64) -> bool {
-        raw & paging::ACCESSED != 0
+        x86::hw_young(raw)
     }
 
     fn hw_dirty(raw: u64) -> bool {
-        raw & paging::DIRTY != 0
+        x86::hw_dirty(raw)
     }
 
     fn write_serial(&self, bytes: &[u8]) {
-        serial::write(bytes);
+        x86::serial_write(bytes);
     }
 
     fn exit(&self, pass: bool) -> ! {
-        cpu::exit_qemu(pass)
+        x86::exit_qemu(pass)
     }
 }
 

@@ -1,6 +1,8 @@
 //! The boot page tables: PAE paging (Intel SDM Vol. 3A, 4.4) with an identity map of the
 //! first GiB in 2 MiB pages and an empty page directory under the window.
 
+use pte_kernel_common::x86::{PTE_ACCESSED, PTE_DIRTY};
+
 /// P, present (bit 0 of every PAE entry; Intel SDM Vol. 3A, Tables 4-8 to 4-11).
 const PRESENT: u64 = 1 << 0;
 /// R/W: writes allowed (page directory entries).
@@ -8,10 +10,6 @@ const WRITABLE: u64 = 1 << 1;
 /// U/S: user accesses allowed. x86 ANDs U/S over all levels and the library's leaf entries
 /// are user pages, so the tables above them must allow user access too.
 const USER: u64 = 1 << 2;
-/// A: the accessed bit the CPU sets (Intel SDM Vol. 3A, 4.8).
-pub const ACCESSED: u64 = 1 << 5;
-/// D: the dirty bit the CPU sets on a write through a leaf entry.
-pub const DIRTY: u64 = 1 << 6;
 /// PS in a page directory entry: the entry maps a 2 MiB page (Table 4-9).
 const PAGE_SIZE_2M: u64 = 1 << 7;
 /// The physical-address field of PAE entries: bits 51:12 (the CPU's MAXPHYADDR may be less;
@@ -78,7 +76,7 @@ pub fn enable() {
         let pd = &raw mut IDENTITY_PD;
         for (i, base) in (0..512u64).map(|i| (i as usize, i * LARGE_PAGE)) {
             // A and D preset: the CPU would set them on first use anyway.
-            (*pd).0[i] = base | PRESENT | WRITABLE | PAGE_SIZE_2M | ACCESSED | DIRTY;
+            (*pd).0[i] = base | PRESENT | WRITABLE | PAGE_SIZE_2M | PTE_ACCESSED | PTE_DIRTY;
         }
         let pdpt = &raw mut PDPT;
         (*pdpt).0[IDENTITY_SLOT] = table_descriptor(0, identity);

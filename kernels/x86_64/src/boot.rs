@@ -1,7 +1,9 @@
 //! From the Multiboot loader's 32-bit protected mode to 64-bit Rust.
 //!
 //! qemu's Multiboot (v1) loader enters `_start32` with paging off, flat 32-bit segments,
-//! `EAX = 0x2BADB002` (Multiboot 0.6.96, 3.2 "Machine state"). The code here zeroes .bss,
+//! `EAX = 0x2BADB002` and EBX = the physical address of the Multiboot information structure
+//! (Multiboot 0.6.96, 3.2 "Machine state"), which is passed on to [`kmain`](crate::kmain)
+//! (`smp.rs` reads its memory map). The code here zeroes .bss,
 //! builds the boot tables (PML4 → PDPT → 4 PDs with 2 MiB pages identity-mapping the first
 //! 4 GiB: the 256 MiB of RAM, and the local APIC at 0xFEE0_0000 in the uncached last
 //! GiB), turns on PAE + long mode + NX, enables paging with CR0.WP, far-jumps to a 64-bit
@@ -29,10 +31,11 @@ pub fn pml4() -> u64 {
 
 global_asm!(
     r#"
-    /* Multiboot 0.6.96, 3.1.1: magic, flags, checksum; flags bit 16 ("a.out kludge") says
+    /* Multiboot 0.6.96, 3.1.1-3.1.3: magic, flags, checksum; flags bit 1 asks for the
+       memory information (the mmap_* fields, read by smp.rs), bit 16 ("a.out kludge") says
        the address fields below are valid, which qemu requires to load an ELF64 file. */
     .set MB_MAGIC, 0x1BADB002
-    .set MB_FLAGS, 1 << 16
+    .set MB_FLAGS, (1 << 1) | (1 << 16)
 
     .section .multiboot, "a"
     .balign 4
@@ -75,6 +78,7 @@ _start32:
     cld
     cmp $0x2BADB002, %eax       /* Multiboot 3.2: EAX holds this magic */
     jne boot_fail
+    mov %ebx, %esi              /* the Multiboot information; CPUID clobbers EBX */
     mov $0x80000001, %eax
     cpuid
     and $CPUID_NX_LM, %edx
@@ -148,6 +152,9 @@ start64:
     mov %ax, %gs
     lea boot_stack_top(%rip), %rsp
     xor %ebp, %ebp
+    /* kmain(multiboot_info: u32). The upper halves of the registers are undefined after
+       the switch from 32-bit mode (SDM Vol. 1, 3.4.1.1); a 32-bit move zero-extends. */
+    mov %esi, %edi
     call kmain
     ud2
 

@@ -7,19 +7,18 @@
 //! (IF = 0 from boot; interrupt gates keep it clear), so only exceptions arrive here.
 
 use core::arch::{asm, global_asm};
-use core::fmt::Write;
 
-use crate::platform::{PLATFORM, Serial};
-use pte_kernel_common::Platform;
+use crate::platform::PLATFORM;
+use pte_kernel_common::x86::{PfError, pf_fast_path, pf_is_write};
+use pte_kernel_common::{Platform, console};
 
 /// The vectors the CPU reserves for exceptions (SDM Vol. 3A, 6.3.1).
 const EXCEPTIONS: usize = 32;
-/// NMI: a TLB shootdown from another CPU (the only NMI source here).
+/// NMI, vector 2 (SDM Vol. 3A, Table 6-1): a TLB shootdown from another CPU (the only NMI
+/// source here).
 const NMI: u64 = 2;
 /// #PF, the page-fault exception (SDM Vol. 3A, 6.15 "Interrupt 14").
 const PAGE_FAULT: u64 = 14;
-/// #PF error code bit 1 (W/R): the access was a write (SDM Vol. 3A, 4.7).
-const PF_WRITE: u64 = 1 << 1;
 /// The 64-bit code segment selector set up in `boot.rs` (GDT entry 1).
 const KERNEL_CS: u16 = 0x08;
 /// Gate type/attributes: P = 1, DPL = 0, type 0xE = 64-bit interrupt gate (SDM Vol. 3A,
@@ -37,16 +36,24 @@ const NAMES: [&str; EXCEPTIONS] = [
 #[derive(Clone, Copy)]
 #[repr(C)]
 struct Gate {
+    /// Handler offset bits 15:0.
     offset_low: u16,
+    /// Code-segment selector the handler runs in.
     selector: u16,
+    /// Bits 2:0: Interrupt Stack Table index (0 = stay on the current stack); 7:3 zero.
     ist: u8,
+    /// Type (bits 3:0), 0, DPL (6:5), P (7): [`INTERRUPT_GATE`].
     attributes: u8,
+    /// Handler offset bits 31:16.
     offset_mid: u16,
+    /// Handler offset bits 63:32.
     offset_high: u32,
+    /// Reserved, zero.
     reserved: u32,
 }
 
 impl Gate {
+    /// A not-present gate (P = 0): using it raises #NP (replaced by [`init`] before `lidt`).
     const MISSING: Gate = Gate {
         offset_low: 0,
         selector: 0,
@@ -57,6 +64,7 @@ impl Gate {
         reserved: 0,
     };
 
+    /// An interrupt gate to `handler` in the kernel code segment, on the current stack.
     fn interrupt(handler: u64) -> Gate {
         Gate {
             offset_low: handler as u16,
@@ -73,7 +81,9 @@ impl Gate {
 /// The operand of `lidt`: limit and linear base (SDM Vol. 3A, 6.10, Figure 6-1).
 #[repr(C, packed)]
 struct IdtPointer {
+    /// Size of the IDT in bytes minus one.
     limit: u16,
+    /// Linear address of the IDT.
     base: u64,
 }
 
@@ -82,29 +92,54 @@ static mut IDT: [Gate; EXCEPTIONS] = [Gate::MISSING; EXCEPTIONS];
 
 /// What `isr_common` pushed, lowest address first: the general registers, the vector and
 /// error code, then the CPU's interrupt frame (SDM Vol. 3A, 6.14.2, Figure 6-9).
+///
+/// R15 … RAX are the interrupted code's registers, pushed by `isr_common` in reverse order
+/// (RAX first, so at the highest address of the fifteen).
 #[repr(C)]
 struct Frame {
+    /// R15 of the interrupted code (pushed last by `isr_common`).
     r15: u64,
+    /// R14.
     r14: u64,
+    /// R13.
     r13: u64,
+    /// R12.
     r12: u64,
+    /// R11.
     r11: u64,
+    /// R10.
     r10: u64,
+    /// R9.
     r9: u64,
+    /// R8.
     r8: u64,
+    /// RBP.
     rbp: u64,
+    /// RDI.
     rdi: u64,
+    /// RSI.
     rsi: u64,
+    /// RDX.
     rdx: u64,
+    /// RCX.
     rcx: u64,
+    /// RBX.
     rbx: u64,
+    /// RAX (pushed first by `isr_common`).
     rax: u64,
+    /// The vector number, pushed by the entry stub.
     vector: u64,
+    /// The CPU's error code, or 0 (pushed by the stub) for vectors without one.
     error_code: u64,
+    /// Pushed by the CPU: the faulting instruction (for a fault) or the next one (a trap).
     rip: u64,
+    /// Pushed by the CPU: the interrupted CS, zero-extended.
     cs: u64,
+    /// Pushed by the CPU: the interrupted RFLAGS.
     rflags: u64,
+    /// Pushed by the CPU (always, in 64-bit mode): the interrupted RSP.
     rsp: u64,
+    /// Pushed by the CPU: the interrupted SS, zero-extended.
     ss: u64,
 }
 
@@ -152,8 +187,15 @@ extern "C" fn x86_exception(frame: &mut Frame) {
         unsafe {
             asm!("mov {}, cr2", out(reg) fault_address, options(nomem, nostack, preserves_flags))
         };
-        let is_write = frame.error_code & PF_WRITE != 0;
-        if pte_kernel_common::page_fault(&PLATFORM, fault_address, is_write) {
+        // Reserved-bit faults and instruction fetches are never the fast path's to resolve
+        // (retrying them would fault again forever): reported below.
+        if pf_fast_path(frame.error_code)
+            && pte_kernel_common::page_fault(
+                &PLATFORM,
+                fault_address,
+                pf_is_write(frame.error_code),
+            )
+        {
             return;
         }
     }
@@ -164,36 +206,46 @@ extern "C" fn x86_exception(frame: &mut Frame) {
 /// Prints an exception that the kernel cannot handle, straight to the serial port (the
 /// console lock may be held by the interrupted code).
 fn report(frame: &Frame, fault_address: u64) {
+    let p = &PLATFORM;
     let name = NAMES.get(frame.vector as usize).copied().unwrap_or("?");
-    let mut out = Serial;
-    // Serial output cannot fail; a formatting error would only shorten the report.
-    let _ = write!(
-        out,
-        "\nx86_64: unhandled exception {} {name}: error code {:#x}, rip {:#x}, cr2 {:#x}, \
-         rsp {:#x}, rflags {:#x}\n\
-         rax {:#x} rbx {:#x} rcx {:#x} rdx {:#x} rsi {:#x} rdi {:#x} rbp {:#x}\n\
-         r8 {:#x} r9 {:#x} r10 {:#x} r11 {:#x} r12 {:#x} r13 {:#x} r14 {:#x} r15 {:#x}\n",
-        frame.vector,
-        frame.error_code,
-        frame.rip,
-        fault_address,
-        frame.rsp,
-        frame.rflags,
-        frame.rax,
-        frame.rbx,
-        frame.rcx,
-        frame.rdx,
-        frame.rsi,
-        frame.rdi,
-        frame.rbp,
-        frame.r8,
-        frame.r9,
-        frame.r10,
-        frame.r11,
-        frame.r12,
-        frame.r13,
-        frame.r14,
-        frame.r15,
+    console::line_unlocked(
+        p,
+        format_args!(
+            "\nx86_64: unhandled exception {} {name}: error code {:#x}, rip {:#x}, rsp {:#x}, \
+             rflags {:#x}",
+            frame.vector, frame.error_code, frame.rip, frame.rsp, frame.rflags,
+        ),
+    );
+    if frame.vector == PAGE_FAULT {
+        console::line_unlocked(
+            p,
+            format_args!(
+                "  page fault at {fault_address:#x}: {}",
+                PfError(frame.error_code)
+            ),
+        );
+    }
+    console::line_unlocked(
+        p,
+        format_args!(
+            "  rax {:#x} rbx {:#x} rcx {:#x} rdx {:#x} rsi {:#x} rdi {:#x} rbp {:#x}\n  \
+             r8 {:#x} r9 {:#x} r10 {:#x} r11 {:#x} r12 {:#x} r13 {:#x} r14 {:#x} r15 {:#x}",
+            frame.rax,
+            frame.rbx,
+            frame.rcx,
+            frame.rdx,
+            frame.rsi,
+            frame.rdi,
+            frame.rbp,
+            frame.r8,
+            frame.r9,
+            frame.r10,
+            frame.r11,
+            frame.r12,
+            frame.r13,
+            frame.r14,
+            frame.r15,
+        ),
     );
 }
 

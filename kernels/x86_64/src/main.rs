@@ -3,6 +3,8 @@
 //! NX enabled for the library's NX leaf entries), routes #PF to
 //! [`pte_kernel_common::page_fault`] and runs the shared workload on every CPU that qemu's
 //! `-smp` gives (one by default).
+//! COM1, the exit device, the A/D bits and the #PF error code are shared with the i386 PAE
+//! kernel in [`pte_kernel_common::x86`].
 #![no_std]
 #![no_main]
 
@@ -11,21 +13,15 @@ mod idt;
 mod platform;
 mod smp;
 
-use core::fmt::Write;
-
 use platform::PLATFORM;
-use pte_kernel_common::Platform;
 
-/// The 64-bit entry, called by `boot.rs` with paging on and a stack.
+/// The 64-bit entry, called by `boot.rs` with paging on and a stack; `multiboot_info` is the
+/// address of the loader's Multiboot information structure.
 #[unsafe(no_mangle)]
-extern "C" fn kmain() -> ! {
+extern "C" fn kmain(multiboot_info: u32) -> ! {
+    pte_kernel_common::x86::serial_init();
     idt::init();
-    if let Err(apic_id) = smp::start_aps() {
-        let mut out = platform::Serial;
-        // Serial output cannot fail.
-        let _ = writeln!(out, "x86_64: CPU with APIC ID {apic_id} did not start");
-        PLATFORM.exit(false);
-    }
+    smp::start_aps(multiboot_info);
     pte_kernel_common::run(&PLATFORM)
 }
 

@@ -1,10 +1,9 @@
-//! [`Platform`] for x86_64 under qemu q35: 4-level paging, COM1, isa-debug-exit.
+//! [`Platform`] for x86_64 under qemu q35: 4-level paging; COM1, isa-debug-exit and the A/D
+//! bits come from [`pte_kernel_common::x86`].
 
-use core::arch::asm;
-use core::fmt;
 use core::sync::atomic::{Ordering, compiler_fence};
 
-use pte_kernel_common::{HardwareAd, Platform};
+use pte_kernel_common::{HardwareAd, Platform, x86};
 
 /// The one platform instance the fault handler and [`run`](pte_kernel_common::run) use.
 pub static PLATFORM: X86_64Platform = X86_64Platform;
@@ -19,28 +18,10 @@ const RW: u64 = 1 << 1;
 /// User accessible: the library's leaf entries set U/S, and the CPU ANDs U/S over all
 /// levels, so table entries must set it too.
 const US: u64 = 1 << 2;
-/// Accessed (set by the MMU on any access through the entry).
-const A: u64 = 1 << 5;
-/// Dirty (set by the MMU on a write through a leaf entry).
-const D: u64 = 1 << 6;
 /// Page size: a PDPTE/PDE maps a 1 GiB / 2 MiB page instead of pointing to a table.
 const PS: u64 = 1 << 7;
 /// Physical address bits 51:12 of an entry (MAXPHYADDR is at most 52).
 const ADDRESS_MASK: u64 = 0x000F_FFFF_FFFF_F000;
-
-/// COM1's data register (the 16550 UART's THR when written).
-const COM1: u16 = 0x3F8;
-/// COM1's line status register (16550 register 5).
-const COM1_LSR: u16 = COM1 + 5;
-/// LSR bit 5: the transmit holding register is empty.
-const LSR_THR_EMPTY: u8 = 1 << 5;
-/// qemu's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4,iosize=0x04`):
-/// writing `v` exits qemu with status `(v << 1) | 1`.
-const DEBUG_EXIT: u16 = 0xF4;
-/// Exit status 33: pass.
-const EXIT_PASS: u32 = 0x10;
-/// Exit status 35: fail.
-const EXIT_FAIL: u32 = 0x11;
 
 impl Platform for X86_64Platform {
     type A = arch_x86_64::X86_64_6_6;
@@ -91,57 +72,18 @@ impl Platform for X86_64Platform {
     }
 
     fn hw_young(raw: u64) -> bool {
-        raw & A != 0
+        x86::hw_young(raw)
     }
 
     fn hw_dirty(raw: u64) -> bool {
-        raw & D != 0
+        x86::hw_dirty(raw)
     }
 
     fn write_serial(&self, bytes: &[u8]) {
-        for &byte in bytes {
-            // SAFETY: COM1's registers are I/O ports: reading LSR and writing THR touch no
-            // memory. qemu's 16550 transmits at any line setting, so no setup is needed.
-            unsafe {
-                while inb(COM1_LSR) & LSR_THR_EMPTY == 0 {}
-                asm!("out dx, al", in("dx") COM1, in("al") byte, options(nomem, nostack, preserves_flags));
-            }
-        }
+        x86::serial_write(bytes);
     }
 
     fn exit(&self, pass: bool) -> ! {
-        let value = if pass { EXIT_PASS } else { EXIT_FAIL };
-        // SAFETY: a write to the debug-exit port ends qemu; it touches no memory.
-        unsafe {
-            asm!("out dx, eax", in("dx") DEBUG_EXIT, in("eax") value, options(nomem, nostack, preserves_flags))
-        };
-        // Without the device, stop here rather than run on.
-        loop {
-            // SAFETY: with interrupts disabled HLT stops the CPU for good.
-            unsafe { asm!("cli; hlt", options(nomem, nostack)) };
-        }
-    }
-}
-
-/// Reads an I/O port byte.
-///
-/// # Safety
-/// Reading `port` must have no side effect the caller does not expect.
-unsafe fn inb(port: u16) -> u8 {
-    let value: u8;
-    // SAFETY: the caller vouches for the port; IN touches no memory.
-    unsafe {
-        asm!("in al, dx", out("al") value, in("dx") port, options(nomem, nostack, preserves_flags))
-    };
-    value
-}
-
-/// The serial port as a [`fmt::Write`] for fatal reports, bypassing the console lock.
-pub struct Serial;
-
-impl fmt::Write for Serial {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        PLATFORM.write_serial(s.as_bytes());
-        Ok(())
+        x86::exit_qemu(pass)
     }
 }
