@@ -163,19 +163,19 @@ pub fn ensure_qemu(ctx: &mut Ctx) {
             return;
         }
     }
-    let Ok(entries) = fs::read_dir(&debs) else {
-        ctx.fail("qemu-system", &format!("cannot read {}", debs.display()));
-        return;
-    };
     let root = dir.join("root");
-    for deb in entries.flatten().map(|e| e.path()) {
-        if deb.extension().is_some_and(|x| x == "deb") {
-            let mut unpack = ctx.cmd("dpkg", &["-x"]);
-            unpack.arg(&deb).arg(&root);
-            if !ctx.run(format!("dpkg -x {}", deb.display()), &mut unpack) {
-                return;
-            }
-        }
+    // One command for all the packages (one line in the summary).
+    let mut unpack = ctx.cmd(
+        "sh",
+        &[
+            "-c",
+            r#"for deb in "$1"/*.deb; do dpkg -x "$deb" "$2" || exit 1; done"#,
+            "unpack",
+        ],
+    );
+    unpack.arg(&debs).arg(&root);
+    if !ctx.run("dpkg -x qemu-system", &mut unpack) {
+        return;
     }
     if let Err(e) = fs::write(dir.join(STAMP), QEMU_PACKAGES.join("\n")) {
         ctx.fail("qemu-system", &format!("cannot write the stamp: {e}"));
