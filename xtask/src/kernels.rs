@@ -16,6 +16,36 @@ use std::time::{Duration, Instant};
 
 use crate::Ctx;
 
+/// A qemu machine the kernels boot on.
+struct Machine {
+    /// The qemu-system binary.
+    qemu: &'static str,
+    /// Machine arguments (before the CPU model, the CPU count and the common ones).
+    args: &'static [&'static str],
+    /// qemu's exit status for a pass: semihosting `SYS_EXIT` 0 on aarch64; on x86 the
+    /// `isa-debug-exit` device turns the value 0x10 the kernel writes into (0x10 << 1) | 1.
+    pass_status: i32,
+}
+
+/// `-M virt`, exiting through semihosting.
+const VIRT: Machine = Machine {
+    qemu: "qemu-system-aarch64",
+    args: &["-M", "virt", "-semihosting"],
+    pass_status: 0,
+};
+
+/// `-M q35`, exiting through the `isa-debug-exit` device.
+const Q35: Machine = Machine {
+    qemu: "qemu-system-x86_64",
+    args: &[
+        "-M",
+        "q35",
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ],
+    pass_status: 33,
+};
+
 /// One example kernel and how to boot it.
 struct Kernel {
     /// Name in the report and of the serial log.
@@ -24,13 +54,12 @@ struct Kernel {
     package: &'static str,
     /// Rust target.
     target: &'static str,
-    /// The qemu-system binary.
-    qemu: &'static str,
-    /// Machine arguments (before the common ones).
-    args: &'static [&'static str],
-    /// qemu's exit status for a pass: semihosting `SYS_EXIT` 0 on aarch64; on x86 the
-    /// `isa-debug-exit` device turns the value 0x10 the kernel writes into (0x10 << 1) | 1.
-    pass_status: i32,
+    /// The machine.
+    machine: &'static Machine,
+    /// The CPU model (`-cpu`).
+    cpu: &'static str,
+    /// CPUs (`-smp`).
+    cpus: u32,
 }
 
 /// The kernels, in the order they run.
@@ -39,9 +68,9 @@ const KERNELS: &[Kernel] = &[
         name: "aarch64",
         package: "pte-kernel-aarch64",
         target: "aarch64-unknown-none-softfloat",
-        qemu: "qemu-system-aarch64",
-        args: &["-M", "virt", "-cpu", "max", "-smp", "4", "-semihosting"],
-        pass_status: 0,
+        machine: &VIRT,
+        cpu: "max",
+        cpus: 4,
     },
     // The same kernel on a CPU without FEAT_HAFDBS: every accessed and dirty bit is then set
     // by the fast path (access-flag and permission faults) instead of the MMU.
@@ -49,58 +78,35 @@ const KERNELS: &[Kernel] = &[
         name: "aarch64-no-hafdbs",
         package: "pte-kernel-aarch64",
         target: "aarch64-unknown-none-softfloat",
-        qemu: "qemu-system-aarch64",
-        args: &[
-            "-M",
-            "virt",
-            "-cpu",
-            "cortex-a57",
-            "-smp",
-            "4",
-            "-semihosting",
-        ],
-        pass_status: 0,
+        machine: &VIRT,
+        cpu: "cortex-a57",
+        cpus: 4,
     },
     Kernel {
         name: "i386-pae",
         package: "pte-kernel-i386-pae",
         target: "i586-unknown-linux-gnu",
-        qemu: "qemu-system-x86_64",
-        args: &[
-            "-M",
-            "q35",
-            "-cpu",
-            "max",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        ],
-        pass_status: 33,
+        machine: &Q35,
+        cpu: "max",
+        cpus: 1,
     },
     Kernel {
         name: "x86_64",
         package: "pte-kernel-x86_64",
         target: "x86_64-unknown-none",
-        qemu: "qemu-system-x86_64",
-        args: &[
-            "-M",
-            "q35",
-            "-cpu",
-            "max",
-            "-smp",
-            "4",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        ],
-        pass_status: 33,
+        machine: &Q35,
+        cpu: "max",
+        cpus: 4,
     },
 ];
 
 /// Rust targets the kernels build for (added by the setup step).
-pub const KERNEL_TARGETS: &[&str] = &[
-    "aarch64-unknown-none-softfloat",
-    "i586-unknown-linux-gnu",
-    "x86_64-unknown-none",
-];
+pub fn kernel_targets() -> impl Iterator<Item = &'static str> {
+    let mut targets: Vec<_> = KERNELS.iter().map(|k| k.target).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    targets.into_iter()
+}
 
 /// Where qemu-system is unpacked, relative to the workspace root (git-ignored).
 const QEMU_DIR: &str = ".qemu";
@@ -232,12 +238,13 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
         root.join("usr/lib/x86_64-linux-gnu"),
         root.join("lib/x86_64-linux-gnu"),
     ];
-    let mut cmd = Command::new(root.join("usr/bin").join(k.qemu));
+    let mut cmd = Command::new(root.join("usr/bin").join(k.machine.qemu));
     cmd.args(["-L"])
         .arg(root.join("usr/share/qemu"))
         .args(["-L"])
         .arg(root.join("usr/share/seabios"))
-        .args(k.args)
+        .args(k.machine.args)
+        .args(["-cpu", k.cpu, "-smp", &k.cpus.to_string()])
         .args([
             "-m",
             "256M",
@@ -262,7 +269,7 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
     let start = Instant::now();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return ctx.fail(label, &format!("cannot start {}: {e}", k.qemu)),
+        Err(e) => return ctx.fail(label, &format!("cannot start {}: {e}", k.machine.qemu)),
     };
     let status = loop {
         match child.try_wait() {
@@ -283,9 +290,9 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
     let passed_report = text.lines().any(|l| l.trim_end() == "PTE-KERNEL PASS");
     let verdict = match status {
         None => Err(format!("timed out after {}s", TIMEOUT.as_secs())),
-        Some(s) if s.code() != Some(k.pass_status) => Err(format!(
+        Some(s) if s.code() != Some(k.machine.pass_status) => Err(format!(
             "exit status {s}, expected {} (pass)",
-            k.pass_status
+            k.machine.pass_status
         )),
         Some(_) if !passed_report => Err("no `PTE-KERNEL PASS` line in the serial log".into()),
         Some(_) => Ok(()),

@@ -466,7 +466,7 @@ fn setup(ctx: &mut Ctx) {
     let mut targets = vec!["target", "add"];
     targets.extend(CROSS_TARGETS);
     targets.extend(NO_STD_TARGETS);
-    targets.extend(kernels::KERNEL_TARGETS);
+    targets.extend(kernels::kernel_targets());
     ctx.run("rustup targets", &mut ctx.cmd("rustup", &targets));
     ctx.run(
         "rustup components",

@@ -114,7 +114,7 @@ fn pages<P: Platform>(s: usize, region: Region, cpus: usize) -> impl Iterator<It
 }
 
 /// Before a strategy's phases (boot CPU, no fault in flight): what the pool holds.
-pub fn begin(_s: usize) {
+pub fn begin() {
     for (before, now) in USE_BEFORE.iter().zip(frames::count_by_use()) {
         before.store(now, Ordering::Relaxed);
     }

@@ -35,17 +35,15 @@ fn upper_entry(table: u64, index: usize) -> &'static AtomicU64 {
 pub struct Walker<'p, P: Platform>(pub &'p P);
 
 impl<P: Platform> Walker<'_, P> {
-    /// The frames of the tables on the way to `addr`'s leaf table, and that leaf table's frame,
-    /// without populating anything (`None` if a level is missing).
-    pub fn path(&self, addr: u64, mut visit: impl FnMut(u64)) -> Option<u64> {
+    /// The leaf slot of `addr` if its tables exist (nothing is populated).
+    pub fn find(&self, addr: u64) -> Option<&PteSlot<P::A>> {
         let shifts = P::LEVEL_SHIFTS;
         let mut table = self.0.root();
         for (level, &shift) in shifts[..shifts.len() - 1].iter().enumerate() {
             let entry = upper_entry(table, index(addr, shift)).load(Ordering::Acquire);
             table = P::next_table(level, entry)?;
-            visit(table >> crate::PAGE_SHIFT);
         }
-        Some(table >> crate::PAGE_SHIFT)
+        Some(leaf_slot::<P>(table >> crate::PAGE_SHIFT, addr))
     }
 
     /// Calls `f` with the frame of every table that an upper-level entry covering part of
@@ -83,12 +81,6 @@ impl<P: Platform> Walker<'_, P> {
                 self.links(level + 1, next, lo, start, end, f);
             }
         }
-    }
-
-    /// The leaf slot of `addr` if its tables exist.
-    pub fn find(&self, addr: u64) -> Option<&PteSlot<P::A>> {
-        let table = self.path(addr, |_| {})?;
-        Some(leaf_slot::<P>(table, addr))
     }
 }
 

@@ -270,8 +270,6 @@ pub fn strategy_counts<A: Arch + pte_core::Cmpxchg + LockBit>(s: usize) -> Count
 pub struct CpuCounts {
     /// By [`Resolved`] kind, in [`KINDS`] order.
     pub kinds: [AtomicU64; KINDS.len()],
-    /// Refaults asked for by the strategy (`LockBitRefault`).
-    pub refaults: AtomicU64,
 }
 
 /// The counter of `kind` (its position in [`KINDS`]).
@@ -302,7 +300,6 @@ static COUNTS: [[CpuCounts; MAX_CPUS]; STRATEGIES] = [const {
     [const {
         CpuCounts {
             kinds: [const { AtomicU64::new(0) }; KINDS.len()],
-            refaults: AtomicU64::new(0),
         }
     }; MAX_CPUS]
 }; STRATEGIES];
@@ -315,13 +312,6 @@ pub fn count(s: usize, cpu: usize, kind: Resolved) -> u64 {
 /// Faults of strategy `s` resolved as `kind`, all CPUs.
 pub fn total(s: usize, kind: Resolved, cpus: usize) -> u64 {
     (0..cpus).map(|c| count(s, c, kind)).sum()
-}
-
-/// Refaults of strategy `s`, all CPUs.
-pub fn refaults(s: usize, cpus: usize) -> u64 {
-    (0..cpus)
-        .map(|c| COUNTS[s][c].refaults.load(Ordering::Relaxed))
-        .sum()
 }
 
 /// Faults in a row at one address that find nothing to do before the handler gives up: the
@@ -355,7 +345,7 @@ struct Resolve<'a, P: Platform> {
 }
 
 impl<P: Platform> WithStrategy<P::A> for Resolve<'_, P> {
-    type Out = (Result<Resolved, pte_core::fault::FaultError>, u64);
+    type Out = Result<Resolved, pte_core::fault::FaultError>;
     fn call<S: Strategy<P::A>>(self, strategy: &S) -> Self::Out {
         let env = Env {
             frames: &Frames(self.p),
@@ -363,7 +353,8 @@ impl<P: Platform> WithStrategy<P::A> for Resolve<'_, P> {
             cache: &Cache(self.p),
             swap: &Swap(self.p),
         };
-        handle_retrying(strategy, &env, &self.vma, self.fault)
+        // The refaults are the library's `Stats::retries`, reported per strategy.
+        handle_retrying(strategy, &env, &self.vma, self.fault).0
     }
 }
 
@@ -382,9 +373,8 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
         vma: vma::<P>(s, region, cpus),
         fault: Fault { addr, write },
     };
-    let (result, refaults) = STRATEGY_SET.with::<P::A, _>(s, go);
+    let result = STRATEGY_SET.with::<P::A, _>(s, go);
     let counts = &COUNTS[s][cpu];
-    counts.refaults.fetch_add(refaults, Ordering::Relaxed);
     match result {
         Ok(kind) => {
             counts.kinds[kind_index(kind)].fetch_add(1, Ordering::Relaxed);
@@ -453,7 +443,7 @@ pub fn run<P: Platform>(p: &P) -> ! {
 fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     let own = |i: u64| cpu as u64 * PAGES_PER_CPU + i;
     if cpu == 0 {
-        check::begin(s);
+        check::begin();
     }
     BARRIER.wait(cpus);
     // 1. fault
