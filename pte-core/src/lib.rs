@@ -27,7 +27,7 @@
 #![no_std]
 #![deny(missing_docs)]
 
-#[cfg(any(test, feature = "sim"))]
+#[cfg(test)]
 extern crate std;
 
 pub mod classify;
@@ -41,8 +41,6 @@ pub mod model;
 pub mod proof;
 mod pte;
 pub mod registry;
-#[cfg(feature = "sim")]
-pub mod sim;
 mod slot;
 pub mod word;
 

@@ -49,6 +49,7 @@ const MIRI_TARGETS: &[&str] = &[
 /// `pte-compile-fail`, is host-only and deliberately not in this list).
 const CROSS_PACKAGES: &[&str] = &[
     "pte-core",
+    "pte-sim",
     "arch-x86_64",
     "arch-i386",
     "arch-ia64-sim",
@@ -630,8 +631,6 @@ fn clippy(ctx: &mut Ctx) {
             "clippy",
             "--workspace",
             "--all-targets",
-            // `pte-core/sim` (the simulator) is a feature: lint it too.
-            "--all-features",
             "--",
             "-D",
             "warnings",
@@ -643,10 +642,10 @@ fn host_tests(ctx: &mut Ctx) {
     // Unit, integration, doc, trybuild and CLI tests: all in workspace crates.
     ctx.run(
         "host tests",
-        &mut ctx.cargo(&["test", "--workspace", "--all-features", "--no-fail-fast"]),
+        &mut ctx.cargo(&["test", "--workspace", "--no-fail-fast"]),
     );
     // Broken intra-doc links and missing docs are errors too.
-    let mut doc = ctx.cargo(&["doc", "--workspace", "--all-features", "--no-deps"]);
+    let mut doc = ctx.cargo(&["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-D warnings");
     ctx.run("docs", &mut doc);
 }
@@ -663,7 +662,7 @@ fn cross_tests(ctx: &mut Ctx) {
             args.extend(["-p", p]);
         }
         // The simulator's stress tests scale themselves down under qemu.
-        args.extend(["--features", "pte-core/sim", "--config", QEMU_RUNNERS]);
+        args.extend(["--config", QEMU_RUNNERS]);
         ctx.run(*t, &mut ctx.cargo(&args));
     }
 }
@@ -718,16 +717,7 @@ fn miri(ctx: &mut Ctx) {
     // about 45 s under Miri, too slow to repeat per target.
     runs.push((
         "host sim stress".into(),
-        vec![
-            "miri",
-            "test",
-            "-p",
-            "pte-core",
-            "--features",
-            "sim",
-            "--test",
-            "sim_stress",
-        ],
+        vec!["miri", "test", "-p", "pte-sim", "--test", "sim_stress"],
     ));
     for (label, args) in runs {
         let mut all = vec!["+nightly"];

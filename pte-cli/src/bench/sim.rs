@@ -1,4 +1,4 @@
-//! The strategy rows: the workloads run over the simulator (`pte_core::sim`), one fresh
+//! The strategy rows: the workloads run over the simulator (`pte_sim`), one fresh
 //! [`AddressSpace`] per run, for a layout type chosen by name and a strategy chosen by name.
 //!
 //! The CLI is dynamic over layouts while the fault path is generic over the layout type `A`
@@ -8,8 +8,8 @@
 //! so asking for one is refused instead of compiled).
 
 use pte_core::fault::{self, Backing, FrameAllocator, Strategy};
-use pte_core::sim::{AddressSpace, Config};
 use pte_core::{Arch, Cmpxchg};
+use pte_sim::{AddressSpace, Config};
 
 use super::options::{Shape, StrategyKind, Workload};
 use super::report::Sample;
@@ -251,7 +251,7 @@ fn run<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, shape: &Shape) -> Result<
 
 /// Allocates (and so zeroes, which first-touches its memory) every frame of the pool once,
 /// then frees them all.
-fn warm(pool: &pte_core::sim::FramePool) {
+fn warm(pool: &pte_sim::FramePool) {
     let mut taken = Vec::with_capacity(pool.capacity());
     while let Some(pfn) = pool.alloc_zeroed() {
         taken.push(pfn);

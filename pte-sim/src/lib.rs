@@ -1,21 +1,24 @@
-//! A software MMU simulator for multi-threaded fault tests (feature `sim`, uses std).
+//! # pte-sim
 //!
-//! Everything a kernel gives the fast path ([`crate::fault`]) exists here for real, so that
+//! A software MMU simulator for multi-threaded fault tests (std): the environment in which
+//! `pte_core::fault` runs outside a kernel.
+//!
+//! Everything a kernel gives the fast path ([`pte_core::fault`]) exists here for real, so that
 //! many user threads can fault, race and check the outcome:
 //!
 //! * [`FramePool`] — frames of the geometry's page size backed by real memory (zeroing and
 //!   copying are real stores), with owner, generation and pin metadata;
 //! * [`PageTables`] — software tables for any geometry of a layout, upper levels populated
-//!   by compare-and-swap, leaves of real [`PteSlot`](crate::PteSlot)s with a split lock;
+//!   by compare-and-swap, leaves of real [`PteSlot`](pte_core::PteSlot)s with a split lock;
 //! * [`PageCache`] — files of known contents ([`file_word`]), reference counted;
 //! * [`SwapDevice`] — slots of page contents, with double-free and stale-read detection;
 //! * [`AddressSpace`] — mappings (anonymous, shared and private file, nonlinear), a
-//!   [`Strategy`](crate::fault::Strategy), the user accesses [`read`](AddressSpace::read) /
+//!   [`Strategy`](pte_core::fault::Strategy), the user accesses [`read`](AddressSpace::read) /
 //!   [`write`](AddressSpace::write) through the software MMU ([`translate`]), and the
 //!   other writers ([`swap_out`](AddressSpace::swap_out), [`zap`](AddressSpace::zap),
 //!   [`mprotect`](AddressSpace::mprotect), [`clear_young`](AddressSpace::clear_young),
 //!   [`remap_file_pages`](AddressSpace::remap_file_pages)), all through
-//!   [`Strategy::update`](crate::fault::Strategy::update);
+//!   [`Strategy::update`](pte_core::fault::Strategy::update);
 //! * [`AddressSpace::check`] — the invariants after a run, as a [`Report`];
 //! * [`scenarios`] — single-threaded checks every layout and strategy must pass, and
 //!   [`stress`] — a multi-threaded run.
@@ -30,7 +33,7 @@
 //! ```
 //! use arch_x86_64::X86_64_6_6;
 //! use pte_core::fault::{Backing, Cmpxchg};
-//! use pte_core::sim::{AddressSpace, Config, Expected};
+//! use pte_sim::{AddressSpace, Config, Expected};
 //!
 //! let space = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), Config::default());
 //! space.map(0x10000, 4, Backing::Anonymous, true).unwrap();
@@ -40,6 +43,7 @@
 //! expected.set(0x10008, 42);
 //! space.check(&expected).assert_ok();
 //! ```
+#![deny(missing_docs)]
 
 mod cache;
 mod check;

@@ -2,12 +2,12 @@
 //!
 //! File `f` has a fixed number of pages; word `w` of page `p` initially holds
 //! [`file_word(f, p, w)`](file_word), so a test can tell which page it reads. A page is
-//! read in by the first [`get`](crate::fault::PageCache::get) (a frame from the pool, filled,
+//! read in by the first [`get`](pte_core::fault::PageCache::get) (a frame from the pool, filled,
 //! then published with a compare-and-swap; a loser gives its frame back). Pages are never
 //! evicted: the cache holds one reference on each, plus one per [`get`] not yet
-//! [`put`](crate::fault::PageCache::put).
+//! [`put`](pte_core::fault::PageCache::put).
 //!
-//! [`get`]: crate::fault::PageCache::get
+//! [`get`]: pte_core::fault::PageCache::get
 
 use std::boxed::Box;
 use std::sync::Arc;
@@ -136,7 +136,7 @@ impl PageCache {
     }
 }
 
-impl crate::fault::PageCache for PageCache {
+impl pte_core::fault::PageCache for PageCache {
     fn get(&self, file: u32, pgoff: u64) -> Option<u64> {
         let Some(e) = self.entry(file, pgoff) else {
             self.beyond_eof.fetch_add(1, Ordering::Relaxed);

@@ -11,11 +11,11 @@ use std::vec::Vec;
 use super::cache::file_word;
 use super::check::{Expected, Report};
 use super::space::{AccessError, AddressSpace, Config, Reclaim};
-use crate::Cmpxchg;
-use crate::classify::Decoded;
-use crate::fault::{Backing, Strategy};
-use crate::model::HwAccessDirty;
-use crate::pte::Arch;
+use pte_core::Arch;
+use pte_core::Cmpxchg;
+use pte_core::classify::Decoded;
+use pte_core::fault::{Backing, Strategy};
+use pte_core::model::HwAccessDirty;
 
 /// Whether the MMU of `A` sets accessed/dirty itself (x86; aarch64 with HAFDBS).
 pub fn hardware_sets_ad<A: Arch>(hafdbs: bool) -> bool {

@@ -14,10 +14,10 @@ use super::frames::{FrameKind, PoolCounts};
 use super::space::{AccessError, AddressSpace, SpaceCounts};
 use super::swap::{SlotState, SwapCounts};
 use super::tables::TableCounts;
-use crate::Cmpxchg;
-use crate::classify::Decoded;
-use crate::fault::{Counts, Strategy};
-use crate::pte::Arch;
+use pte_core::Arch;
+use pte_core::Cmpxchg;
+use pte_core::classify::Decoded;
+use pte_core::fault::{Counts, Strategy};
 
 /// The values the test expects at given addresses (what the threads wrote last).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

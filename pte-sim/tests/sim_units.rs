@@ -14,11 +14,11 @@ use pte_core::fault::{
     Backing, Cmpxchg, FrameAllocator, Leaf, LockBitSpin, PageCache as _, Strategy, SwapDevice as _,
     TableWalker as _,
 };
-use pte_core::sim::{
+use pte_core::{Arch, LockBit, Pte};
+use pte_sim::{
     AddressSpace, Config, Expected, FIRST_SWAP_OFFSET, FramePool, MapError, MmuFault, POISON,
     PageCache, PageTables, Reclaim, SlotState, SwapDevice, Violation, file_word, translate,
 };
-use pte_core::{Arch, LockBit, Pte};
 
 fn config() -> Config {
     Config {

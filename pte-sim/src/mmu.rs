@@ -16,10 +16,10 @@ use super::Sharded;
 
 use super::frames::FramePool;
 use super::tables::PageTables;
-use crate::Cmpxchg;
-use crate::classify::Decoded;
-use crate::model::{HelperModel, HwAccessDirty};
-use crate::pte::{Arch, Pte};
+use pte_core::Cmpxchg;
+use pte_core::classify::Decoded;
+use pte_core::model::{HelperModel, HwAccessDirty};
+use pte_core::{Arch, Pte};
 
 /// Why an access faulted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

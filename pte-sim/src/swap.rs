@@ -7,7 +7,7 @@
 //! Swap entries are never reused within a run: the offset of a slot carries its
 //! generation, `offset = FIRST_SWAP_OFFSET + slot + generation × slots`, and the generation
 //! is bumped whenever the slot is freed. This is what the fault path's
-//! [`SwapDevice`](crate::fault::SwapDevice) contract asks for (a freed slot is not reused
+//! [`SwapDevice`](pte_core::fault::SwapDevice) contract asks for (a freed slot is not reused
 //! under a fault that read its entry — the ABA of history §4.9): a fault that lost the
 //! swap-in race and reads the entry afterwards gets `None` (a *stale read*, counted), never
 //! another page's contents, and a second free of an entry is recognised as a double free
@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::vec::Vec;
 
 use super::frames::{FrameKind, FramePool};
-use crate::classify::SwapEntry;
+use pte_core::classify::SwapEntry;
 
 /// The first offset handed out.
 pub const FIRST_SWAP_OFFSET: u64 = 1;
@@ -99,7 +99,7 @@ impl SwapDevice {
     ///
     /// Panics if the offsets cannot name every slot.
     pub fn new(pool: Arc<FramePool>, slots: usize, offset_bits: u32) -> Self {
-        let limit = crate::model::low_mask(offset_bits.min(63));
+        let limit = pte_core::model::low_mask(offset_bits.min(63));
         let n = slots.max(1) as u64;
         assert!(limit > n, "swap offsets too narrow for {slots} slots");
         SwapDevice {
@@ -288,7 +288,7 @@ impl SwapDevice {
     }
 }
 
-impl crate::fault::SwapDevice for SwapDevice {
+impl pte_core::fault::SwapDevice for SwapDevice {
     fn read(&self, entry: SwapEntry) -> Option<u64> {
         let stale = || {
             self.stale_reads.fetch_add(1, Ordering::Relaxed);
@@ -306,7 +306,7 @@ impl crate::fault::SwapDevice for SwapDevice {
         // Freed (and maybe rewritten by a reuse) while we copied: the copy is not the
         // entry's page.
         if slot.word.load(Ordering::Acquire) != ready {
-            crate::fault::FrameAllocator::free(&*self.pool, pfn);
+            pte_core::fault::FrameAllocator::free(&*self.pool, pfn);
             return stale();
         }
         self.reads.fetch_add(1, Ordering::Relaxed);

@@ -44,9 +44,9 @@ use super::cache::file_word;
 use super::check::{Expected, Report, Violation};
 use super::scenarios::hardware_sets_ad;
 use super::space::{AccessError, AddressSpace, Config, Reclaim, SpaceCounts};
-use crate::Cmpxchg;
-use crate::fault::{Backing, Resolved, Strategy};
-use crate::pte::Arch;
+use pte_core::Arch;
+use pte_core::Cmpxchg;
+use pte_core::fault::{Backing, Resolved, Strategy};
 
 /// The file the shared-file region maps.
 pub const SHARED_FILE: u32 = 0;

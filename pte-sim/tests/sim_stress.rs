@@ -2,7 +2,7 @@
 //! --test sim_stress`): user threads fault and access memory while a reclaimer (swap-out,
 //! unmap, `clear_young`, re-remap), a zapper and the MMU's own A/D updates race with them;
 //! then every invariant is checked, and that every fault kind the layout supports was
-//! resolved at least once (see `pte_core::sim::stress`).
+//! resolved at least once (see `pte_sim::stress`).
 //!
 //! The matrix: every strategy × {x86_64/6.6, i386/6.6, i386-pae/6.6, ia64/6.6, aarch64/6.6
 //! with and without HAFDBS} and the eras with nonlinear file entries {x86_64/2.6.8,
@@ -31,9 +31,9 @@ use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::fault::{
     Cmpxchg, LockBitRefault, LockBitSpin, MmLock, Resolved, SplitLock, Strategy,
 };
-use pte_core::sim::stress::StressConfig;
-use pte_core::sim::{Config, Report, stress};
 use pte_core::{Arch, Cmpxchg as CasCapable, LockBit};
+use pte_sim::stress::StressConfig;
+use pte_sim::{Config, Report, stress};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -520,9 +520,9 @@ fn checker_sees_a_blind_install() {
             assert!(
                 r.has(|v| matches!(
                     v,
-                    pte_core::sim::Violation::Leaked { .. }
-                        | pte_core::sim::Violation::Access { .. }
-                        | pte_core::sim::Violation::Counter { .. }
+                    pte_sim::Violation::Leaked { .. }
+                        | pte_sim::Violation::Access { .. }
+                        | pte_sim::Violation::Counter { .. }
                 )),
                 "{r}"
             );

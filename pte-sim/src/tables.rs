@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::vec::Vec;
 
-use crate::fault::lock::RawSpinLock;
-use crate::fault::{Leaf, TableWalker};
-use crate::model::Geometry;
-use crate::pte::Arch;
-use crate::slot::PteSlot;
+use pte_core::Arch;
+use pte_core::PteSlot;
+use pte_core::fault::lock::RawSpinLock;
+use pte_core::fault::{Leaf, TableWalker};
+use pte_core::model::Geometry;
 
 /// A leaf table: its entries and its lock.
 struct LeafTable<A: Arch> {

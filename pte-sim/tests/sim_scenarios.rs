@@ -13,7 +13,7 @@ use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::Arch;
 use pte_core::classify::Decoded;
 use pte_core::fault::{Backing, Cmpxchg, LockBitRefault, LockBitSpin, MmLock, SplitLock};
-use pte_core::sim::{AddressSpace, Config, Expected, file_word, scenarios};
+use pte_sim::{AddressSpace, Config, Expected, file_word, scenarios};
 
 fn config() -> Config {
     Config {

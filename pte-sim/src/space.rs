@@ -12,15 +12,15 @@ use super::frames::{FrameKind, FramePool};
 use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
 use super::swap::SwapDevice;
 use super::tables::PageTables;
-use crate::Cmpxchg;
-use crate::classify::{Decoded, SwapEntry};
-use crate::encode::EncodeError;
-use crate::fault::{
+use pte_core::Cmpxchg;
+use pte_core::classify::{Decoded, SwapEntry};
+use pte_core::encode::EncodeError;
+use pte_core::fault::{
     self, Backing, Env, Fault, FaultError, FrameAllocator, Leaf, Resolved, Strategy, TableWalker,
     Vma,
 };
-use crate::pte::{Arch, Pte};
-use crate::word::PteWord;
+use pte_core::word::PteWord;
+use pte_core::{Arch, Pte};
 
 /// How to build an [`AddressSpace`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,7 +314,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
 
     // ------------------------------------------------------------------ accessors
 
-    /// The strategy (its [`Stats`](crate::fault::Stats) are the fast path's counters).
+    /// The strategy (its [`Stats`](pte_core::fault::Stats) are the fast path's counters).
     pub fn strategy(&self) -> &S {
         &self.strategy
     }
@@ -868,7 +868,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
 
 /// The protection `prot` (raw) as the layout's flags type.
 fn flags<A: Arch>(prot: u64) -> A::Flags {
-    <A::Flags as bitflags::Flags>::from_bits_retain(A::Word::from_u64(prot).bits())
+    <A::Flags as pte_core::bitflags::Flags>::from_bits_retain(A::Word::from_u64(prot).bits())
 }
 
 fn find(vmas: &[Vma], addr: u64) -> Option<Vma> {

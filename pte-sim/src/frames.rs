@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 use super::{SHARDS, Sharded, shard};
 use std::vec::Vec;
 
-use crate::fault::FrameAllocator;
+use pte_core::fault::FrameAllocator;
 
 /// The first PFN the pool hands out. PFN 0 is never used, so an entry decoded from a stray
 /// word cannot alias a real frame.
