@@ -9,7 +9,6 @@
 //!
 //! [`get`]: pte_core::fault::PageCache::get
 
-use std::boxed::Box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -5,7 +5,6 @@
 //! ([`Report`]).
 
 use std::collections::BTreeMap;
-use std::vec::Vec;
 
 use core::fmt;
 
@@ -34,11 +33,6 @@ impl Expected {
     /// `addr` must hold `value`.
     pub fn set(&mut self, addr: u64, value: u64) {
         self.values.insert(addr, value);
-    }
-
-    /// Stops checking `addr`.
-    pub fn forget(&mut self, addr: u64) {
-        self.values.remove(&addr);
     }
 
     /// Stops checking `[start, end)` (e.g. after a zap).

@@ -8,12 +8,10 @@
 //! behaviour; ordering comes from the PTE (Release publish, Acquire walk) and from the
 //! frame's pin count (see [`FramePool::drain`]).
 
-use std::boxed::Box;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
 
 use super::{SHARDS, Sharded, shard};
-use std::vec::Vec;
 
 use pte_core::fault::FrameAllocator;
 

@@ -5,9 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Sharded;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
-use std::vec::Vec;
 
-use super::cache::{PageCache, file_word};
+use super::cache::PageCache;
 use super::frames::{FrameKind, FramePool};
 use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
 use super::swap::SwapDevice;
@@ -53,7 +52,7 @@ impl Default for Config {
             frames: 64,
             swap_slots: 64,
             max_tables: 16,
-            file_pages: std::vec![8, 8],
+            file_pages: vec![8, 8],
             hafdbs: true,
             max_faults_per_access: 1000,
             poison_on_free: true,
@@ -828,17 +827,6 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
     }
 
     // ------------------------------------------------------------------ inspection
-
-    /// What a never-written `addr` holds: 0 for anonymous memory, the file's pattern
-    /// ([`file_word`]) for a file mapping.
-    pub fn initial_value(&self, addr: u64) -> Option<u64> {
-        let vma = self.vma_of(addr)?;
-        let word = (addr & (self.page_size() - 1)) / 8;
-        Some(match vma.file_page(addr) {
-            None => 0,
-            Some((file, pgoff)) => file_word(file, pgoff, word),
-        })
-    }
 
     /// The 8 bytes at `addr` as a thread would read them now, without faulting or touching
     /// any bit: from the frame, the swap slot or the page cache the entry leads to. `None`:

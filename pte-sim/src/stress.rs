@@ -38,7 +38,6 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex};
-use std::vec::Vec;
 
 use super::cache::file_word;
 use super::check::{Expected, Report, Violation};
@@ -111,7 +110,7 @@ impl StressConfig {
             frames: (anon + cache + 4 * self.threads as u64 + 8) as usize,
             swap_slots: (anon + 4) as usize,
             max_tables: 32,
-            file_pages: std::vec![
+            file_pages: vec![
                 self.file_pages.max(1),
                 self.private_pages.max(1),
                 (2 * self.nonlinear_pages).max(1),

@@ -15,10 +15,8 @@
 //! layouts type 0 offset 0 encodes as the empty entry); generations wrap within the
 //! layout's offset bits.
 
-use std::boxed::Box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::vec::Vec;
 
 use super::frames::{FrameKind, FramePool};
 use pte_core::classify::SwapEntry;

@@ -7,10 +7,8 @@
 //! allocated from a bounded arena on first use and never freed while the tables live, so a
 //! walker can never race with page-table freeing (history §4.5 is out of scope here).
 
-use std::boxed::Box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::vec::Vec;
 
 use pte_core::Arch;
 use pte_core::PteSlot;

@@ -139,26 +139,33 @@ impl Step {
     }
 }
 
-const USAGE: &str = "\
+/// The usage text; the step names come from [`Step::ALL`], so a new step cannot be left out.
+fn usage() -> String {
+    let names: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
+    let names = names.join(" ");
+    format!(
+        "\
 usage: cargo xtask test [--quick | --step NAME...]
 
-  (no option)    run every step: setup fmt clippy host cross no_std loom miri
+  (no option)    run every step: {names}
   --quick        skip the slow steps (cross, miri)
   --step NAME    run `setup` and then only step NAME; may be repeated
-                 (names: setup fmt clippy host cross no_std loom miri)
+                 (names: {names})
 
-Environment: MIRIFLAGS overrides the default Miri flags.";
+Environment: MIRIFLAGS overrides the default Miri flags."
+    )
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     match parse_args(&args) {
         Ok(Some(selection)) => run(&selection),
         Ok(None) => {
-            println!("{USAGE}");
+            println!("{}", usage());
             ExitCode::SUCCESS
         }
         Err(msg) => {
-            eprintln!("xtask: {msg}\n\n{USAGE}");
+            eprintln!("xtask: {msg}\n\n{}", usage());
             ExitCode::from(2)
         }
     }
