@@ -192,7 +192,7 @@ pub const LAYOUT_3_18: Layout = Layout {
         pgoff: ValueField::plain(3, 61),
     }),
     flags: pte_core::flag_table!(Flags3_18),
-    // DESIGN §4: hardware bits 0–54 (attributes, output address, RES0 48–51, CONT, PXN, UXN).
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–54 (attributes, output address, RES0 48–51, CONT, PXN, UXN).
     hw_bits: bits(0, 54),
     // No AF/DBM hardware update in 3.18: nothing in the PTE is written by the MMU.
     hw_set: 0,
@@ -323,7 +323,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     },
     file: None,
     flags: pte_core::flag_table!(Flags6_6),
-    // DESIGN §4: hardware bits 0–54 (attributes, output address, RES0 48–49, GP, DBM, CONT,
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–54 (attributes, output address, RES0 48–49, GP, DBM, CONT,
     // PXN, UXN).
     hw_bits: bits(0, 54),
     // FEAT_HAFDBS: the MMU sets `PTE_AF` and, on a write with `PTE_DBM`, clears `PTE_RDONLY`.
@@ -476,7 +476,7 @@ pub const LAYOUT_6_18: Layout = Layout {
     },
     file: None,
     flags: pte_core::flag_table!(Flags6_18),
-    // DESIGN §4: hardware bits 0–54 and 60–62 (POIndex, `PTE_PO_IDX_MASK`).
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–54 and 60–62 (POIndex, `PTE_PO_IDX_MASK`).
     hw_bits: bits(0, 54) | bits(60, 62),
     // FEAT_HAFDBS: the MMU sets `PTE_AF` and, on a write with `PTE_DBM`, clears `PTE_RDONLY`.
     hw_set: 1 << 10 | 1 << 7,

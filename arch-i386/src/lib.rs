@@ -221,7 +221,7 @@ pub const LAYOUT_2_6_8: Layout = Layout {
         ),
     }),
     flags: pte_core::flag_table!(Flags2_6_8),
-    // DESIGN §4: hardware bits 0–8, 12–31.
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–8, 12–31.
     hw_bits: bits(0, 8) | bits(12, 31),
     hw_set: AD,
     // SDM Table 4-6: "11:9 Ignored" (`_PAGE_UNUSED1..3`, "available for programmer").
@@ -277,7 +277,7 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
         pgoff: ValueField::plain(32, 32),
     }),
     flags: pte_core::flag_table!(FlagsPae2_6_8),
-    // DESIGN §4: 0–8, 12–63 (PAE paging has no ignored high bits).
+    // docs/DESIGN.md#hardware-bits: 0–8, 12–63 (PAE paging has no ignored high bits).
     hw_bits: bits(0, 8) | bits(12, 63),
     hw_set: AD,
     hw_ignored: bits(9, 11),
@@ -339,7 +339,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     hw_set: AD,
     hw_ignored: bits(9, 11),
     reserved: 0,
-    // DESIGN §4: 9 SPECIAL, 10 SAVED_DIRTY.
+    // docs/DESIGN.md#software-bits: 9 SPECIAL, 10 SAVED_DIRTY.
     sw_bits: 1 << 9 | 1 << 10,
     hw_ad: HwAccessDirty::SetsAccessedDirty,
     helpers: helpers(Some(10)),
@@ -399,7 +399,7 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     hw_set: AD,
     hw_ignored: bits(9, 11),
     reserved: bits(52, 62),
-    // DESIGN §4: 9 SPECIAL, 10 SAVED_DIRTY, 57 DEVMAP.
+    // docs/DESIGN.md#software-bits: 9 SPECIAL, 10 SAVED_DIRTY, 57 DEVMAP.
     sw_bits: 1 << 9 | 1 << 10 | 1 << 57,
     hw_ad: HwAccessDirty::SetsAccessedDirty,
     helpers: helpers(Some(10)),

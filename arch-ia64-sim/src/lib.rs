@@ -152,7 +152,7 @@ const PAGE_NONE: u64 = PAGE_PROTNONE | PAGE_A;
 /// protection, `(pte_val(pte) & ~_PAGE_CHG_MASK) | (pgprot_val(newprot) & _PAGE_CHG_MASK)`.
 const PAGE_CHG_MASK: u64 = PAGE_P | PAGE_PROTNONE | PAGE_PL_MASK | PAGE_AR_MASK | PAGE_ED;
 
-/// DESIGN §4: hardware bits 0–52 (p, rv, ma, a, d, pl, ar, ppn, rv, ed).
+/// docs/DESIGN.md#hardware-bits: hardware bits 0–52 (p, rv, ma, a, d, pl, ar, ppn, rv, ed).
 const HW_BITS: u64 = bits(0, 52);
 /// SDM §4.1.5: bits 53–63 are `ig`, "available – field for software use".
 const HW_IGNORED: u64 = bits(53, 63);
@@ -287,7 +287,7 @@ pub const LAYOUT_2_6_8: Layout = Layout {
         pgoff: ValueField::plain(2, 61),
     }),
     flags: pte_core::flag_table!(Flags2_6_8),
-    // DESIGN §4: hardware bits 0–52.
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–52.
     hw_bits: HW_BITS,
     // The hardware sets neither `_PAGE_A` nor `_PAGE_D` (Access-bit / Dirty-bit faults).
     hw_set: 0,
@@ -357,7 +357,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `_PAGE_FILE` and `pte_file()` are gone (nonlinear mappings were removed in 4.0).
     file: None,
     flags: pte_core::flag_table!(Flags6_6),
-    // DESIGN §4: hardware bits 0–52.
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–52.
     hw_bits: HW_BITS,
     // The hardware sets neither `_PAGE_A` nor `_PAGE_D` (Access-bit / Dirty-bit faults).
     hw_set: 0,

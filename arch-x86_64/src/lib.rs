@@ -105,7 +105,7 @@ pub const LAYOUT_2_6_8: Layout = Layout {
         pgoff: ValueField::plain(12, 40),
     }),
     flags: pte_core::flag_table!(Flags2_6_8),
-    // DESIGN §4: hardware bits 0–8, 12–51, 63.
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–8, 12–51, 63.
     hw_bits: bits(0, 8) | bits(12, 51) | 1 << 63,
     hw_set: 0x20 | 0x40,
     // 2004 SDM: 11:9 ignored, "Bits 62:52 are available for use by system programmers".
@@ -215,7 +215,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     },
     file: None,
     flags: pte_core::flag_table!(Flags6_6),
-    // DESIGN §4: hardware bits 0–8, 12–51, 59–62 (PKEY), 63.
+    // docs/DESIGN.md#hardware-bits: hardware bits 0–8, 12–51, 59–62 (PKEY), 63.
     hw_bits: bits(0, 8) | bits(12, 51) | bits(59, 62) | 1 << 63,
     hw_set: 0x20 | 0x40,
     // SDM: "11:9 Ignored", "58:52 Ignored" (62:59 ignored too unless CR4.PKE).

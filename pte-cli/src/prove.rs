@@ -1,4 +1,4 @@
-//! `pte prove NAME (--bit B | --all)`: the lock-bit proofs of DESIGN §4, bit by bit.
+//! `pte prove NAME (--bit B | --all)`: the lock-bit proofs of docs/DESIGN.md#proofs, bit by bit.
 
 use std::io::Write;
 

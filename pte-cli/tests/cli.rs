@@ -1,6 +1,6 @@
 //! End-to-end tests of the `pte` binary: every subcommand, human and `--json`, and every class
-//! of bad input. The expectations are properties of the layouts (DESIGN §4 and the reference's
-//! worked examples), not outputs copied from the tool.
+//! of bad input. The expectations are properties of the layouts (docs/DESIGN.md#proofs,
+//! docs/DESIGN.md#limits and worked examples from the kernel macros), not outputs copied from the tool.
 
 use std::collections::BTreeSet;
 use std::process::Output;
@@ -263,7 +263,7 @@ fn layouts_json_lists_the_eleven_layouts_with_the_documented_keys() {
 
 #[test]
 fn layouts_json_limits_are_design_defaults() {
-    // DESIGN §4: (N, M) per layout.
+    // docs/DESIGN.md#limits: (N, M) per layout.
     let expected: [(&str, u64, Option<u64>); 11] = [
         ("x86_64/2.6.8", 32, Some(40)),
         ("x86_64/6.6", 42, None),
@@ -870,7 +870,7 @@ fn prove_i386_2_6_8_bit_31_needs_23_bit_swap_offsets() {
 
 #[test]
 fn prove_all_matches_the_design_table() {
-    // DESIGN §4, "Expected results under the default limits".
+    // docs/DESIGN.md#proof-table, "Expected results under the default limits".
     let table: [(&str, Ranges, Ranges); 11] = [
         ("x86_64/2.6.8", &[(40, 63)], &[(52, 62)]),
         ("x86_64/6.6", &[(1, 4), (7, 7), (9, 63)], &[]),

@@ -1,4 +1,4 @@
-//! The one classifier: a word to its state, in Linux's own order (DESIGN §4).
+//! The one classifier: a word to its state, in Linux's own order (docs/DESIGN.md#states).
 //!
 //! `none → present → protnone / present-invalid → file → swap`, else invalid. A not-present
 //! word is a file or swap entry only if it is the *exact* encoding of what the kernel's
@@ -279,7 +279,7 @@ const fn has(word: u64, bit: Option<u32>) -> bool {
     }
 }
 
-/// How a lock bit is used (DESIGN §4).
+/// How a lock bit is used (docs/DESIGN.md#proofs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Discipline {
     /// Only ever set on an empty PTE (the 2004 fastpath); installing the entry clears it.

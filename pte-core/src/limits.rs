@@ -1,4 +1,4 @@
-//! The limits in force: real kernel bounds that make some encodings impossible (DESIGN §4).
+//! The limits in force: real kernel bounds that make some encodings impossible (docs/DESIGN.md#limits).
 //!
 //! Each limit is a bit count: a swap type must be `< 2^swap_type_bits`, a swap offset
 //! `< 2^swap_offset_bits`, a file pgoff `< 2^file_pgoff_bits`. The defaults are the kernel's
@@ -12,7 +12,7 @@ use core::fmt;
 pub struct Limits {
     /// T: `MAX_SWAPFILES_SHIFT` (5 in every era).
     pub swap_type_bits: u32,
-    /// N: bits of a real swap offset (DESIGN §4).
+    /// N: bits of a real swap offset (docs/DESIGN.md#limits).
     pub swap_offset_bits: u32,
     /// M: `PTE_FILE_MAX_BITS`, or `None` where the layout has no file PTEs.
     pub file_pgoff_bits: Option<u32>,

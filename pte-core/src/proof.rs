@@ -1,4 +1,4 @@
-//! The lock-bit proofs (DESIGN §4), evaluated in `const` by [`lock_bit!`](crate::lock_bit).
+//! The lock-bit proofs (docs/DESIGN.md#proofs), evaluated in `const` by [`lock_bit!`](crate::lock_bit).
 //!
 //! * **none-only** — bit `b` is proved iff the locked-empty word `1 << b` classifies as
 //!   invalid: not none by the layout's own `pte_none()`, not present, protnone or

@@ -25,7 +25,7 @@
 //!
 //! The MMU is a concurrent actor: on x86 it sets accessed/dirty, on aarch64 with HAFDBS it
 //! sets AF and clears RDONLY under DBM, each with one compare-and-swap from the entry it
-//! read and without any software lock (history §2.1); where the hardware sets nothing (ia64,
+//! read and without any software lock (docs/DESIGN.md#h4); where the hardware sets nothing (ia64,
 //! aarch64 without HAFDBS) the access faults and the fast path sets the bits. An access pins
 //! its frame, and whoever unmaps a frame waits for the pins to drain before writing it out
 //! or freeing it ([`FramePool::drain`]): the TLB shootdown.

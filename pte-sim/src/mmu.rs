@@ -10,7 +10,7 @@
 //! present bit; a blind OR of `_PAGE_DIRTY` into an entry that a swap-out replaced meanwhile
 //! would turn the swap entry into another word (bit 6 is `_PAGE_FILE` on 2.6-era x86). The
 //! CAS is still a lock-free atomic read-modify-write that honours no software lock, which is
-//! the hazard the fast path must survive (history §2.1, §4.3).
+//! the hazard the fast path must survive (docs/DESIGN.md#h4, docs/DESIGN.md#h7).
 
 use super::Sharded;
 

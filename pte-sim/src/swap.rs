@@ -8,7 +8,7 @@
 //! generation, `offset = FIRST_SWAP_OFFSET + slot + generation × slots`, and the generation
 //! is bumped whenever the slot is freed. This is what the fault path's
 //! [`SwapDevice`](pte_core::fault::SwapDevice) contract asks for (a freed slot is not reused
-//! under a fault that read its entry — the ABA of history §4.9): a fault that lost the
+//! under a fault that read its entry — the ABA of docs/DESIGN.md#h11): a fault that lost the
 //! swap-in race and reads the entry afterwards gets `None` (a *stale read*, counted), never
 //! another page's contents, and a second free of an entry is recognised as a double free
 //! even after the slot was reused. Offset 0 is never used (the swap header; on old x86

@@ -5,7 +5,7 @@
 //! gives its table back (counted: [`TableCounts::races`]). Leaf tables are arrays of real
 //! [`PteSlot`]s, each table with its own [`RawSpinLock`] (the split ptlock). Tables are
 //! allocated from a bounded arena on first use and never freed while the tables live, so a
-//! walker can never race with page-table freeing (history §4.5 is out of scope here).
+//! walker can never race with page-table freeing (the hazard of docs/DESIGN.md#h9 is out of scope here).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -13,7 +13,7 @@ fn layouts() -> Vec<&'static LayoutEntry> {
     all_layouts().collect()
 }
 
-/// Every state whose own definition (DESIGN §4) accepts `w`, in no particular order.
+/// Every state whose own definition (docs/DESIGN.md#states) accepts `w`, in no particular order.
 fn recognisers(e: &LayoutEntry, w: u64) -> Vec<State> {
     let l = e.layout;
     let mut out = vec![];

@@ -1,4 +1,4 @@
-//! The PTE checks of `mm/debug_vm_pgtable.c` (reference §15), on every layout.
+//! The PTE checks of `mm/debug_vm_pgtable.c` (Linux 6.6.87), on every layout.
 
 use pte_core::encode::{encode_present, encode_protnone, encode_swap};
 use pte_core::helpers::{

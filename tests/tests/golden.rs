@@ -1,5 +1,6 @@
-//! Golden vectors: the worked examples of `linux-pte-layouts.md`, each derived there from the
-//! kernel's macros, checked against the encoders and the classifier.
+//! Golden vectors: worked examples, each derived by hand from the kernel macros of the file and
+//! version named in its comment (and in the layout's `source`; see docs/DESIGN.md#sources),
+//! checked against the encoders and the classifier.
 
 use pte_core::encode::{encode_file, encode_protnone, encode_swap};
 use pte_core::{Decoded, Invalid, State, SwapEntry, classify};
@@ -23,14 +24,15 @@ fn decode(name: &str, word: u64) -> Decoded {
     classify(l.layout, &l.limits, word)
 }
 
-/// §4.4: the 2004 lock bit. The locked-empty word 0x200 is swap type 0, offset 2.
+/// Linux 2.6.8 `include/asm-i386/pgtable.h` (docs/DESIGN.md#i386-2-6-8): the 2004 lock bit.
+/// The locked-empty word 0x200 is swap type 0, offset 2.
 #[test]
 fn i386_2_6_8_locked_none_is_a_real_swap_slot() {
     assert_eq!(decode("i386/2.6.8", 0x200), Decoded::Swap(swap(0, 2)));
     assert_eq!(encode("i386/2.6.8", swap(0, 2)), 0x200);
 }
 
-/// §4.3: `pgoff_to_pte(2^29 - 1) = 0xffffff7e`.
+/// Linux 2.6.8 `include/asm-i386/pgtable-2level.h`: `pgoff_to_pte(2^29 - 1) = 0xffffff7e`.
 #[test]
 fn i386_2_6_8_largest_file_pte() {
     let l = layout("i386/2.6.8");
@@ -46,14 +48,16 @@ fn i386_2_6_8_largest_file_pte() {
     );
 }
 
-/// §4.2: `maxpages = 0xfffffe`: the largest in-field offset round-trips.
+/// Linux 2.6.8 `include/asm-i386/pgtable.h` and `mm/swapfile.c` (`sys_swapon`):
+/// `maxpages = 0xfffffe`: the largest in-field offset round-trips.
 #[test]
 fn i386_2_6_8_offsets_fill_bits_8_to_31() {
     assert_eq!(encode("i386/2.6.8", swap(0, 0xff_ffff)), 0xffff_ff00);
     assert_eq!(encode("i386/2.6.8", swap(31, 0)), 0x3e);
 }
 
-/// §3.2: type 0 / offset 0 → 0x07fffffffffffe00; type 31 / offset 5 → 0xfffffffffffff400.
+/// Linux 6.6.87 `arch/x86/include/asm/pgtable_64.h`:
+/// type 0 / offset 0 → 0x07fffffffffffe00; type 31 / offset 5 → 0xfffffffffffff400.
 #[test]
 fn x86_64_6_6_inverted_swap_examples() {
     assert_eq!(encode("x86_64/6.6", swap(0, 0)), 0x07ff_ffff_ffff_fe00);
@@ -64,7 +68,8 @@ fn x86_64_6_6_inverted_swap_examples() {
     );
 }
 
-/// §3.1: `pte_none()` ignores A/D on x86_64/6.6 and PAE 6.6 (the KNL erratum), not on 2-level.
+/// Linux 6.6.87 `arch/x86/include/asm/pgtable.h` (docs/DESIGN.md#h15):
+/// `pte_none()` ignores A/D on x86_64/6.6 and PAE 6.6 (the KNL erratum), not on 2-level.
 #[test]
 fn knl_erratum_none() {
     for w in [0x20, 0x40, 0x60] {
@@ -74,13 +79,14 @@ fn knl_erratum_none() {
     assert_eq!(decode("i386/6.6", 0x20), Decoded::Swap(swap(16, 0)));
 }
 
-/// §7: PAE 6.x type 1 / offset 3 → 0x0ffffffffffff800.
+/// Linux 6.6.87 `arch/x86/include/asm/pgtable-3level.h`: PAE 6.x type 1 / offset 3 → 0x0ffffffffffff800.
 #[test]
 fn i386_pae_6_6_example() {
     assert_eq!(encode("i386-pae/6.6", swap(1, 3)), 0x0fff_ffff_ffff_f800);
 }
 
-/// §5.2: a 2.6.8 PAE swap word with a non-zero `pte_high` is not an exact encoding.
+/// Linux 2.6.8 `include/asm-i386/pgtable.h`, `pgtable-3level.h`:
+/// a 2.6.8 PAE swap word with a non-zero `pte_high` is not an exact encoding.
 #[test]
 fn i386_pae_2_6_8_swap_needs_a_zero_high_word() {
     let w = encode("i386-pae/2.6.8", swap(3, 7));
@@ -98,7 +104,8 @@ fn i386_pae_2_6_8_swap_needs_a_zero_high_word() {
     );
 }
 
-/// §11.3: 6.18 type 31, offset 2^50 − 1 → 0x3ffffffffffff7c0 by the raw macros; beyond the
+/// Linux 6.18.2 `arch/arm64/include/asm/pgtable.h`:
+/// 6.18 type 31, offset 2^50 − 1 → 0x3ffffffffffff7c0 by the raw macros; beyond the
 /// 38-bit limit, so the encoder refuses it and the classifier calls the word invalid.
 #[test]
 fn aarch64_6_18_raw_maximum() {
@@ -112,7 +119,8 @@ fn aarch64_6_18_raw_maximum() {
     ));
 }
 
-/// §9.3: Lameter's ia64 lock bit 56: `1 << 56` decodes by format as type 0, offset 2^47 —
+/// Linux 2.6.8 `include/asm-ia64/pgtable.h` (docs/DESIGN.md#h1):
+/// Lameter's ia64 lock bit 56: `1 << 56` decodes by format as type 0, offset 2^47 —
 /// never a real slot, so invalid under the limits.
 #[test]
 fn ia64_2_6_8_bit_56_is_offset_2_pow_47() {
@@ -122,7 +130,8 @@ fn ia64_2_6_8_bit_56_is_offset_2_pow_47() {
     ));
 }
 
-/// §11.1: aarch64/3.18 file words with bits 59–63 set are invalid (pte_to_pgoff does not mask).
+/// Linux 3.18.140 `arch/arm64/include/asm/pgtable.h`:
+/// aarch64/3.18 file words with bits 59–63 set are invalid (pte_to_pgoff does not mask).
 #[test]
 fn aarch64_3_18_file_with_high_bits_is_invalid() {
     let l = layout("aarch64/3.18");
@@ -134,7 +143,8 @@ fn aarch64_3_18_file_with_high_bits_is_invalid() {
     ));
 }
 
-/// §3.1: protnone PFNs are stored inverted on x86_64/6.6 (L1TF), plain on 2.6.8.
+/// Linux 6.6.87 `arch/x86/include/asm/pgtable-invert.h`, 2.6.8 `include/asm-x86_64/pgtable.h`:
+/// protnone PFNs are stored inverted on x86_64/6.6 (L1TF), plain on 2.6.8.
 #[test]
 fn protnone_pfn_inversion() {
     let new = layout("x86_64/6.6").layout;
@@ -153,7 +163,7 @@ fn protnone_pfn_inversion() {
     assert_eq!(encode_protnone(old, 0x1234), Ok(0x1234 << 12 | 0xa0));
 }
 
-/// DESIGN §4: aarch64 present = bit 0 only (VALID with the table bit clear is still present).
+/// docs/DESIGN.md#states: aarch64 present = bit 0 only (VALID with the table bit clear is still present).
 #[test]
 fn aarch64_valid_without_page_bit_is_present() {
     for name in ["aarch64/3.18", "aarch64/6.6", "aarch64/6.18"] {
@@ -161,7 +171,8 @@ fn aarch64_valid_without_page_bit_is_present() {
     }
 }
 
-/// §11.3: 6.18 present-invalid is protnone only with USER clear and UXN set.
+/// Linux 6.18.2 `arch/arm64/include/asm/pgtable.h`:
+/// 6.18 present-invalid is protnone only with USER clear and UXN set.
 #[test]
 fn aarch64_6_18_present_invalid_vs_protnone() {
     let l = layout("aarch64/6.18").layout;

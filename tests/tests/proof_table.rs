@@ -1,5 +1,5 @@
-//! DESIGN.md §4's table of lock-bit verdicts, reproduced from the proofs for every bit of
-//! every layout under the default limits. A difference is a bug in the code or in DESIGN.
+//! The table of lock-bit verdicts in docs/DESIGN.md#proof-table, reproduced from the proofs for every bit of
+//! every layout under the default limits. A difference is a bug in the code or in docs/DESIGN.md.
 
 use pte_core::{Discipline, prove};
 use pte_tests::{all_layouts, layout};
@@ -17,7 +17,7 @@ fn proven(name: &str, discipline: Discipline, limits: Option<pte_core::Limits>) 
         .collect()
 }
 
-/// DESIGN §4, "Expected results under the default limits".
+/// docs/DESIGN.md#proof-table, "Expected results under the default limits".
 fn expected() -> Vec<(&'static str, Vec<u32>, Vec<u32>)> {
     vec![
         ("x86_64/2.6.8", ranges(&[(40, 63)]), ranges(&[(52, 62)])),

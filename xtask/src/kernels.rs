@@ -3,7 +3,7 @@
 //! traps on entries that are not present.
 //!
 //! qemu-system is NOT installed with apt: Debian 12's `qemu-system-x86`/`qemu-system-arm` 7.2
-//! conflict with the newer `qemu-utils` these machines carry (reference toolchain-notes §4).
+//! conflict with the newer `qemu-utils` these machines carry (docs/DESIGN.md#toolchain, T4).
 //! The packages and the libraries they need are fetched with `apt-get download` and unpacked
 //! with `dpkg -x` into `.qemu/root` (git-ignored); the binaries then run with
 //! `LD_LIBRARY_PATH` pointing there.
