@@ -32,9 +32,7 @@ use common::{Run, ns, ratio};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
 use pte_core::fault::lock::RawSpinLock;
-use pte_core::fault::{
-    Leaf, Step, Strategies, Strategy, StrategyKind, StrategyVisitor,
-};
+use pte_core::fault::{Leaf, Step, Strategies, Strategy, StrategyKind, StrategyVisitor};
 use pte_core::{Arch, LockBit, Pte, PteSlot};
 
 /// The variants, in table order.
