@@ -564,13 +564,6 @@ static_assertions::assert_impl_all!(Aarch64_3_18: pte_core::LockBit);
 static_assertions::assert_impl_all!(Aarch64_6_6: pte_core::LockBit);
 static_assertions::assert_impl_all!(Aarch64_6_18: pte_core::LockBit);
 
-/// Every layout of this crate, for tools that iterate over layouts.
-pub const LAYOUTS: [pte_core::LayoutEntry; 3] = [
-    pte_core::LayoutEntry::locked::<Aarch64_3_18>(),
-    pte_core::LayoutEntry::locked::<Aarch64_6_6>(),
-    pte_core::LayoutEntry::locked::<Aarch64_6_18>(),
-];
-
 // The VA widths of the geometries (`VA_BITS`).
 static_assertions::const_assert_eq!(G4K_4_LEVEL.va_bits(), 48);
 static_assertions::const_assert_eq!(G4K_3_LEVEL.va_bits(), 39);

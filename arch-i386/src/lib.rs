@@ -462,12 +462,3 @@ pte_core::lock_bit!(I386Pae6_6, bit = 62, discipline = NoneOnly);
 static_assertions::assert_eq_size!(pte_core::Pte<I386_2_6_8>, u32);
 static_assertions::assert_eq_size!(pte_core::Pte<I386Pae6_6>, u64);
 static_assertions::assert_not_impl_any!(I386_2_6_8: pte_core::LockBit);
-
-/// Every layout of this crate, for tools that iterate over layouts (the narrowed
-/// [`I386_2_6_8_Swap23`] is a user's choice, not one of the eleven kernel layouts).
-pub const LAYOUTS: [pte_core::LayoutEntry; 4] = [
-    pte_core::LayoutEntry::of::<I386_2_6_8>(),
-    pte_core::LayoutEntry::locked::<I386Pae2_6_8>(),
-    pte_core::LayoutEntry::locked::<I386_6_6>(),
-    pte_core::LayoutEntry::locked::<I386Pae6_6>(),
-];

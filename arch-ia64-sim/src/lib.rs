@@ -441,10 +441,3 @@ static_assertions::const_assert!(LAYOUT_6_6.hw_ignored & 1 << 56 != 0);
 // The default geometry is 16 KiB pages, 3 levels, 44 bits per region; the PFN matches it.
 static_assertions::const_assert_eq!(G16K_3_LEVEL.va_bits(), 44);
 static_assertions::const_assert_eq!(PFN.field.shift, G16K_3_LEVEL.page_shift);
-
-/// Every layout of this crate, for tools that iterate over layouts (the narrowed
-/// [`Ia64_2_6_8_Pgoff51`] is a user's choice, not one of the eleven kernel layouts).
-pub const LAYOUTS: [pte_core::LayoutEntry; 2] = [
-    pte_core::LayoutEntry::locked::<Ia64_2_6_8>(),
-    pte_core::LayoutEntry::locked::<Ia64_6_6>(),
-];

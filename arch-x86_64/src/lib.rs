@@ -279,9 +279,3 @@ pte_core::lock_bit!(X86_64_6_6, bit = 56, discipline = NoneOnly);
 static_assertions::assert_eq_size!(pte_core::Pte<X86_64_6_6>, u64);
 static_assertions::assert_impl_all!(X86_64_2_6_8: pte_core::LockBit);
 static_assertions::assert_impl_all!(X86_64_6_6: pte_core::LockBit);
-
-/// Every layout of this crate, for tools that iterate over layouts.
-pub const LAYOUTS: [pte_core::LayoutEntry; 2] = [
-    pte_core::LayoutEntry::locked::<X86_64_2_6_8>(),
-    pte_core::LayoutEntry::locked::<X86_64_6_6>(),
-];

@@ -32,9 +32,7 @@ use common::{Run, ns, ratio};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};
 use pte_core::fault::lock::RawSpinLock;
-use pte_core::fault::{
-    Cmpxchg, Leaf, LockBitRefault, LockBitSpin, MmLock, SplitLock, Step, Strategy,
-};
+use pte_core::fault::{Leaf, Step, Strategies, Strategy, StrategyKind, StrategyVisitor};
 use pte_core::{Arch, LockBit, Pte, PteSlot};
 
 /// The variants, in table order.
@@ -57,28 +55,34 @@ const VARIANTS: [&str; 11] = [
 #[repr(align(64))]
 struct Line<T>(T);
 
-/// Checks that one install publishes `pte` and the reset empties the slot again, then
-/// measures install + reset.
-fn strategy<A: Arch, S: Strategy<A>>(
-    g: &mut BenchmarkGroup<'_, WallTime>,
-    s: &S,
-    leaf: &Leaf<'_, A>,
+/// For each strategy: checks that one install publishes `pte` and the reset empties the slot
+/// again, then measures install + reset.
+struct Bench<'g, 'a, 'l, A: Arch> {
+    g: &'g mut BenchmarkGroup<'a, WallTime>,
+    leaf: &'l Leaf<'l, A>,
     pte: Pte<A>,
-) {
-    let step = s.install_empty(leaf, || Some(pte), |_| panic!("nothing to lose to"));
-    assert!(
-        matches!(step, Step::Installed),
-        "{}: not installed",
-        S::NAME
-    );
-    assert_eq!(leaf.slot.take(), pte, "{}", S::NAME);
-    assert!(leaf.slot.load().is_none());
-    g.bench_function(S::NAME, |b| {
-        b.iter(|| {
-            black_box(s.install_empty(leaf, || Some(black_box(pte)), |_| ()));
-            leaf.slot.take()
-        })
-    });
+}
+
+impl<A: Arch> StrategyVisitor<A> for Bench<'_, '_, '_, A> {
+    type Output = ();
+
+    fn visit<S: Strategy<A>>(self, s: &S) {
+        let Bench { g, leaf, pte } = self;
+        let step = s.install_empty(leaf, || Some(pte), |_| panic!("nothing to lose to"));
+        assert!(
+            matches!(step, Step::Installed),
+            "{}: not installed",
+            S::NAME
+        );
+        assert_eq!(leaf.slot.take(), pte, "{}", S::NAME);
+        assert!(leaf.slot.load().is_none());
+        g.bench_function(S::NAME, |b| {
+            b.iter(|| {
+                black_box(s.install_empty(leaf, || Some(black_box(pte)), |_| ()));
+                leaf.slot.take()
+            })
+        });
+    }
 }
 
 /// A `std` atomic of the word's width, for the `std-cas` reference.
@@ -153,11 +157,15 @@ fn bench_layout<A: LockBit + pte_core::Cmpxchg, W: StdCas>(c: &mut Criterion) ->
         })
     });
 
-    strategy(&mut g, &Cmpxchg::new(), &leaf, pte);
-    strategy(&mut g, &MmLock::new(), &leaf, pte);
-    strategy(&mut g, &SplitLock::new(), &leaf, pte);
-    strategy(&mut g, &LockBitRefault::new(), &leaf, pte);
-    strategy(&mut g, &LockBitSpin::new(), &leaf, pte);
+    let strategies = Strategies::new();
+    for kind in StrategyKind::ALL {
+        let bench = Bench {
+            g: &mut g,
+            leaf: &leaf,
+            pte,
+        };
+        strategies.with::<A, _>(kind, bench);
+    }
 
     g.bench_function("reset-only", |b| b.iter(|| slot.take()));
 

@@ -13,7 +13,7 @@
 //!
 //! * `model`: the library with the layout a compile-time constant — `classify(A::LAYOUT,
 //!   &A::LIMITS, w)` in a generic `#[inline]` fn, as a kernel would call it;
-//! * `dyn`: the library with the layout picked at run time from the crates' `LAYOUTS`;
+//! * `dyn`: the library with the layout picked at run time from `pte_layouts::LAYOUTS`;
 //! * `hand`: a hand-written chain of mask tests computing the same answer (checked equal to the
 //!   library on the whole batch before anything is measured);
 //! * `hand-raw` (decode only): the kernel macros alone (`__swp_type`, `__swp_offset`), which
@@ -642,7 +642,7 @@ fn bench_layout<A: Hand>(c: &mut Criterion, all: &[LayoutEntry]) -> (String, Str
     let entry: &LayoutEntry = black_box(all)
         .iter()
         .find(|e| e.layout.name == name)
-        .expect("every layout type is in its crate's LAYOUTS");
+        .expect("every layout type is in LAYOUTS");
     assert_eq!(entry.limits, A::LIMITS, "{name}: LAYOUTS has other limits");
 
     // A fixed seed per layout (FNV-1a of the name).
@@ -725,28 +725,15 @@ fn main() {
     let run = Run::start();
     // 110 benchmarks: 0.3 s each.
     let mut c = common::criterion(Duration::from_millis(300));
-    let all: Vec<LayoutEntry> = [
-        &arch_x86_64::LAYOUTS[..],
-        &arch_i386::LAYOUTS[..],
-        &arch_ia64_sim::LAYOUTS[..],
-        &arch_aarch64::LAYOUTS[..],
-    ]
-    .concat();
+    let all = pte_layouts::LAYOUTS;
     assert_eq!(all.len(), 11, "the eleven kernel layouts");
 
-    let layouts = [
-        bench_layout::<X86_64_2_6_8>(&mut c, &all),
-        bench_layout::<X86_64_6_6>(&mut c, &all),
-        bench_layout::<I386_2_6_8>(&mut c, &all),
-        bench_layout::<I386Pae2_6_8>(&mut c, &all),
-        bench_layout::<I386_6_6>(&mut c, &all),
-        bench_layout::<I386Pae6_6>(&mut c, &all),
-        bench_layout::<Ia64_2_6_8>(&mut c, &all),
-        bench_layout::<Ia64_6_6>(&mut c, &all),
-        bench_layout::<Aarch64_3_18>(&mut c, &all),
-        bench_layout::<Aarch64_6_6>(&mut c, &all),
-        bench_layout::<Aarch64_6_18>(&mut c, &all),
-    ];
+    macro_rules! bench_every_layout {
+        ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => {
+            [$(bench_layout::<$ty>(&mut c, all)),*]
+        };
+    }
+    let layouts = pte_layouts::for_each_layout!(bench_every_layout);
     c.final_summary();
     if !run.measuring() {
         return;

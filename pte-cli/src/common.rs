@@ -32,17 +32,9 @@ impl From<io::Error> for CliError {
 /// The result of a subcommand.
 pub type CliResult = Result<(), CliError>;
 
-/// Every layout entry of every architecture crate, in a fixed order.
-static ARCHES: [&[LayoutEntry]; 4] = [
-    &arch_x86_64::LAYOUTS,
-    &arch_i386::LAYOUTS,
-    &arch_ia64_sim::LAYOUTS,
-    &arch_aarch64::LAYOUTS,
-];
-
-/// All known layout entries.
+/// All known layout entries (`pte_layouts::LAYOUTS`, in its order).
 pub fn entries() -> impl Iterator<Item = &'static LayoutEntry> {
-    ARCHES.iter().flat_map(|a| a.iter())
+    pte_layouts::LAYOUTS.iter()
 }
 
 /// The entry called `name` (exact match first, then ASCII case-insensitive).

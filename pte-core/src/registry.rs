@@ -1,8 +1,8 @@
 //! A layout with what a tool needs to know about it at run time: its limits, its lock bit
 //! (if one was declared and proved) and whether `Cmpxchg` holds on this target.
 //!
-//! Architecture crates export their entries as `LAYOUTS`; the CLI and the test suite iterate
-//! over them instead of naming every type.
+//! The `pte-layouts` crate lists the eleven kernel layouts once and builds their entries; the
+//! CLI and the test suite iterate over those instead of naming every type.
 
 use crate::limits::Limits;
 use crate::model::Layout;

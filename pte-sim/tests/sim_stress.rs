@@ -29,7 +29,7 @@ use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::fault::{
-    Cmpxchg, LockBitRefault, LockBitSpin, MmLock, Resolved, SplitLock, Strategy,
+    Cmpxchg, LockBitRefault, LockBitSpin, NewStrategyVisitor, Resolved, Strategy, StrategyKind,
 };
 use pte_core::{Arch, Cmpxchg as CasCapable, LockBit};
 use pte_sim::stress::StressConfig;
@@ -150,40 +150,66 @@ fn run_with<A: Arch + CasCapable, S: Strategy<A>>(
 /// Thread counts of the matrix: column `col` of a row rotated by `rot`.
 const THREADS: [usize; 3] = [2, 4, 8];
 
-macro_rules! strategy {
-    (cmpxchg) => {
-        (Cmpxchg::new(), 0)
-    };
-    (mm_lock) => {
-        (MmLock::new(), 1)
-    };
-    (split_lock) => {
-        (SplitLock::new(), 2)
-    };
-    (lock_bit_refault) => {
-        (LockBitRefault::new(), 3)
-    };
-    (lock_bit_spin) => {
-        (LockBitSpin::new(), 4)
-    };
+/// [`run`] with a new strategy of the chosen type.
+struct Run<'a> {
+    hafdbs: bool,
+    st: &'a StressConfig,
 }
 
-/// One module per layout row, one test per strategy.
+impl<A: Arch + CasCapable> NewStrategyVisitor<A> for Run<'_> {
+    type Output = Report;
+    fn visit<S: Strategy<A>>(self, new: fn() -> S) -> Report {
+        run::<A, S>(new(), self.hafdbs, self.st)
+    }
+}
+
+/// The strategy a matrix test is named after (its name with `_` for `-`).
+fn kind(test: &str) -> StrategyKind {
+    StrategyKind::from_name(&test.replace('_', "-"))
+        .unwrap_or_else(|| panic!("no strategy is called {test}"))
+}
+
+/// The cell of the matrix for strategy `test` (the test's name) on layout `A`.
+fn locked<A: LockBit + CasCapable>(test: &str, hafdbs: bool, rot: usize) {
+    let kind = kind(test);
+    let st = shape(threads(kind, rot));
+    kind.with_new::<A, _>(Run { hafdbs, st: &st });
+}
+
+/// [`locked`] for a layout without a lock bit.
+fn plain<A: Arch + CasCapable>(test: &str, hafdbs: bool, rot: usize) {
+    let kind = kind(test);
+    let st = shape(threads(kind, rot));
+    kind.try_with_new::<A, _>(Run { hafdbs, st: &st })
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The thread count of a cell: the column is the declaration order (cmpxchg first).
+fn threads(kind: StrategyKind, rot: usize) -> usize {
+    THREADS[(rot + kind as usize) % THREADS.len()]
+}
+
+/// One module per layout row, one test per strategy the row's layout has (`locked`: all
+/// five, `plain`: those that need no lock bit).
 macro_rules! matrix {
-    ($($row:ident: $a:ty, hafdbs = $hafdbs:expr, rot = $rot:expr, [$($s:ident),+ $(,)?];)*) => {$(
+    ($($row:ident: $a:ty, hafdbs = $hafdbs:expr, rot = $rot:expr, $lock:ident;)*) => {$(
         mod $row {
             use super::*;
-            $(
-                #[test]
-                #[cfg_attr(miri, ignore = "about half a minute per run under Miri: see `small::*`")]
-                fn $s() {
-                    let (strategy, col) = strategy!($s);
-                    let threads = THREADS[($rot + col) % THREADS.len()];
-                    run::<$a, _>(strategy, $hafdbs, &shape(threads));
-                }
-            )+
+            matrix!(@cells $lock, $a, $hafdbs, $rot, [cmpxchg, mm_lock, split_lock]);
+            matrix!(@lock_bit $lock, $a, $hafdbs, $rot);
         }
     )*};
+    (@lock_bit locked, $a:ty, $hafdbs:expr, $rot:expr) => {
+        matrix!(@cells locked, $a, $hafdbs, $rot, [lock_bit_refault, lock_bit_spin]);
+    };
+    (@lock_bit plain, $($rest:tt)*) => {};
+    (@cells $lock:ident, $a:ty, $hafdbs:expr, $rot:expr, [$($s:ident),+]) => {$(
+        #[test]
+        #[cfg_attr(miri, ignore = "about half a minute per run under Miri: see `small::*`")]
+        fn $s() {
+            $lock::<$a>(stringify!($s), $hafdbs, $rot);
+        }
+    )+};
 }
 
 // The any-state bit-spinlock (`lock_bit_spin` on x86_64/2.6.8, ia64/6.6, aarch64) with an MMU
@@ -193,30 +219,19 @@ macro_rules! matrix {
 // `sim_units::lock_bit_spin_replace_vs_dbm_dirty` shows it every time. With software A/D
 // (ia64; aarch64 without HAFDBS, 3.18) the MMU writes nothing.
 matrix! {
-    x86_64_6_6: X86_64_6_6, hafdbs = true, rot = 0,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    i386_6_6: I386_6_6, hafdbs = true, rot = 1,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    i386_pae_6_6: I386Pae6_6, hafdbs = true, rot = 2,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    ia64_6_6: Ia64_6_6, hafdbs = true, rot = 0,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    aarch64_6_6_hafdbs: Aarch64_6_6, hafdbs = true, rot = 1,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    aarch64_6_6_no_hafdbs: Aarch64_6_6, hafdbs = false, rot = 2,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
+    x86_64_6_6: X86_64_6_6, hafdbs = true, rot = 0, locked;
+    i386_6_6: I386_6_6, hafdbs = true, rot = 1, locked;
+    i386_pae_6_6: I386Pae6_6, hafdbs = true, rot = 2, locked;
+    ia64_6_6: Ia64_6_6, hafdbs = true, rot = 0, locked;
+    aarch64_6_6_hafdbs: Aarch64_6_6, hafdbs = true, rot = 1, locked;
+    aarch64_6_6_no_hafdbs: Aarch64_6_6, hafdbs = false, rot = 2, locked;
     // Nonlinear file entries (`remap_file_pages`, gone in Linux 4.0).
-    x86_64_2_6_8: X86_64_2_6_8, hafdbs = true, rot = 0,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    i386_pae_2_6_8: I386Pae2_6_8, hafdbs = true, rot = 1,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    ia64_2_6_8: Ia64_2_6_8, hafdbs = true, rot = 2,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
-    aarch64_3_18: Aarch64_3_18, hafdbs = true, rot = 0,
-        [cmpxchg, mm_lock, split_lock, lock_bit_refault, lock_bit_spin];
+    x86_64_2_6_8: X86_64_2_6_8, hafdbs = true, rot = 0, locked;
+    i386_pae_2_6_8: I386Pae2_6_8, hafdbs = true, rot = 1, locked;
+    ia64_2_6_8: Ia64_2_6_8, hafdbs = true, rot = 2, locked;
+    aarch64_3_18: Aarch64_3_18, hafdbs = true, rot = 0, locked;
     // No bit of i386/2.6.8 can be a lock bit.
-    i386_2_6_8: I386_2_6_8, hafdbs = true, rot = 1,
-        [cmpxchg, mm_lock, split_lock];
+    i386_2_6_8: I386_2_6_8, hafdbs = true, rot = 1, plain;
 }
 
 /// Tiny runs, the only ones kept under Miri: both lock-bit disciplines, hardware and
@@ -376,23 +391,9 @@ fn table(title: &str, rows: &[(String, Totals)]) -> String {
     out
 }
 
-const STRATEGIES: [&str; 5] = [
-    "cmpxchg",
-    "mm-lock",
-    "split-lock",
-    "lock-bit-refault",
-    "lock-bit-spin",
-];
-
-/// The five strategies on layout `A`, same shape and seed.
+/// Every strategy on layout `A`, same shape and seed, in [`StrategyKind::ALL`] order.
 fn every_strategy<A: Arch + CasCapable + LockBit>(hafdbs: bool, st: &StressConfig) -> [Report; 5] {
-    [
-        run::<A, _>(Cmpxchg::new(), hafdbs, st),
-        run::<A, _>(MmLock::new(), hafdbs, st),
-        run::<A, _>(SplitLock::new(), hafdbs, st),
-        run::<A, _>(LockBitRefault::new(), hafdbs, st),
-        run::<A, _>(LockBitSpin::new(), hafdbs, st),
-    ]
+    StrategyKind::ALL.map(|kind| kind.with_new::<A, _>(Run { hafdbs, st }))
 }
 
 /// Every strategy on one layout per architecture (the 6.6 ones, and i386-pae/2.6.8 for the
@@ -423,13 +424,13 @@ fn stress_totals_by_strategy() {
             by_strategy[i].add(r);
             let mut t = Totals::default();
             t.add(r);
-            by_layout.push((format!("{layout} {}", STRATEGIES[i]), t));
+            by_layout.push((format!("{layout} {}", StrategyKind::ALL[i].name()), t));
         }
     }
-    let by_strategy: Vec<(String, Totals)> = STRATEGIES
+    let by_strategy: Vec<(String, Totals)> = StrategyKind::ALL
         .iter()
         .zip(by_strategy)
-        .map(|(s, t)| (s.to_string(), t))
+        .map(|(s, t)| (s.name().to_string(), t))
         .collect();
     println!(
         "stress totals: {} threads × {} rounds, {} layouts\n{}\n{}",

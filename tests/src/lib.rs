@@ -9,33 +9,19 @@ use pte_core::LayoutEntry;
 
 /// Every layout of the four architecture crates (the eleven kernel layouts).
 pub fn all_layouts() -> impl Iterator<Item = &'static LayoutEntry> {
-    arch_x86_64::LAYOUTS
-        .iter()
-        .chain(arch_i386::LAYOUTS.iter())
-        .chain(arch_ia64_sim::LAYOUTS.iter())
-        .chain(arch_aarch64::LAYOUTS.iter())
+    pte_layouts::LAYOUTS.iter()
 }
 
 /// The layout named `name`.
 pub fn layout(name: &str) -> &'static LayoutEntry {
-    all_layouts()
-        .find(|e| e.layout.name == name)
-        .unwrap_or_else(|| panic!("no layout {name}"))
+    pte_layouts::find(name).unwrap_or_else(|| panic!("no layout {name}"))
 }
 
-/// The diagram file (relative to the workspace root) that layout `name`'s doc comment includes.
+/// The diagram file that layout `name`'s doc comment includes.
 pub fn diagram_path(name: &str) -> std::path::PathBuf {
-    let krate = match name.split('/').next() {
-        Some("x86_64") => "arch-x86_64",
-        Some("i386") | Some("i386-pae") => "arch-i386",
-        Some("ia64") => "arch-ia64-sim",
-        Some("aarch64") => "arch-aarch64",
-        _ => panic!("unknown family of {name}"),
-    };
+    let path = pte_layouts::diagram_path(name).unwrap_or_else(|| panic!("no layout {name}"));
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    root.join(krate)
-        .join("diagrams")
-        .join(format!("{}.txt", name.replace('/', "-")))
+    root.join(path.to_string())
 }
 
 /// The text a diagram file must hold: the rendering inside a `text` code block.

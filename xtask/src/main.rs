@@ -54,6 +54,7 @@ const CROSS_PACKAGES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "pte-layouts",
     "pte-tests",
 ];
 

@@ -10,7 +10,7 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use pte_core::fault::{Resolved, Strategy, TableWalker};
+use pte_core::fault::{Resolved, Strategy, StrategyVisitor, TableWalker};
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
 use crate::cache::{self, FILE_PAGES, FILES, file_word};
@@ -18,8 +18,8 @@ use crate::frames::{self, Frames, POOL_FRAMES, Use};
 use crate::swap;
 use crate::tables::Walker;
 use crate::workload::{
-    self, KINDS, PAGES_PER_CPU, Region, STRATEGIES, WORDS, WithStrategy, anon_word, anon_word_addr,
-    page_addr, private_word, read, shared_word, strategies,
+    self, KINDS, PAGES_PER_CPU, Region, STRATEGIES, WORDS, anon_word, anon_word_addr, page_addr,
+    private_word, read, shared_word,
 };
 use crate::{Platform, say};
 
@@ -153,7 +153,7 @@ fn expect_software<P: Platform>(p: &P, what: &str, mmu_does_it: bool, by_faults:
 /// After the fault and copy-on-write phases. Entries are read before the pages: reading
 /// first would set accessed bits itself.
 pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
-    let name = workload::strategy_name::<P::A>(s);
+    let name = workload::strategy_name(s);
     let mut young_dirty = 0u64;
     for (i, addr) in pages::<P>(s, Region::Disjoint, cpus) {
         let pte = present(p, addr, "anonymous page");
@@ -258,17 +258,17 @@ fn update<P: Platform>(
         addr: u64,
         f: F,
     }
-    impl<P: Platform, F: FnMut(Pte<P::A>) -> Option<Pte<P::A>>> WithStrategy<P::A>
+    impl<P: Platform, F: FnMut(Pte<P::A>) -> Option<Pte<P::A>>> StrategyVisitor<P::A>
         for Update<'_, P, F>
     {
-        type Out = Option<Pte<P::A>>;
-        fn call<S: Strategy<P::A>>(self, strategy: &S) -> Self::Out {
+        type Output = Option<Pte<P::A>>;
+        fn visit<S: Strategy<P::A>>(self, strategy: &S) -> Self::Output {
             let walker = Walker(self.p);
             let leaf = walker.leaf(self.addr)?;
             strategy.update(&leaf, self.f)
         }
     }
-    let old = strategies().with::<P::A, _>(s, Update { p, addr, f });
+    let old = workload::with_strategy::<P::A, _>(s, Update { p, addr, f });
     if old.is_some() {
         p.flush_tlb_page(addr);
     }
@@ -318,7 +318,7 @@ pub fn young_again<P: Platform>(p: &P, s: usize, cpus: usize) {
     say!(
         p,
         "[{}] accessed: {total} entries made old, {young} young again after a touch: set by the MMU on {}, by access faults on {sw}",
-        workload::strategy_name::<P::A>(s),
+        workload::strategy_name(s),
         young.saturating_sub(sw),
     );
 }
@@ -371,7 +371,7 @@ pub fn swap_out<P: Platform>(p: &P, s: usize, cpus: usize) {
 
 /// After the swap-in phase: entries back, and the counts of the kernel and the library agree.
 pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
-    let name = workload::strategy_name::<P::A>(s);
+    let name = workload::strategy_name(s);
     for region in [Region::Disjoint, Region::Shared] {
         for (_, addr) in pages::<P>(s, region, cpus) {
             if let Some(pte) = present(p, addr, "swapped-in page") {

@@ -22,8 +22,8 @@ use core::ptr::{read_volatile, write_volatile};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use pte_core::fault::{
-    Backing, Cmpxchg, Counts, Env, Fault, LockBitRefault, LockBitSpin, MmLock, Resolved, SplitLock,
-    Strategy, Vma, handle_retrying,
+    Backing, Counts, Env, Fault, Resolved, Strategies, Strategy, StrategyKind, StrategyVisitor,
+    Vma, handle_retrying,
 };
 use pte_core::{Arch, LockBit};
 
@@ -188,81 +188,44 @@ fn write(addr: u64, value: u64) {
     unsafe { write_volatile(addr as usize as *mut u64, value) }
 }
 
-/// The five strategies of the library.
-pub struct Strategies {
-    mm: MmLock,
-    split: SplitLock,
-    refault: LockBitRefault,
-    spin: LockBitSpin,
-    cas: Cmpxchg,
-}
-
-/// Something to do with one strategy, whatever its type.
-pub trait WithStrategy<A: Arch> {
-    /// The result.
-    type Out;
-    /// Does it.
-    fn call<S: Strategy<A>>(self, strategy: &S) -> Self::Out;
-}
-
-impl Strategies {
-    /// Runs `w` with strategy number `s` (the span order).
-    pub fn with<A: Arch + pte_core::Cmpxchg + LockBit, W: WithStrategy<A>>(
-        &self,
-        s: usize,
-        w: W,
-    ) -> W::Out {
-        match s {
-            0 => w.call(&self.cas),
-            1 => w.call(&self.spin),
-            2 => w.call(&self.refault),
-            3 => w.call(&self.split),
-            _ => w.call(&self.mm),
-        }
-    }
-}
-
-/// A strategy's name.
-struct Name;
-impl<A: Arch> WithStrategy<A> for Name {
-    type Out = &'static str;
-    fn call<S: Strategy<A>>(self, _: &S) -> &'static str {
-        S::NAME
-    }
-}
+/// The strategy of each span of the window, in span order.
+pub const SPAN_STRATEGIES: [StrategyKind; STRATEGIES] = [
+    StrategyKind::Cmpxchg,
+    StrategyKind::LockBitSpin,
+    StrategyKind::LockBitRefault,
+    StrategyKind::SplitLock,
+    StrategyKind::MmLock,
+];
 
 /// A strategy's event counters.
 struct StatsOf;
-impl<A: Arch> WithStrategy<A> for StatsOf {
-    type Out = Counts;
-    fn call<S: Strategy<A>>(self, strategy: &S) -> Counts {
+impl<A: Arch> StrategyVisitor<A> for StatsOf {
+    type Output = Counts;
+    fn visit<S: Strategy<A>>(self, strategy: &S) -> Counts {
         strategy.stats().snapshot()
     }
 }
 
-/// The strategies: plain statics, as a kernel keeps them (their constructors are `const`).
-static STRATEGY_SET: Strategies = Strategies {
-    mm: MmLock::new(),
-    split: SplitLock::new(),
-    refault: LockBitRefault::new(),
-    spin: LockBitSpin::new(),
-    cas: Cmpxchg::new(),
-};
+/// The strategies: a plain static, as a kernel keeps them (their constructors are `const`).
+static STRATEGY_SET: Strategies = Strategies::new();
 static BARRIER: Barrier = Barrier::new();
 
-/// The strategies.
-pub fn strategies() -> &'static Strategies {
-    &STRATEGY_SET
+/// Runs `v` with the strategy of span `s`.
+pub fn with_strategy<A: LockBit + pte_core::Cmpxchg, V: StrategyVisitor<A>>(
+    s: usize,
+    v: V,
+) -> V::Output {
+    STRATEGY_SET.with(SPAN_STRATEGIES[s], v)
 }
 
-/// Name of strategy `s` for layout `A`.
-pub fn strategy_name<A: Arch + pte_core::Cmpxchg + LockBit>(s: usize) -> &'static str {
-    strategies().with::<A, _>(s, Name)
+/// Name of strategy `s`.
+pub fn strategy_name(s: usize) -> &'static str {
+    SPAN_STRATEGIES[s].name()
 }
 
 /// The library's counters of strategy `s`.
-pub fn strategy_counts<A: Arch + pte_core::Cmpxchg + LockBit>(s: usize) -> Counts {
-    strategies().with::<A, _>(s, StatsOf)
+pub fn strategy_counts<A: LockBit + pte_core::Cmpxchg>(s: usize) -> Counts {
+    with_strategy::<A, _>(s, StatsOf)
 }
 
 /// How faults were resolved, per strategy and CPU (the kernel's own count, to be compared
@@ -344,9 +307,9 @@ struct Resolve<'a, P: Platform> {
     fault: Fault,
 }
 
-impl<P: Platform> WithStrategy<P::A> for Resolve<'_, P> {
-    type Out = Result<Resolved, pte_core::fault::FaultError>;
-    fn call<S: Strategy<P::A>>(self, strategy: &S) -> Self::Out {
+impl<P: Platform> StrategyVisitor<P::A> for Resolve<'_, P> {
+    type Output = Result<Resolved, pte_core::fault::FaultError>;
+    fn visit<S: Strategy<P::A>>(self, strategy: &S) -> Self::Output {
         let env = Env {
             frames: &Frames(self.p),
             tables: &Walker(self.p),
@@ -373,7 +336,7 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
         vma: vma::<P>(s, region, cpus),
         fault: Fault { addr, write },
     };
-    let result = STRATEGY_SET.with::<P::A, _>(s, go);
+    let result = with_strategy::<P::A, _>(s, go);
     let counts = &COUNTS[s][cpu];
     match result {
         Ok(kind) => {
@@ -402,7 +365,7 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
                 "cpu{cpu}: page fault at {addr:#x} ({}, {:?}, {}) not resolved: {e:?}",
                 if write { "write" } else { "read" },
                 region,
-                strategy_name::<P::A>(s)
+                strategy_name(s)
             );
             false
         }

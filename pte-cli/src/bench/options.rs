@@ -2,6 +2,7 @@
 //! (pages, pages per thread, where each thread's region lies).
 
 use pte_core::LayoutEntry;
+pub use pte_core::fault::StrategyKind;
 use pte_core::model::Geometry;
 
 use crate::common::{CliError, find_entry, parse_u64};
@@ -74,51 +75,6 @@ impl Workload {
     /// Whether every thread has a region of its own (else one region for all).
     pub fn per_thread_regions(self) -> bool {
         !matches!(self, Workload::SameTable | Workload::SamePage)
-    }
-}
-
-/// A fault-path strategy of `pte_core::fault`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StrategyKind {
-    /// `fault::Cmpxchg`.
-    Cmpxchg,
-    /// `fault::MmLock`.
-    MmLock,
-    /// `fault::SplitLock`.
-    SplitLock,
-    /// `fault::LockBitRefault`.
-    LockBitRefault,
-    /// `fault::LockBitSpin`.
-    LockBitSpin,
-}
-
-impl StrategyKind {
-    /// Every strategy, in report order.
-    pub const ALL: [StrategyKind; 5] = [
-        StrategyKind::MmLock,
-        StrategyKind::SplitLock,
-        StrategyKind::LockBitRefault,
-        StrategyKind::LockBitSpin,
-        StrategyKind::Cmpxchg,
-    ];
-
-    /// The name on the command line and in reports (the strategy's `Strategy::NAME`).
-    pub fn name(self) -> &'static str {
-        match self {
-            StrategyKind::Cmpxchg => "cmpxchg",
-            StrategyKind::MmLock => "mm-lock",
-            StrategyKind::SplitLock => "split-lock",
-            StrategyKind::LockBitRefault => "lock-bit-refault",
-            StrategyKind::LockBitSpin => "lock-bit-spin",
-        }
-    }
-
-    /// Whether the strategy needs a proved lock bit (`A: LockBit`).
-    pub fn needs_lock_bit(self) -> bool {
-        matches!(
-            self,
-            StrategyKind::LockBitRefault | StrategyKind::LockBitSpin
-        )
     }
 }
 

@@ -37,6 +37,7 @@
 //! `Cmpxchg` (the "more fruitful direction": one compare-and-swap, the loser frees its page).
 
 pub mod lock;
+pub mod set;
 pub mod strategy;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +46,7 @@ use crate::classify::{Decoded, SwapEntry};
 use crate::pte::{Arch, Pte};
 use crate::slot::PteSlot;
 use lock::RawSpinLock;
+pub use set::{NeedsLockBit, NewStrategyVisitor, Strategies, StrategyKind, StrategyVisitor};
 pub use strategy::{Cmpxchg, LockBitRefault, LockBitSpin, MmLock, SplitLock, Step, Strategy};
 
 /// Physical frames, as the kernel's page allocator provides them.

@@ -1,0 +1,174 @@
+//! The eleven kernel layouts of the workspace, declared once in [`for_each_layout!`].
+//!
+//! Everything that needs "every layout" is generated from that one list: the run-time registry
+//! [`LAYOUTS`], the name → type dispatch [`visit_layout`] (how the CLI reaches the generic
+//! fault path from a layout name), the diagram files ([`diagram_path`]), and the test and
+//! bench matrices (which call [`for_each_layout!`] with a macro of their own).
+//!
+//! # How to add a layout
+//!
+//! 1. Declare the type in its architecture crate (with `pte_core::lock_bit!` if a lock bit
+//!    can be proved) and write its diagram file, `<crate>/diagrams/<name>.txt`.
+//! 2. Add one line to [`for_each_layout!`]: `ident => $crate::arch_crate::Type, "crate-dir",
+//!    locked;` (or `plain;` without a lock bit), in the place it should take in the order.
+//!
+//! The registry, the CLI (`pte layouts`, `pte bench --layouts`), the diagram check and the
+//! simulator and bench matrices then include it; the per-layout code that cannot be
+//! generated (a bench's hand-written masks, a test's expected values) fails to compile or
+//! fails its test until it is written.
+#![no_std]
+#![deny(missing_docs)]
+
+use core::fmt;
+
+use pte_core::{Arch, Cmpxchg, LayoutEntry, LockBit};
+
+// The architecture crates, for the paths in `for_each_layout!` (users need no dependency of
+// their own on them).
+#[doc(hidden)]
+pub use arch_aarch64;
+#[doc(hidden)]
+pub use arch_i386;
+#[doc(hidden)]
+pub use arch_ia64_sim;
+#[doc(hidden)]
+pub use arch_x86_64;
+
+/// The list of layouts: calls `$callback!` with one line per layout,
+/// `ident => path::to::Type, "crate-dir", locked;` (or `plain;`), in registry order.
+///
+/// `ident` is the layout's name as a Rust identifier (for test and module names),
+/// `"crate-dir"` the directory of its crate in the workspace, and `locked` marks a type with
+/// a proved lock bit (it implements [`LockBit`]); `plain` one without.
+///
+/// ```
+/// macro_rules! count {
+///     ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => { [$(stringify!($id)),*].len() };
+/// }
+/// assert_eq!(pte_layouts::for_each_layout!(count), 11);
+/// ```
+#[macro_export]
+macro_rules! for_each_layout {
+    ($callback:ident) => {
+        $callback! {
+            x86_64_2_6_8 => $crate::arch_x86_64::X86_64_2_6_8, "arch-x86_64", locked;
+            x86_64_6_6 => $crate::arch_x86_64::X86_64_6_6, "arch-x86_64", locked;
+            i386_2_6_8 => $crate::arch_i386::I386_2_6_8, "arch-i386", plain;
+            i386_pae_2_6_8 => $crate::arch_i386::I386Pae2_6_8, "arch-i386", locked;
+            i386_6_6 => $crate::arch_i386::I386_6_6, "arch-i386", locked;
+            i386_pae_6_6 => $crate::arch_i386::I386Pae6_6, "arch-i386", locked;
+            ia64_2_6_8 => $crate::arch_ia64_sim::Ia64_2_6_8, "arch-ia64-sim", locked;
+            ia64_6_6 => $crate::arch_ia64_sim::Ia64_6_6, "arch-ia64-sim", locked;
+            aarch64_3_18 => $crate::arch_aarch64::Aarch64_3_18, "arch-aarch64", locked;
+            aarch64_6_6 => $crate::arch_aarch64::Aarch64_6_6, "arch-aarch64", locked;
+            aarch64_6_18 => $crate::arch_aarch64::Aarch64_6_18, "arch-aarch64", locked;
+        }
+    };
+}
+
+/// The registry entry of a listed type: `locked` ones carry their lock proof.
+macro_rules! entry {
+    ($ty:ty, locked) => {
+        LayoutEntry::locked::<$ty>()
+    };
+    ($ty:ty, plain) => {
+        LayoutEntry::of::<$ty>()
+    };
+}
+
+macro_rules! registry {
+    ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => {
+        /// Every layout, in the order of [`for_each_layout!`] (x86_64, i386, ia64, aarch64).
+        pub static LAYOUTS: &[LayoutEntry] = &[$(entry!($ty, $lock)),*];
+
+        /// The crate directories, index for index with [`LAYOUTS`].
+        static CRATE_DIRS: &[&str] = &[$($dir),*];
+
+        /// Runs `v` on the type of the layout called `name` (exact name).
+        fn dispatch<V: LayoutVisitor>(name: &str, v: V) -> Option<V::Output> {
+            $(
+                if name == <$ty as Arch>::LAYOUT.name {
+                    return Some(visit!(v, $ty, $lock));
+                }
+            )*
+            None
+        }
+    };
+}
+
+/// Calls the visitor method the type's lock bit allows.
+macro_rules! visit {
+    ($v:ident, $ty:ty, locked) => {
+        $v.visit_locked::<$ty>(entry_of::<$ty>())
+    };
+    ($v:ident, $ty:ty, plain) => {
+        $v.visit::<$ty>(entry_of::<$ty>())
+    };
+}
+
+for_each_layout!(registry);
+
+/// The registry entry of type `A` (which is listed).
+fn entry_of<A: Arch>() -> &'static LayoutEntry {
+    find(A::LAYOUT.name).expect("a listed type has an entry")
+}
+
+/// The layout called `name` (exact name, as in [`pte_core::Layout::name`]).
+pub fn find(name: &str) -> Option<&'static LayoutEntry> {
+    LAYOUTS.iter().find(|e| e.layout.name == name)
+}
+
+/// Something to do with one layout type, chosen by name at run time ([`visit_layout`]).
+///
+/// The fault path is generic over the layout type; this is how a tool that only has a name
+/// reaches it. Types with a proved lock bit go to [`LayoutVisitor::visit_locked`], so the
+/// lock-bit strategies can be instantiated for them and only for them.
+pub trait LayoutVisitor: Sized {
+    /// The result.
+    type Output;
+
+    /// Called with a layout type and its registry entry.
+    fn visit<A: Arch + Cmpxchg>(self, entry: &'static LayoutEntry) -> Self::Output;
+
+    /// Called instead of [`visit`](Self::visit) for a type with a proved lock bit.
+    fn visit_locked<A: LockBit + Cmpxchg>(self, entry: &'static LayoutEntry) -> Self::Output {
+        self.visit::<A>(entry)
+    }
+}
+
+/// Runs `v` on the type of the layout called `name`; `None` if no layout has that name.
+pub fn visit_layout<V: LayoutVisitor>(name: &str, v: V) -> Option<V::Output> {
+    dispatch(name, v)
+}
+
+/// Where a layout's diagram lives, relative to the workspace root:
+/// `<crate-dir>/diagrams/<name with '/' as '-'>.txt` (its doc comment includes that file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiagramPath {
+    /// The directory of the layout's crate (`arch-x86_64`).
+    pub crate_dir: &'static str,
+    /// The layout's name (`x86_64/6.6`).
+    pub name: &'static str,
+}
+
+impl fmt::Display for DiagramPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/diagrams/", self.crate_dir)?;
+        for part in self.name.split('/').enumerate() {
+            match part {
+                (0, p) => f.write_str(p)?,
+                (_, p) => write!(f, "-{p}")?,
+            }
+        }
+        f.write_str(".txt")
+    }
+}
+
+/// The diagram file of the layout called `name`.
+pub fn diagram_path(name: &str) -> Option<DiagramPath> {
+    let i = LAYOUTS.iter().position(|e| e.layout.name == name)?;
+    Some(DiagramPath {
+        crate_dir: CRATE_DIRS[i],
+        name: LAYOUTS[i].layout.name,
+    })
+}
