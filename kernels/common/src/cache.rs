@@ -7,8 +7,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use pte_core::fault::PageCache;
 use pte_core::fault::lock::RawSpinLock;
 
-use crate::check::violation;
 use crate::frames::{self, Frames, Use, page_ptr};
+use crate::violation::violation;
 use crate::{PAGE_SIZE, Platform};
 
 /// Files in the cache (two per strategy).

@@ -15,16 +15,16 @@ use pte_core::{Arch, Decoded, LockBit, Pte};
 
 use crate::cache::{self, FILE_PAGES, FILES, file_word};
 use crate::frames::{self, Frames, POOL_FRAMES, Use};
-use crate::swap;
-use crate::tables::Walker;
-use crate::workload::{
-    self, KINDS, PAGES_PER_CPU, Region, STRATEGIES, WORDS, anon_word, anon_word_addr, page_addr,
+use crate::plan::{
+    self, PAGES_PER_CPU, Region, STRATEGIES, WORDS, anon_word, anon_word_addr, page_addr,
     private_word, read, shared_word,
 };
+use crate::swap;
+use crate::tables::Walker;
+use crate::tally::{self, KINDS};
+use crate::violation::{self, violation};
 use crate::{Platform, say};
 
-/// Violations found so far (any CPU): the run passes only with none.
-static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
 /// Entries whose library accessed/dirty bits were compared with the manual's, and how many
 /// agreed.
 static COMPARED: AtomicU64 = AtomicU64::new(0);
@@ -36,12 +36,6 @@ static AD_BEFORE: AtomicU64 = AtomicU64::new(0);
 static USE_BEFORE: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
 /// Pages swapped out per strategy.
 static SWAPPED: [AtomicU64; STRATEGIES] = [const { AtomicU64::new(0) }; STRATEGIES];
-
-/// Reports a violation (and counts it: the run fails).
-pub fn violation<P: Platform>(p: &P, what: core::fmt::Arguments<'_>) {
-    VIOLATIONS.fetch_add(1, Ordering::Relaxed);
-    say!(p, "VIOLATION cpu{}: {what}", p.cpu_id());
-}
 
 /// Checks a word read through the MMU.
 pub fn word<P: Platform>(p: &P, addr: u64, found: u64, expected: u64, what: &str) {
@@ -153,7 +147,7 @@ fn expect_software<P: Platform>(p: &P, what: &str, mmu_does_it: bool, by_faults:
 /// After the fault and copy-on-write phases. Entries are read before the pages: reading
 /// first would set accessed bits itself.
 pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
-    let name = workload::strategy_name(s);
+    let name = plan::strategy_name(s);
     let mut young_dirty = 0u64;
     for (i, addr) in pages::<P>(s, Region::Disjoint, cpus) {
         let pte = present(p, addr, "anonymous page");
@@ -236,7 +230,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
         }
     }
     let written = PAGES_PER_CPU * cpus as u64;
-    let by_faults = workload::total(s, Resolved::AccessDirty, cpus);
+    let by_faults = tally::total(s, Resolved::AccessDirty, cpus);
     expect_software(p, "dirty bits", p.hardware_ad().dirty, by_faults, written);
     say!(
         p,
@@ -268,7 +262,7 @@ fn update<P: Platform>(
             strategy.update(&leaf, self.f)
         }
     }
-    let old = workload::with_strategy::<P::A, _>(s, Update { p, addr, f });
+    let old = plan::with_strategy::<P::A, _>(s, Update { p, addr, f });
     if old.is_some() {
         p.flush_tlb_page(addr);
     }
@@ -285,7 +279,7 @@ fn aged<P: Platform>(s: usize, cpus: usize) -> impl Iterator<Item = u64> {
 /// Makes the private anonymous and shared file entries old (`pte_mkold`, TLB flushed).
 pub fn make_old<P: Platform>(p: &P, s: usize, cpus: usize) {
     AD_BEFORE.store(
-        workload::total(s, Resolved::AccessDirty, cpus),
+        tally::total(s, Resolved::AccessDirty, cpus),
         Ordering::Relaxed,
     );
     for addr in aged::<P>(s, cpus) {
@@ -313,12 +307,12 @@ pub fn young_again<P: Platform>(p: &P, s: usize, cpus: usize) {
             violation(p, format_args!("touched page {addr:#x}: {pte:?} still old"));
         }
     }
-    let sw = workload::total(s, Resolved::AccessDirty, cpus) - AD_BEFORE.load(Ordering::Relaxed);
+    let sw = tally::total(s, Resolved::AccessDirty, cpus) - AD_BEFORE.load(Ordering::Relaxed);
     expect_software(p, "accessed bits", p.hardware_ad().accessed, sw, total);
     say!(
         p,
         "[{}] accessed: {total} entries made old, {young} young again after a touch: set by the MMU on {}, by access faults on {sw}",
-        workload::strategy_name(s),
+        plan::strategy_name(s),
         young.saturating_sub(sw),
     );
 }
@@ -371,7 +365,7 @@ pub fn swap_out<P: Platform>(p: &P, s: usize, cpus: usize) {
 
 /// After the swap-in phase: entries back, and the counts of the kernel and the library agree.
 pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
-    let name = workload::strategy_name(s);
+    let name = plan::strategy_name(s);
     for region in [Region::Disjoint, Region::Shared] {
         for (_, addr) in pages::<P>(s, region, cpus) {
             if let Some(pte) = present(p, addr, "swapped-in page") {
@@ -379,8 +373,8 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
             }
         }
     }
-    let lib = workload::strategy_counts::<P::A>(s);
-    let kind = |k| workload::total(s, k, cpus);
+    let lib = plan::strategy_counts::<P::A>(s);
+    let kind = |k| tally::total(s, k, cpus);
     let anon = Region::Disjoint.pages(cpus) + Region::Shared.pages(cpus);
     let swapped = SWAPPED[s].load(Ordering::Relaxed);
     let expect = |what: &str, found: u64, expected: u64| {
@@ -437,7 +431,7 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
     }
     let mut per_cpu = [0u64; crate::MAX_CPUS];
     for (c, n) in per_cpu.iter_mut().enumerate().take(cpus) {
-        *n = KINDS.iter().map(|k| workload::count(s, c, *k)).sum();
+        *n = KINDS.iter().map(|k| tally::count(s, c, *k)).sum();
     }
     say!(p, "[{name}] faults per CPU: {:?}", &per_cpu[..cpus]);
     say!(
@@ -564,13 +558,13 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         "accessed/dirty: the library's young()/dirty() agreed with the manual's bits on {agreed} of {compared} entry readings"
     );
     let contended: u64 = (0..STRATEGIES)
-        .map(|s| workload::total(s, Resolved::AlreadyDone, cpus))
+        .map(|s| tally::total(s, Resolved::AlreadyDone, cpus))
         .sum();
     say!(
         p,
         "contended faults (found the work done by another CPU): {contended}"
     );
-    let violations = VIOLATIONS.load(Ordering::Relaxed);
+    let violations = violation::count();
     let pass = violations == 0;
     say!(p, "violations: {violations}");
     say!(p, "PTE-KERNEL {}", if pass { "PASS" } else { "FAIL" });

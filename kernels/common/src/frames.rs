@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use pte_core::fault::FrameAllocator;
 use pte_core::fault::lock::RawSpinLock;
 
-use crate::check::violation;
+use crate::violation::violation;
 use crate::{PAGE_SHIFT, PAGE_SIZE, Platform};
 
 /// Frames in the pool (6 MiB): page tables, anonymous pages, page-cache pages.

@@ -21,9 +21,12 @@ pub mod cache;
 pub mod check;
 pub mod console;
 pub mod frames;
+pub mod plan;
 pub mod swap;
 pub mod sync;
 pub mod tables;
+pub mod tally;
+pub mod violation;
 pub mod workload;
 /// What the two x86 kernels share: port I/O, COM1, qemu's exit device, A/D bits, #PF codes.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]

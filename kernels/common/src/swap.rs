@@ -13,8 +13,8 @@ use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use pte_core::SwapEntry;
 use pte_core::fault::{FrameAllocator, SwapDevice};
 
-use crate::check::violation;
 use crate::frames::{Frames, PageMem, page_ptr};
+use crate::violation::violation;
 use crate::{PAGE_SIZE, Platform};
 
 /// Slots on the device (4 MiB): every anonymous page of every strategy with `MAX_CPUS` CPUs

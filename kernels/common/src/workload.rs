@@ -18,264 +18,25 @@
 
 use core::hint::spin_loop;
 use core::panic::PanicInfo;
-use core::ptr::{read_volatile, write_volatile};
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use pte_core::fault::{
-    Backing, Counts, Env, Fault, Resolved, Strategies, Strategy, StrategyKind, StrategyVisitor,
-    Vma, handle_retrying,
-};
-use pte_core::{Arch, LockBit};
+use pte_core::fault::{Env, Fault, Resolved, Strategy, StrategyVisitor, Vma, handle_retrying};
 
 use crate::cache::{Cache, FILE_PAGES, file_word};
 use crate::check;
 use crate::frames::{self, Frames};
+use crate::plan::{
+    PAGES_PER_CPU, Region, SHARED_PAGES, STRATEGIES, WORDS, anon_word, anon_word_addr, locate,
+    page_addr, private_word, read, shared_word, strategy_name, vma, with_strategy, write,
+};
 use crate::swap::Swap;
 use crate::sync::Barrier;
 use crate::tables::Walker;
+use crate::tally;
 use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform, say};
 
-/// Strategies exercised, each in its own span of the window.
-pub const STRATEGIES: usize = 5;
-/// Bytes of window per strategy.
-const SPAN: u64 = 16 << 20;
-/// Pages of the private anonymous region per CPU.
-pub const PAGES_PER_CPU: u64 = 16;
-/// Pages of the anonymous region all CPUs write.
-pub const SHARED_PAGES: u64 = 16;
-/// Words written per private anonymous page, spread over the page.
-pub const WORDS: usize = 8;
-/// Distance between those words.
-const WORD_STRIDE: u64 = (PAGE_SIZE / WORDS) as u64;
-
-/// Anonymous pages of one strategy at most (each is swapped out once).
-const MAX_ANON_PAGES: u64 = PAGES_PER_CPU * MAX_CPUS as u64 + SHARED_PAGES;
-
-// Capacity for `MAX_CPUS` CPUs: a swap slot per anonymous page, and frames for every page
-// mapped at the end plus the page cache and tables (a table per region and level at most).
-const _: () = {
-    let anon = STRATEGIES as u64 * MAX_ANON_PAGES;
-    assert!(crate::swap::SLOTS as u64 >= anon);
-    let cache = crate::cache::FILES as u64 * FILE_PAGES;
-    let copies = STRATEGIES as u64 * FILE_PAGES;
-    let tables = STRATEGIES as u64 * Region::ALL.len() as u64 * 4;
-    assert!(crate::frames::POOL_FRAMES as u64 >= anon + cache + copies + tables);
-    // Each region fits in its 2 MiB slot of the span.
-    assert!(MAX_ANON_PAGES << PAGE_SHIFT <= 2 << 20);
-};
-
-/// The regions of one strategy's span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Region {
-    /// Anonymous, `PAGES_PER_CPU` pages per CPU, each touched only by its CPU.
-    Disjoint,
-    /// Anonymous, `SHARED_PAGES` pages; every CPU writes its own word in each.
-    Shared,
-    /// `MAP_SHARED` of a file: read by everyone.
-    FileShared,
-    /// `MAP_PRIVATE` of a file: read by everyone, then written (copy-on-write).
-    FilePrivate,
-}
-
-impl Region {
-    /// All regions, in window order.
-    pub const ALL: [Region; 4] = [
-        Region::Disjoint,
-        Region::Shared,
-        Region::FileShared,
-        Region::FilePrivate,
-    ];
-
-    /// Offset in the span (2 MiB apart: separate leaf tables).
-    fn offset(self) -> u64 {
-        match self {
-            Region::Disjoint => 0,
-            Region::Shared => 2 << 20,
-            Region::FileShared => 4 << 20,
-            Region::FilePrivate => 6 << 20,
-        }
-    }
-
-    /// Pages in the region.
-    pub fn pages(self, cpus: usize) -> u64 {
-        match self {
-            Region::Disjoint => PAGES_PER_CPU * cpus as u64,
-            Region::Shared => SHARED_PAGES,
-            Region::FileShared | Region::FilePrivate => FILE_PAGES,
-        }
-    }
-
-    /// The file a file region maps (two files per strategy).
-    pub fn file(self, strategy: usize) -> u32 {
-        (strategy * 2 + usize::from(self == Region::FilePrivate)) as u32
-    }
-}
-
-/// The address of page `page` of `region` in strategy `s`'s span.
-pub fn page_addr<P: Platform>(s: usize, region: Region, page: u64) -> u64 {
-    P::WINDOW + s as u64 * SPAN + region.offset() + (page << PAGE_SHIFT)
-}
-
-/// The VMA of `region` in strategy `s`'s span.
-pub fn vma<P: Platform>(s: usize, region: Region, cpus: usize) -> Vma {
-    let start = page_addr::<P>(s, region, 0);
-    let backing = match region {
-        Region::Disjoint | Region::Shared => Backing::Anonymous,
-        Region::FileShared => Backing::SharedFile {
-            file: region.file(s),
-            pgoff: 0,
-        },
-        Region::FilePrivate => Backing::PrivateFile {
-            file: region.file(s),
-            pgoff: 0,
-        },
-    };
-    Vma {
-        start,
-        end: start + (region.pages(cpus) << PAGE_SHIFT),
-        backing,
-        writable: true,
-        page_shift: PAGE_SHIFT,
-    }
-}
-
-/// The strategy span and region of a faulting address.
-fn locate<P: Platform>(addr: u64, cpus: usize) -> Option<(usize, Region)> {
-    let rel = addr.checked_sub(P::WINDOW)?;
-    let s = usize::try_from(rel / SPAN).ok()?;
-    if s >= STRATEGIES {
-        return None;
-    }
-    let region = Region::ALL.into_iter().find(|r| {
-        let v = vma::<P>(s, *r, cpus);
-        (v.start..v.end).contains(&addr)
-    })?;
-    Some((s, region))
-}
-
-// The page contents below are arbitrary tags (top nibble: which region wrote it), chosen so
-// that every word written anywhere in a run is distinct and never zero.
-
-/// The word `w` of private page `page` (of the CPU that owns it) in strategy `s`.
-pub fn anon_word(s: usize, page: u64, w: usize) -> u64 {
-    0xA000_0000_0000_0000 | (s as u64) << 40 | page << 16 | w as u64
-}
-
-/// The word CPU `cpu` writes in shared page `page` in strategy `s`.
-pub fn shared_word(s: usize, page: u64, cpu: usize) -> u64 {
-    0x5000_0000_0000_0000 | (s as u64) << 40 | page << 16 | cpu as u64
-}
-
-/// The word written into private file page `page` (its word 1), which copies it.
-pub fn private_word(s: usize, page: u64) -> u64 {
-    0xC000_0000_0000_0000 | (s as u64) << 40 | page << 16
-}
-
-/// Address of word `w` of a private anonymous page.
-pub fn anon_word_addr(page_addr: u64, w: usize) -> u64 {
-    page_addr + w as u64 * WORD_STRIDE
-}
-
-/// Reads a word through the MMU (volatile: the access is the point).
-pub fn read(addr: u64) -> u64 {
-    // SAFETY: `addr` lies in a region of the window: mapped, or faulted in by the handler.
-    unsafe { read_volatile(addr as usize as *const u64) }
-}
-
-/// Writes a word through the MMU.
-fn write(addr: u64, value: u64) {
-    // SAFETY: as `read`; the region is writable (or the fault copies it).
-    unsafe { write_volatile(addr as usize as *mut u64, value) }
-}
-
-/// The strategy of each span of the window, in span order.
-pub const SPAN_STRATEGIES: [StrategyKind; STRATEGIES] = [
-    StrategyKind::Cmpxchg,
-    StrategyKind::LockBitSpin,
-    StrategyKind::LockBitRefault,
-    StrategyKind::SplitLock,
-    StrategyKind::MmLock,
-];
-
-/// A strategy's event counters.
-struct StatsOf;
-impl<A: Arch> StrategyVisitor<A> for StatsOf {
-    type Output = Counts;
-    fn visit<S: Strategy<A>>(self, strategy: &S) -> Counts {
-        strategy.stats().snapshot()
-    }
-}
-
-/// The strategies: a plain static, as a kernel keeps them (their constructors are `const`).
-static STRATEGY_SET: Strategies = Strategies::new();
+/// Separates the phases of every strategy (all CPUs).
 static BARRIER: Barrier = Barrier::new();
-
-/// Runs `v` with the strategy of span `s`.
-pub fn with_strategy<A: LockBit + pte_core::Cmpxchg, V: StrategyVisitor<A>>(
-    s: usize,
-    v: V,
-) -> V::Output {
-    STRATEGY_SET.with(SPAN_STRATEGIES[s], v)
-}
-
-/// Name of strategy `s`.
-pub fn strategy_name(s: usize) -> &'static str {
-    SPAN_STRATEGIES[s].name()
-}
-
-/// The library's counters of strategy `s`.
-pub fn strategy_counts<A: LockBit + pte_core::Cmpxchg>(s: usize) -> Counts {
-    with_strategy::<A, _>(s, StatsOf)
-}
-
-/// How faults were resolved, per strategy and CPU (the kernel's own count, to be compared
-/// with the library's `Stats`).
-pub struct CpuCounts {
-    /// By [`Resolved`] kind, in [`KINDS`] order.
-    pub kinds: [AtomicU64; KINDS.len()],
-}
-
-/// The counter of `kind` (its position in [`KINDS`]).
-fn kind_index(kind: Resolved) -> usize {
-    match kind {
-        Resolved::Anonymous => 0,
-        Resolved::File => 1,
-        Resolved::CopyOnWrite => 2,
-        Resolved::SwapIn => 3,
-        Resolved::Nonlinear => 4,
-        Resolved::AccessDirty => 5,
-        Resolved::AlreadyDone => 6,
-    }
-}
-
-/// The [`Resolved`] kinds, in counter order.
-pub const KINDS: [Resolved; 7] = [
-    Resolved::Anonymous,
-    Resolved::File,
-    Resolved::CopyOnWrite,
-    Resolved::SwapIn,
-    Resolved::Nonlinear,
-    Resolved::AccessDirty,
-    Resolved::AlreadyDone,
-];
-
-static COUNTS: [[CpuCounts; MAX_CPUS]; STRATEGIES] = [const {
-    [const {
-        CpuCounts {
-            kinds: [const { AtomicU64::new(0) }; KINDS.len()],
-        }
-    }; MAX_CPUS]
-}; STRATEGIES];
-
-/// Faults of strategy `s` resolved as `kind`, on CPU `cpu`.
-pub fn count(s: usize, cpu: usize, kind: Resolved) -> u64 {
-    COUNTS[s][cpu].kinds[kind_index(kind)].load(Ordering::Relaxed)
-}
-
-/// Faults of strategy `s` resolved as `kind`, all CPUs.
-pub fn total(s: usize, kind: Resolved, cpus: usize) -> u64 {
-    (0..cpus).map(|c| count(s, c, kind)).sum()
-}
 
 /// Faults in a row at one address that find nothing to do before the handler gives up: the
 /// MMU keeps faulting on an entry the library considers fine (a wrong permission or
@@ -337,10 +98,9 @@ pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
         fault: Fault { addr, write },
     };
     let result = with_strategy::<P::A, _>(s, go);
-    let counts = &COUNTS[s][cpu];
     match result {
         Ok(kind) => {
-            counts.kinds[kind_index(kind)].fetch_add(1, Ordering::Relaxed);
+            tally::record(s, cpu, kind);
             if !making_progress(cpu, addr, kind) {
                 say!(
                     p,
