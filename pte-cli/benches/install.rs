@@ -65,7 +65,7 @@ fn strategy<A: Arch, S: Strategy<A>>(
     leaf: &Leaf<'_, A>,
     pte: Pte<A>,
 ) {
-    let step = s.install_empty(leaf, || Some(pte), |_| panic!("nothing to lose to"));
+    let step = s.install_empty(leaf, || Some((pte, ())), |()| panic!("nothing to lose to"));
     assert!(
         matches!(step, Step::Installed),
         "{}: not installed",
@@ -75,7 +75,7 @@ fn strategy<A: Arch, S: Strategy<A>>(
     assert!(leaf.slot.load().is_none());
     g.bench_function(S::NAME, |b| {
         b.iter(|| {
-            black_box(s.install_empty(leaf, || Some(black_box(pte)), |_| ()));
+            black_box(s.install_empty(leaf, || Some((black_box(pte), ())), |()| ()));
             leaf.slot.take()
         })
     });
