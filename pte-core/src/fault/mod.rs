@@ -417,7 +417,7 @@ enum Source {
 }
 
 /// Gives a prepared frame back after a lost race.
-fn give_back<K: Kernel<A>, A: Arch>(kernel: &K, src: Source, pfn: u64) {
+fn give_back<A: Arch, K: Kernel<A>>(kernel: &K, src: Source, pfn: u64) {
     match src {
         Source::Frame => kernel.frames().free(pfn),
         Source::Cache => kernel.cache().put(pfn),
