@@ -68,7 +68,7 @@ impl<A: Arch> StrategyVisitor<A> for Bench<'_, '_, '_, A> {
 
     fn visit<S: Strategy<A>>(self, s: &S) {
         let Bench { g, leaf, pte } = self;
-        let step = s.install_empty(leaf, || Some(pte), |_| panic!("nothing to lose to"));
+        let step = s.install_empty(leaf, || Some((pte, ())), |()| panic!("nothing to lose to"));
         assert!(
             matches!(step, Step::Installed),
             "{}: not installed",
@@ -78,7 +78,7 @@ impl<A: Arch> StrategyVisitor<A> for Bench<'_, '_, '_, A> {
         assert!(leaf.slot.load().is_none());
         g.bench_function(S::NAME, |b| {
             b.iter(|| {
-                black_box(s.install_empty(leaf, || Some(black_box(pte)), |_| ()));
+                black_box(s.install_empty(leaf, || Some((black_box(pte), ())), |()| ()));
                 leaf.slot.take()
             })
         });

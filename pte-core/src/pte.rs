@@ -285,8 +285,32 @@ impl<A: LockBit> Pte<A> {
         Self::from_valid(A::MASK)
     }
 
-    /// Whether the lock bit is set.
+    /// Whether the lock is held: the `locked` half of [`decode_locked`](Self::decode_locked),
+    /// computed with masks only, so spin loops do not run the classifier.
+    ///
+    /// Any-state: the bit is set. None-only: the bit means "locked" only on an empty entry, so
+    /// the word is exactly the mask (ignoring the bits `pte_none` ignores, e.g. the erratum
+    /// A/D bits of x86 6.x).
+    #[inline]
     pub fn is_locked(self) -> bool {
-        self.decode_locked().1
+        let raw = self.raw();
+        match A::DISCIPLINE {
+            Discipline::NoneOnly => raw & !A::LAYOUT.none_ignore == A::MASK,
+            Discipline::AnyState => raw & A::MASK != 0,
+        }
+    }
+
+    /// The entry with the lock bit set. Infallible: the proof behind [`LockBit::BIT`] checked
+    /// that the bit lies inside the word. (Meaningful only where the discipline allows the bit
+    /// on this entry: any-state, or an empty entry.)
+    #[inline]
+    pub(crate) fn with_lock_bit(self) -> Self {
+        Self::from_valid(self.raw() | A::MASK)
+    }
+
+    /// The entry with the lock bit clear (clearing a bit cannot leave the word).
+    #[inline]
+    pub(crate) fn without_lock_bit(self) -> Self {
+        Self::from_valid(self.raw() & !A::MASK)
     }
 }

@@ -913,8 +913,8 @@ fn m5_populate<A: Layout, S: Strategy<A> + Default + Send + 'static>(
 //
 // Why the bound holds: a refault happens only when a thread finds the lock bit held, i.e. while
 // the other thread is between its `try_lock_none` and its `store_unlocking` (prepare: allocate
-// and zero). The refaulting thread then yields (`handle_retrying` calls `relax`, which is
-// `loom::thread::yield_now`), and loom does not run a yielded thread while another is
+// and zero). The refaulting thread then yields (`handle_retrying` calls `fault::lock::relax`, which
+// is `loom::thread::yield_now` under loom), and loom does not run a yielded thread while another is
 // runnable, so the holder runs until it publishes unless loom preempts it. Each further
 // refault therefore costs one preemption of the holder inside its critical section, and there
 // is only one critical section (once it ends the entry is present and nobody takes the bit
@@ -970,13 +970,13 @@ struct PlainStore {
 impl<A: Layout> Strategy<A> for PlainStore {
     const NAME: &'static str = "broken-plain-store";
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
-        let Some(new) = prepare() else {
+        let Some((new, token)) = prepare() else {
             return Step::NoPage;
         };
         let cur = leaf.slot.load();
@@ -984,7 +984,7 @@ impl<A: Layout> Strategy<A> for PlainStore {
             leaf.slot.store(new);
             Step::Installed
         } else {
-            discard(new);
+            discard(token);
             Step::Lost(cur)
         }
     }
@@ -1022,18 +1022,18 @@ struct ZeroAfterPublish {
 impl<A: Layout> Strategy<A> for ZeroAfterPublish {
     const NAME: &'static str = "broken-zero-after-publish";
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
-        let Some(new) = prepare() else {
+        let Some((new, token)) = prepare() else {
             return Step::NoPage;
         };
         let cur = leaf.slot.load();
         if !cur.is_none() {
-            discard(new);
+            discard(token);
             return Step::Lost(cur);
         }
         match leaf.slot.compare_exchange(cur, new) {
@@ -1042,7 +1042,7 @@ impl<A: Layout> Strategy<A> for ZeroAfterPublish {
                 Step::Installed
             }
             Err(now) => {
-                discard(new);
+                discard(token);
                 Step::Lost(now)
             }
         }

@@ -461,14 +461,14 @@ fn checker_sees_a_blind_install() {
 
     impl<A: Arch + CasCapable> Strategy<A> for BlindStore {
         const NAME: &'static str = "blind-store";
-        fn install_empty(
+        fn install_empty<P>(
             &self,
             leaf: &Leaf<'_, A>,
-            prepare: impl FnOnce() -> Option<Pte<A>>,
-            _discard: impl FnOnce(Pte<A>),
+            prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+            _discard: impl FnOnce(P),
         ) -> Step<A> {
             match prepare() {
-                Some(new) => {
+                Some((new, _)) => {
                     leaf.slot.store(new);
                     Step::Installed
                 }

@@ -1,22 +1,28 @@
-//! A raw spinlock for the lock-based strategies (`page_table_lock`, the split ptlock).
+//! A raw spinlock for the lock-based strategies (`page_table_lock`, the split ptlock), and
+//! [`relax`], the one spin-wait step of the fast path.
 //!
-//! `no_std`, no alloc; under `cfg(loom)` its flag is loom's, and its spin loop yields so loom
+//! `no_std`, no alloc; under `cfg(loom)` its flag is loom's, and [`relax`] yields so loom
 //! can explore the schedules.
 
-cfg_if::cfg_if! {
-    if #[cfg(loom)] {
-        use loom::sync::atomic::AtomicBool;
-        fn relax() {
-            loom::thread::yield_now();
-        }
-    } else {
-        use core::sync::atomic::AtomicBool;
-        fn relax() {
-            core::hint::spin_loop();
-        }
-    }
-}
+#[cfg(not(loom))]
+use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering;
+#[cfg(loom)]
+use loom::sync::atomic::AtomicBool;
+
+/// One step of a spin-wait: the lock's wait loop, the lock-bit waits of the strategies and
+/// [`handle_retrying`](super::handle_retrying)'s refault loop all call it.
+///
+/// `core::hint::spin_loop` (`pause`, `yield`); under `cfg(loom)`, `loom::thread::yield_now`,
+/// because loom must see the yield to schedule another thread (a spin loop it cannot see
+/// would be explored forever).
+#[inline]
+pub fn relax() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    core::hint::spin_loop();
+}
 
 /// A test-and-test-and-set spinlock.
 #[derive(Debug)]

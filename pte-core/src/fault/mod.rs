@@ -1,6 +1,10 @@
 //! The page-fault fast path, generic over the layout `A`, the concurrency strategy `S` and
 //! what the kernel provides (frames, page tables, page cache, swap device).
 //!
+//! What the kernel provides is one [`Kernel`]: a frame allocator, the page tables, the page
+//! cache and the swap device ([`Env`] bundles four references; a kernel may also implement
+//! [`Kernel`] on its own type).
+//!
 //! One function, [`handle`], resolves a fault: it walks to the leaf slot, reads the entry
 //! once (Acquire), decides what the fault is from that value and the mapping, prepares the
 //! new page *outside* any lock (allocate and zero, copy, read from swap or the page cache),
@@ -11,8 +15,9 @@
 //! |---|---|---|
 //! | none | anonymous | a zeroed frame is installed ([`Resolved::Anonymous`]) |
 //! | none | shared file | the page-cache page is mapped (`nopage`, [`Resolved::File`]) |
-//! | none | private file | read: the page-cache page, read-only; write: a private copy |
-//! | present, read-only | private file, write | copy-on-write: a copy replaces it by CAS ([`Resolved::CopyOnWrite`]) |
+//! | none | private file | read: the page-cache page, read-only ([`Resolved::File`]); write: a private copy ([`Resolved::CopyOnWrite`]) |
+//! | present, read-only page-cache page | private file, write | copy-on-write: a copy replaces it by CAS — on a break-before-make architecture via an invalid entry ([`Resolved::CopyOnWrite`]) |
+//! | present, read-only, not a page-cache page | anonymous or private file, write | made writable in place, no copy (`wp_page_reuse`, [`Resolved::CopyOnWrite`]) |
 //! | swap entry | any | the page is read back and mapped; the slot is freed once, by the winner ([`Resolved::SwapIn`]) |
 //! | file entry (2.6-era) | nonlinear file | the page-cache page at the entry's pgoff ([`Resolved::Nonlinear`]) |
 //! | present, old / clean | any | the accessed / dirty bits set in software — ia64 always, aarch64 without HAFDBS ([`Resolved::AccessDirty`]) |
@@ -111,7 +116,95 @@ pub trait SwapDevice {
     fn free_slot(&self, entry: SwapEntry);
 }
 
-/// What the kernel provides to the fast path.
+/// What the kernel provides to the fast path, for layout `A`: its page allocator, page tables,
+/// page cache and swap device. Every function of the fast path takes one `K: Kernel<A>`.
+///
+/// Two ways to provide it:
+///
+/// * [`Env`], four references: `Env { frames: &k, tables: &k, cache: &k, swap: &k }` (the
+///   four may be different objects);
+/// * an implementation on the kernel's own type, when one type holds all four — each
+///   accessor returns `self` (or a field):
+///
+/// ```
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use arch_x86_64::X86_64_6_6 as A;
+/// use pte_core::fault::{self, lock::RawSpinLock, Backing, Fault, Kernel, Leaf, Resolved, Vma};
+/// use pte_core::{PteSlot, SwapEntry};
+///
+/// /// A kernel with 4 frames and one leaf table of 512 entries.
+/// struct MyKernel { used: [AtomicBool; 4], ptes: [PteSlot<A>; 512], ptl: RawSpinLock }
+///
+/// impl fault::FrameAllocator for MyKernel {
+///     fn alloc_zeroed(&self) -> Option<u64> {
+///         let pfn = self.used.iter().position(|u| !u.swap(true, Ordering::Acquire))?;
+///         // ... zero frame `pfn` here: before the PTE is published ...
+///         Some(pfn as u64)
+///     }
+///     fn alloc_copy(&self, _src: u64) -> Option<u64> { self.alloc_zeroed() /* then copy */ }
+///     fn free(&self, pfn: u64) { self.used[pfn as usize].store(false, Ordering::Release) }
+/// }
+/// impl fault::TableWalker<A> for MyKernel {
+///     fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>> {
+///         let slot = self.ptes.get((addr >> 12) as usize % 512)?;
+///         Some(Leaf { slot, ptl: &self.ptl })
+///     }
+///     fn flush_tlb(&self, _addr: u64) { /* invlpg + shootdown */ }
+/// }
+/// impl fault::PageCache for MyKernel {
+///     fn get(&self, _file: u32, _pgoff: u64) -> Option<u64> { None }
+///     fn put(&self, _pfn: u64) {}
+///     fn contains(&self, _pfn: u64) -> bool { false }
+/// }
+/// impl fault::SwapDevice for MyKernel {
+///     fn read(&self, _entry: SwapEntry) -> Option<u64> { None }
+///     fn free_slot(&self, _entry: SwapEntry) {}
+/// }
+///
+/// // The kernel is its own `Kernel`: no `Env` to build on every fault.
+/// impl Kernel<A> for MyKernel {
+///     type Frames = Self;
+///     type Tables = Self;
+///     type Cache = Self;
+///     type Swap = Self;
+///     fn frames(&self) -> &Self { self }
+///     fn tables(&self) -> &Self { self }
+///     fn cache(&self) -> &Self { self }
+///     fn swap(&self) -> &Self { self }
+/// }
+///
+/// let k = MyKernel {
+///     used: Default::default(),
+///     ptes: core::array::from_fn(|_| PteSlot::default()),
+///     ptl: RawSpinLock::new(),
+/// };
+/// let vma = Vma { start: 0, end: 1 << 21, backing: Backing::Anonymous, writable: true, page_shift: 12 };
+/// let strategy = fault::Cmpxchg::new();
+/// let r = fault::handle(&strategy, &k, &vma, Fault { addr: 0x3000, write: true });
+/// assert_eq!(r, Ok(Resolved::Anonymous));
+/// assert!(k.ptes[3].load().is_present());
+/// ```
+pub trait Kernel<A: Arch> {
+    /// The page allocator.
+    type Frames: FrameAllocator;
+    /// The page tables of the faulting address space.
+    type Tables: TableWalker<A>;
+    /// The page cache.
+    type Cache: PageCache;
+    /// The swap device.
+    type Swap: SwapDevice;
+
+    /// The page allocator.
+    fn frames(&self) -> &Self::Frames;
+    /// The page tables.
+    fn tables(&self) -> &Self::Tables;
+    /// The page cache.
+    fn cache(&self) -> &Self::Cache;
+    /// The swap device.
+    fn swap(&self) -> &Self::Swap;
+}
+
+/// What the kernel provides to the fast path, as four references: the ready-made [`Kernel`].
 #[derive(Debug)]
 pub struct Env<'k, F, W, C, D> {
     /// The page allocator.
@@ -122,6 +215,37 @@ pub struct Env<'k, F, W, C, D> {
     pub cache: &'k C,
     /// The swap device.
     pub swap: &'k D,
+}
+
+impl<A, F, W, C, D> Kernel<A> for Env<'_, F, W, C, D>
+where
+    A: Arch,
+    F: FrameAllocator,
+    W: TableWalker<A>,
+    C: PageCache,
+    D: SwapDevice,
+{
+    type Frames = F;
+    type Tables = W;
+    type Cache = C;
+    type Swap = D;
+
+    #[inline]
+    fn frames(&self) -> &F {
+        self.frames
+    }
+    #[inline]
+    fn tables(&self) -> &W {
+        self.tables
+    }
+    #[inline]
+    fn cache(&self) -> &C {
+        self.cache
+    }
+    #[inline]
+    fn swap(&self) -> &D {
+        self.swap
+    }
 }
 
 /// What backs a mapping.
@@ -187,9 +311,15 @@ pub struct Fault {
 pub enum Resolved {
     /// A zeroed anonymous page was installed.
     Anonymous,
-    /// A page-cache page was mapped, or a private copy of it on a write.
+    /// A page-cache page itself was mapped over an empty entry: any fault of a shared file
+    /// mapping, a read fault of a private one (mapped read-only). A private write gets a copy
+    /// and is [`CopyOnWrite`](Self::CopyOnWrite).
     File,
-    /// A private copy replaced a read-only page-cache page.
+    /// A write fault of a private page: a private copy of the page-cache page was installed
+    /// over an empty entry or replaced the read-only page-cache page (on a break-before-make
+    /// architecture through an invalid entry), or a read-only page of the mapping's own
+    /// (anonymous, or an earlier private copy) was made writable in place — `wp_page_reuse`,
+    /// no copy.
     CopyOnWrite,
     /// A swapped-out page was read back.
     SwapIn,
@@ -289,33 +419,45 @@ enum Source {
 }
 
 /// Gives a prepared frame back after a lost race.
-fn give_back<F: FrameAllocator, C: PageCache>(frames: &F, cache: &C, src: Source, pfn: u64) {
+fn give_back<A: Arch, K: Kernel<A>>(kernel: &K, src: Source, pfn: u64) {
     match src {
-        Source::Frame => frames.free(pfn),
-        Source::Cache => cache.put(pfn),
+        Source::Frame => kernel.frames().free(pfn),
+        Source::Cache => kernel.cache().put(pfn),
+    }
+}
+
+/// What a fault's install or replacement through the strategy means for the caller:
+/// `Installed` is `done`, a lost race is [`Resolved::AlreadyDone`] (the strategy has counted
+/// it and, for an install, given the page back), `Retry` asks for a refault, and `NoPage` is
+/// `no_page` (why the page could not be prepared).
+fn outcome<A: Arch>(
+    step: Step<A>,
+    done: Resolved,
+    no_page: FaultError,
+) -> Result<Resolved, FaultError> {
+    match step {
+        Step::Installed => Ok(done),
+        Step::Lost(_) => Ok(Resolved::AlreadyDone),
+        Step::Retry => Err(FaultError::Retry),
+        Step::NoPage => Err(no_page),
     }
 }
 
 /// Resolves one fault. [`FaultError::Retry`] asks the caller to refault (see
 /// [`handle_retrying`]).
-pub fn handle<A, S, F, W, C, D>(
+///
+/// `kernel` is anything implementing [`Kernel`]: an [`Env`] of four references, or the
+/// kernel's own type.
+pub fn handle<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     vma: &Vma,
     fault: Fault,
-) -> Result<Resolved, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-    D: SwapDevice,
-{
+) -> Result<Resolved, FaultError> {
     if fault.addr < vma.start || fault.addr >= vma.end || (fault.write && !vma.writable) {
         return Err(FaultError::Segv);
     }
-    let result = resolve(strategy, env, vma, fault);
+    let result = resolve(strategy, kernel, vma, fault);
     if result.is_ok() {
         Stats::bump(&strategy.stats().faults, 1);
     }
@@ -323,28 +465,23 @@ where
 }
 
 /// [`handle`] after the permission checks: read the entry once and dispatch on it.
-fn resolve<A, S, F, W, C, D>(
+fn resolve<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     vma: &Vma,
     fault: Fault,
-) -> Result<Resolved, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-    D: SwapDevice,
-{
-    let leaf = env.tables.leaf(fault.addr).ok_or(FaultError::NoMemory)?;
+) -> Result<Resolved, FaultError> {
+    let leaf = kernel
+        .tables()
+        .leaf(fault.addr)
+        .ok_or(FaultError::NoMemory)?;
     let old = leaf.slot.load();
     match strategy.classify(old) {
         // A held lock bit on an empty entry: the strategy refaults or waits.
-        Decoded::None | Decoded::LockedNone => fault_empty(strategy, env, vma, fault, &leaf),
-        Decoded::Present { pfn } => fault_present(strategy, env, vma, fault, &leaf, old, pfn),
+        Decoded::None | Decoded::LockedNone => fault_empty(strategy, kernel, vma, fault, &leaf),
+        Decoded::Present { pfn } => fault_present(strategy, kernel, vma, fault, &leaf, old, pfn),
         Decoded::Swap(entry) => {
-            let Some(pfn) = env.swap.read(entry) else {
+            let Some(pfn) = kernel.swap().read(entry) else {
                 // Freed by the fault that won, or out of memory: which one, the entry says.
                 return if leaf.slot.load() == old {
                     Err(FaultError::NoMemory)
@@ -353,10 +490,10 @@ where
                 };
             };
             let new = present::<A>(pfn, fault.write, vma.writable)
-                .inspect_err(|_| env.frames.free(pfn))?;
-            if publish(strategy, env, &leaf, old, new, Source::Frame, pfn)? {
+                .inspect_err(|_| kernel.frames().free(pfn))?;
+            if publish(strategy, kernel, &leaf, old, new, Source::Frame, pfn)? {
                 // Only the winner frees the slot: exactly once.
-                env.swap.free_slot(entry);
+                kernel.swap().free_slot(entry);
                 Ok(Resolved::SwapIn)
             } else {
                 Ok(Resolved::AlreadyDone)
@@ -367,11 +504,11 @@ where
                 Backing::SharedFile { file, .. } | Backing::PrivateFile { file, .. } => file,
                 Backing::Anonymous => return Err(FaultError::Corrupt),
             };
-            let pfn = env.cache.get(file, pgoff).ok_or(FaultError::Bus)?;
+            let pfn = kernel.cache().get(file, pgoff).ok_or(FaultError::Bus)?;
             let shared = matches!(vma.backing, Backing::SharedFile { .. });
             let new = present::<A>(pfn, fault.write && shared, vma.writable && shared)
-                .inspect_err(|_| env.cache.put(pfn))?;
-            let won = publish(strategy, env, &leaf, old, new, Source::Cache, pfn)?;
+                .inspect_err(|_| kernel.cache().put(pfn))?;
+            let won = publish(strategy, kernel, &leaf, old, new, Source::Cache, pfn)?;
             Ok(if won {
                 Resolved::Nonlinear
             } else {
@@ -385,26 +522,19 @@ where
 
 /// Calls [`handle`] until it stops asking for a refault; returns the result and the number of
 /// refaults (the 2004 "return and refault" loop, whose length is the livelock measure).
-pub fn handle_retrying<A, S, F, W, C, D>(
+/// Between two attempts it calls [`lock::relax`].
+pub fn handle_retrying<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     vma: &Vma,
     fault: Fault,
-) -> (Result<Resolved, FaultError>, u64)
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-    D: SwapDevice,
-{
+) -> (Result<Resolved, FaultError>, u64) {
     let mut refaults = 0;
     loop {
-        match handle(strategy, env, vma, fault) {
+        match handle(strategy, kernel, vma, fault) {
             Err(FaultError::Retry) => {
                 refaults += 1;
-                strategy::relax();
+                lock::relax();
             }
             other => return (other, refaults),
         }
@@ -424,21 +554,13 @@ fn present<A: Arch>(pfn: u64, dirty: bool, writable: bool) -> Result<Pte<A>, Fau
 }
 
 /// An empty entry: anonymous, `nopage`, or a private file page (copied on a write).
-fn fault_empty<A, S, F, W, C, D>(
+fn fault_empty<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     vma: &Vma,
     fault: Fault,
     leaf: &Leaf<'_, A>,
-) -> Result<Resolved, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-    D: SwapDevice,
-{
+) -> Result<Resolved, FaultError> {
     let (src, kind) = match vma.backing {
         Backing::Anonymous => (Source::Frame, Resolved::Anonymous),
         Backing::SharedFile { .. } => (Source::Cache, Resolved::File),
@@ -447,12 +569,13 @@ where
         Backing::PrivateFile { .. } => (Source::Cache, Resolved::File),
     };
     let mut failed = None;
+    // The entry and, for `discard`, the frame it maps: exactly the one prepared.
     let prepare = || {
         let pfn = match (vma.backing, src) {
-            (Backing::Anonymous, _) => env.frames.alloc_zeroed(),
+            (Backing::Anonymous, _) => kernel.frames().alloc_zeroed(),
             (_, Source::Cache) => {
                 let (file, pgoff) = vma.file_page(fault.addr)?;
-                match env.cache.get(file, pgoff) {
+                match kernel.cache().get(file, pgoff) {
                     Some(p) => Some(p),
                     None => {
                         failed = Some(FaultError::Bus);
@@ -463,12 +586,12 @@ where
             (_, Source::Frame) => {
                 // Private write: copy the page-cache page, drop the reference.
                 let (file, pgoff) = vma.file_page(fault.addr)?;
-                let Some(cached) = env.cache.get(file, pgoff) else {
+                let Some(cached) = kernel.cache().get(file, pgoff) else {
                     failed = Some(FaultError::Bus);
                     return None;
                 };
-                let copy = env.frames.alloc_copy(cached);
-                env.cache.put(cached);
+                let copy = kernel.frames().alloc_copy(cached);
+                kernel.cache().put(cached);
                 copy
             }
         };
@@ -477,70 +600,58 @@ where
         let writable = vma.writable
             && (src == Source::Frame || matches!(vma.backing, Backing::SharedFile { .. }));
         match present::<A>(pfn, fault.write, writable) {
-            Ok(pte) => Some(pte),
+            Ok(pte) => Some((pte, pfn)),
             Err(e) => {
-                give_back(env.frames, env.cache, src, pfn);
+                give_back(kernel, src, pfn);
                 failed = Some(e);
                 None
             }
         }
     };
-    let discard = |pte: Pte<A>| {
-        let pfn = pte.pfn().unwrap_or_default();
-        give_back(env.frames, env.cache, src, pfn);
-    };
-    match strategy.install_empty(leaf, prepare, discard) {
-        Step::Installed => Ok(kind),
-        Step::Lost(_) => Ok(Resolved::AlreadyDone),
-        Step::Retry => Err(FaultError::Retry),
-        Step::NoPage => Err(failed.unwrap_or(FaultError::NoMemory)),
-    }
+    let discard = |pfn: u64| give_back(kernel, src, pfn);
+    let step = strategy.install_empty(leaf, prepare, discard);
+    outcome(step, kind, failed.unwrap_or(FaultError::NoMemory))
 }
 
 /// A present entry: copy-on-write, or accessed/dirty in software, or nothing left to do.
-fn fault_present<A, S, F, W, C, D>(
+fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     vma: &Vma,
     fault: Fault,
     leaf: &Leaf<'_, A>,
     old: Pte<A>,
     pfn: u64,
-) -> Result<Resolved, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-    D: SwapDevice,
-{
+) -> Result<Resolved, FaultError> {
     if fault.write && !old.write() {
         return match vma.backing {
-            Backing::PrivateFile { .. } if vma.writable && env.cache.contains(pfn) => {
-                let copy = env.frames.alloc_copy(pfn).ok_or(FaultError::NoMemory)?;
-                let new = present::<A>(copy, true, true).inspect_err(|_| env.frames.free(copy))?;
+            Backing::PrivateFile { .. } if vma.writable && kernel.cache().contains(pfn) => {
+                let copy = kernel
+                    .frames()
+                    .alloc_copy(pfn)
+                    .ok_or(FaultError::NoMemory)?;
+                let new =
+                    present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
                 if A::LAYOUT.family.break_before_make() {
-                    return copy_on_write_bbm(strategy, env, fault, leaf, old, pfn, new);
+                    let prepared = (new, copy);
+                    return copy_on_write_bbm(strategy, kernel, fault, leaf, old, pfn, prepared);
                 }
-                if !publish(strategy, env, leaf, old, new, Source::Frame, copy)? {
+                if !publish(strategy, kernel, leaf, old, new, Source::Frame, copy)? {
                     return Ok(Resolved::AlreadyDone);
                 }
                 // No CPU may keep reading the page-cache page through this address.
-                env.tables.flush_tlb(fault.addr);
+                kernel.tables().flush_tlb(fault.addr);
                 // The read-only page-cache page is no longer mapped here.
-                env.cache.put(pfn);
+                kernel.cache().put(pfn);
                 Ok(Resolved::CopyOnWrite)
             }
             // A read-only private page of our own (`wp_page_reuse`): make it writable in place.
+            // Reported as `CopyOnWrite` too (the write fault of a private page, with no copy
+            // needed).
             Backing::PrivateFile { .. } | Backing::Anonymous if vma.writable => {
                 let new = old.mkwrite().mkyoung().mkdirty();
-                match strategy.replace(leaf, old, new) {
-                    Step::Installed => Ok(Resolved::CopyOnWrite),
-                    Step::Lost(_) => Ok(Resolved::AlreadyDone),
-                    Step::Retry => Err(FaultError::Retry),
-                    Step::NoPage => Err(FaultError::NoMemory),
-                }
+                let step = strategy.replace(leaf, old, new);
+                outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
             }
             _ => Err(FaultError::Segv),
         };
@@ -552,95 +663,82 @@ where
     if new == old {
         return Ok(Resolved::AlreadyDone);
     }
-    match strategy.replace(leaf, old, new) {
-        Step::Installed => Ok(Resolved::AccessDirty),
-        Step::Lost(_) => Ok(Resolved::AlreadyDone),
-        Step::Retry => Err(FaultError::Retry),
-        Step::NoPage => Err(FaultError::NoMemory),
-    }
+    let step = strategy.replace(leaf, old, new);
+    outcome(step, Resolved::AccessDirty, FaultError::NoMemory)
 }
 
 /// Copy-on-write by break-before-make (aarch64): the read-only entry of page-cache page
 /// `cached` becomes invalid (one compare-and-swap through the strategy), every TLB drops it,
-/// and the private copy `new` is then installed as over any empty entry.
+/// and the private copy — `prepared`: its entry and its frame — is then installed as over any
+/// empty entry.
 ///
 /// The invalid step is `none`, which the fast path otherwise never writes between two
 /// present entries (§4.1 of the history): here it is harmless, because a fault that sees it
 /// maps the same page-cache page or makes its own copy of it — the same contents — and the
 /// first install wins; the loser frees its copy.
-fn copy_on_write_bbm<A, S, F, W, C, D>(
+fn copy_on_write_bbm<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     fault: Fault,
     leaf: &Leaf<'_, A>,
     old: Pte<A>,
     cached: u64,
-    new: Pte<A>,
-) -> Result<Resolved, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    W: TableWalker<A>,
-    C: PageCache,
-{
-    let copy = new.pfn().unwrap_or_default();
+    prepared: (Pte<A>, u64),
+) -> Result<Resolved, FaultError> {
+    let copy = prepared.1;
     // Break: the copy is not published yet, so a lost race gives it back.
-    if !publish(strategy, env, leaf, old, Pte::none(), Source::Frame, copy)? {
+    if !publish(
+        strategy,
+        kernel,
+        leaf,
+        old,
+        Pte::none(),
+        Source::Frame,
+        copy,
+    )? {
         return Ok(Resolved::AlreadyDone);
     }
-    env.tables.flush_tlb(fault.addr);
+    kernel.tables().flush_tlb(fault.addr);
     // The read-only page-cache page is no longer mapped here.
-    env.cache.put(cached);
+    kernel.cache().put(cached);
     // Make. A strategy that gives up before asking for the page (`LockBitRefault` takes its
     // lock first) leaves the copy with us; one that took it frees it through `discard`.
     let taken = core::cell::Cell::new(false);
     let prepare = || {
         taken.set(true);
-        Some(new)
+        Some(prepared)
     };
-    let discard = |p: Pte<A>| env.frames.free(p.pfn().unwrap_or_default());
+    let discard = |pfn: u64| kernel.frames().free(pfn);
     let step = strategy.install_empty(leaf, prepare, discard);
     if !taken.get() {
-        env.frames.free(copy);
+        kernel.frames().free(copy);
         if let Step::Lost(_) = step {
             Stats::bump(&strategy.stats().frees, 1);
         }
     }
-    match step {
-        Step::Installed => Ok(Resolved::CopyOnWrite),
-        Step::Lost(_) => Ok(Resolved::AlreadyDone),
-        Step::Retry => Err(FaultError::Retry),
-        Step::NoPage => Err(FaultError::NoMemory),
-    }
+    outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
 }
 
 /// Replaces `old` by `new` through the strategy: `true` if published; a lost race gives the
 /// prepared frame back and returns `false`.
-fn publish<A, S, F, W, C, D>(
+fn publish<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
-    env: &Env<'_, F, W, C, D>,
+    kernel: &K,
     leaf: &Leaf<'_, A>,
     old: Pte<A>,
     new: Pte<A>,
     src: Source,
     pfn: u64,
-) -> Result<bool, FaultError>
-where
-    A: Arch,
-    S: Strategy<A>,
-    F: FrameAllocator,
-    C: PageCache,
-{
+) -> Result<bool, FaultError> {
     match strategy.replace(leaf, old, new) {
         Step::Installed => Ok(true),
         Step::Lost(_) => {
-            give_back(env.frames, env.cache, src, pfn);
+            give_back(kernel, src, pfn);
             Stats::bump(&strategy.stats().frees, 1);
             Ok(false)
         }
         Step::Retry => {
-            give_back(env.frames, env.cache, src, pfn);
+            give_back(kernel, src, pfn);
             Err(FaultError::Retry)
         }
         Step::NoPage => Err(FaultError::NoMemory),

@@ -28,7 +28,7 @@
 //! only ever be set on an empty entry), so [`LockBitRefault`] and [`LockBitSpin`] on such a
 //! layout rely on the CAS alone — never on a plain store.
 
-use super::lock::RawSpinLock;
+use super::lock::{RawSpinLock, relax};
 use super::{Leaf, Stats};
 use crate::Cmpxchg as CasCapable;
 use crate::classify::{Decoded, Discipline};
@@ -58,13 +58,15 @@ pub trait Strategy<A: Arch>: Sync {
         pte.decode()
     }
 
-    /// Publishes the entry `prepare` builds over an empty entry; a page prepared but not
-    /// published goes to `discard`.
-    fn install_empty(
+    /// Publishes the entry `prepare` builds over an empty entry. `prepare` returns the entry
+    /// and a token for what it prepared (the fault path passes the frame number); if the
+    /// entry is not published, the token — exactly what was prepared, nothing to decode — goes
+    /// to `discard`, at most once.
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A>;
 
     /// Replaces exactly `old` (as read, lock bit clear) by `new`.
@@ -78,20 +80,6 @@ pub trait Strategy<A: Arch>: Sync {
 
     /// The event counters.
     fn stats(&self) -> &Stats;
-}
-
-cfg_if::cfg_if! {
-    if #[cfg(loom)] {
-        /// Lets other threads run while waiting (loom needs to see the yield).
-        pub(crate) fn relax() {
-            loom::thread::yield_now();
-        }
-    } else {
-        /// Lets other threads run while waiting.
-        pub(crate) fn relax() {
-            core::hint::spin_loop();
-        }
-    }
 }
 
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
@@ -120,14 +108,14 @@ fn cas_replace<A: CasCapable>(leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> S
 
 /// The lock-protected install shared by [`MmLock`] and [`SplitLock`]: prepare outside the
 /// lock, then lock, re-check `pte_none`, store (Release), unlock.
-fn locked_install<A: Arch>(
+fn locked_install<A: Arch, P>(
     lock: &RawSpinLock,
     stats: &Stats,
     leaf: &Leaf<'_, A>,
-    prepare: impl FnOnce() -> Option<Pte<A>>,
-    discard: impl FnOnce(Pte<A>),
+    prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+    discard: impl FnOnce(P),
 ) -> Step<A> {
-    let Some(new) = prepare() else {
+    let Some((new, token)) = prepare() else {
         return Step::NoPage;
     };
     let (step, spins) = lock.with(|| {
@@ -143,7 +131,7 @@ fn locked_install<A: Arch>(
     });
     Stats::bump(&stats.spins, spins);
     if let Step::Lost(_) = step {
-        discard(new);
+        discard(token);
         Stats::bump(&stats.lost_races, 1);
         Stats::bump(&stats.frees, 1);
     }
@@ -209,11 +197,11 @@ impl MmLock {
 impl<A: Arch + CasCapable> Strategy<A> for MmLock {
     const NAME: &'static str = "mm-lock";
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
         locked_install(&self.lock, &self.stats, leaf, prepare, discard)
     }
@@ -257,11 +245,11 @@ impl SplitLock {
 impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
     const NAME: &'static str = "split-lock";
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
         locked_install(leaf.ptl, &self.stats, leaf, prepare, discard)
     }
@@ -320,11 +308,11 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
         pte.decode_locked().0
     }
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        _discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        _discard: impl FnOnce(P),
     ) -> Step<A> {
         loop {
             match leaf.slot.try_lock_none() {
@@ -343,8 +331,10 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
         }
         // The lock is held across allocation and zeroing, as in 2004: this is what keeps the
         // refaulting threads busy.
+        // Nothing is ever discarded: once the page is prepared, the held lock guarantees the
+        // install.
         match prepare() {
-            Some(new) => {
+            Some((new, _)) => {
                 leaf.slot.store_unlocking(new);
                 Step::Installed
             }
@@ -416,15 +406,13 @@ impl LockBitSpin {
         old: Pte<A>,
         new: Pte<A>,
     ) -> Step<A> {
-        let locked = Pte::<A>::from_raw(old.raw() | A::MASK).unwrap_or(old);
-        match leaf.slot.compare_exchange(locked, new) {
+        // `old` was read with the bit clear and the discipline is any-state: `old` with the
+        // bit set is the word we hold.
+        match leaf.slot.compare_exchange(old.with_lock_bit(), new) {
             Ok(_) => Step::Installed,
             Err(_) => {
                 let now = leaf.slot.unlock();
-                count_lost(
-                    &self.stats,
-                    Step::Lost(Pte::from_raw(now.raw() & !A::MASK).unwrap_or(now)),
-                )
+                count_lost(&self.stats, Step::Lost(now.without_lock_bit()))
             }
         }
     }
@@ -437,13 +425,13 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
         pte.decode_locked().0
     }
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
-        let Some(new) = prepare() else {
+        let Some((new, token)) = prepare() else {
             return Step::NoPage;
         };
         loop {
@@ -458,7 +446,7 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
                 }
                 Err(cur) if cur.is_none() => {}
                 Err(cur) => {
-                    discard(new);
+                    discard(token);
                     Stats::bump(&self.stats.lost_races, 1);
                     Stats::bump(&self.stats.frees, 1);
                     return Step::Lost(cur);
@@ -498,10 +486,9 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
                 leaf.slot.unlock();
                 return None;
             };
-            let locked = Pte::<A>::from_raw(base.raw() | A::MASK).unwrap_or(base);
-            match leaf.slot.compare_exchange(locked, new) {
+            match leaf.slot.compare_exchange(base.with_lock_bit(), new) {
                 Ok(_) => return Some(base),
-                Err(now) => base = Pte::from_raw(now.raw() & !A::MASK).unwrap_or(now),
+                Err(now) => base = now.without_lock_bit(),
             }
         }
     }
@@ -535,19 +522,19 @@ impl Cmpxchg {
 impl<A: Arch + CasCapable> Strategy<A> for Cmpxchg {
     const NAME: &'static str = "cmpxchg";
 
-    fn install_empty(
+    fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
-        prepare: impl FnOnce() -> Option<Pte<A>>,
-        discard: impl FnOnce(Pte<A>),
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
     ) -> Step<A> {
-        let Some(new) = prepare() else {
+        let Some((new, token)) = prepare() else {
             return Step::NoPage;
         };
         let mut cur = leaf.slot.load();
         loop {
             if !cur.is_none() {
-                discard(new);
+                discard(token);
                 Stats::bump(&self.stats.lost_races, 1);
                 Stats::bump(&self.stats.frees, 1);
                 return Step::Lost(cur);
