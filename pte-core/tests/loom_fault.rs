@@ -920,7 +920,7 @@ fn m5_populate<A: Layout, S: Strategy<A> + Default + Send + 'static>(
 // is only one critical section (once it ends the entry is present and nobody takes the bit
 // again). Hence refaults ≤ preemption bound. Without a bound the refaults are still finite
 // (≤ the scheduling points inside the critical section), but a real scheduler gives no such
-// bound: that is the livelock of §4.10.
+// bound: that is the livelock of docs/DESIGN.md#h12.
 
 fn m6_refault_bound<A: Layout>(name: &str, bound: usize) {
     explore(

@@ -2,7 +2,7 @@
 //!
 //! Slots are handed out in order and never reused within a run: the library's `SwapDevice`
 //! contract (a freed slot is not reused while a fault that read its entry may still read it —
-//! the ABA hazard of reference §4.9) holds trivially. A slot is reserved before the entry
+//! the ABA hazard of docs/DESIGN.md#h11) holds trivially. A slot is reserved before the entry
 //! that names it is published, and filled only after that entry replaced the present one and
 //! the TLBs were flushed (no CPU can write the page any more); a fault that reads a slot still
 //! being written waits for it, as a fault waits on a locked page in the swap cache.

@@ -27,7 +27,7 @@
 //! Every publication is a Release (a store under a lock, or a compare-and-swap), every read of
 //! an entry whose page is then used is an Acquire ([`PteSlot`]): the zeroing, copy or swap-in
 //! of a page happens-before any access through the new entry (the 2004 ppc64 bug of
-//! `set_pte` without a barrier, §4.2 of the history). No path writes a transient none
+//! `set_pte` without a barrier, docs/DESIGN.md#h6). No path writes a transient none
 //! between two non-none values (one exception: copy-on-write on a break-before-make
 //! architecture, see `copy_on_write_bbm`): every transition other than the install over an
 //! empty entry is one compare-and-swap from the exact old value, because the MMU's own
@@ -110,7 +110,7 @@ pub trait SwapDevice {
     ///
     /// Contract: a freed slot is not reused while a fault that read its entry may still read
     /// it (the kernel's swap cache and swap count give this); otherwise a stale read could be
-    /// published over the same entry value — the ABA hazard of §4.9.
+    /// published over the same entry value — the ABA hazard of docs/DESIGN.md#h11.
     fn read(&self, entry: SwapEntry) -> Option<u64>;
     /// Frees the slot: called exactly once per swap-in, by the fault that published it.
     fn free_slot(&self, entry: SwapEntry);
@@ -673,7 +673,7 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
 /// empty entry.
 ///
 /// The invalid step is `none`, which the fast path otherwise never writes between two
-/// present entries (§4.1 of the history): here it is harmless, because a fault that sees it
+/// present entries (docs/DESIGN.md#h5): here it is harmless, because a fault that sees it
 /// maps the same page-cache page or makes its own copy of it — the same contents — and the
 /// first install wins; the loser frees its copy.
 fn copy_on_write_bbm<A: Arch, S: Strategy<A>, K: Kernel<A>>(

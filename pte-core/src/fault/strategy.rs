@@ -170,7 +170,7 @@ fn locked_update<A: CasCapable>(
 /// the entry itself is still published with a Release store (the MMU and lock-free readers
 /// do not take the lock, and `spin_unlock` alone does not order a preceding store to the page
 /// before the PTE store as seen by a lock-free reader). Hazard: every fault of the address
-/// space serialises on one cache line — Lameter's 512-CPU curve (history §1.4).
+/// space serialises on one cache line — Lameter's 512-CPU curve (docs/DESIGN.md#h1).
 #[derive(Debug, Default)]
 pub struct MmLock {
     lock: RawSpinLock,
@@ -286,7 +286,7 @@ fn count_lost<A: Arch>(stats: &Stats, step: Step<A>) -> Step<A> {
 /// Release store that also drops the lock ("setting the pte clears the pte lock"). Hazard:
 /// the holder allocates and zeroes while others refault; under oversubscription a preempted
 /// holder makes the others spin through the whole fault path — Hugh's "feels livelocky"
-/// (history §4.10). [`Stats::retries`] measures it.
+/// (docs/DESIGN.md#h12). [`Stats::retries`] measures it.
 #[derive(Debug, Default)]
 pub struct LockBitRefault {
     stats: Stats,
@@ -503,7 +503,7 @@ impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
 /// Orderings: AcqRel on success (the zeroing happens-before any Acquire load that sees the
 /// entry), Acquire on failure (the loser sees the winner's page). Hazards: the loser's
 /// zeroing is wasted work; ABA (none → P → none → CAS succeeds) is harmless only while the
-/// table page cannot be freed and reused under the fault (history §4.9) — the walker's
+/// table page cannot be freed and reused under the fault (docs/DESIGN.md#h11) — the walker's
 /// lifetime rules, not the CAS, must guarantee that.
 #[derive(Debug, Default)]
 pub struct Cmpxchg {
