@@ -116,7 +116,7 @@ impl StdCas for AtomicU32 {
     }
 }
 
-fn bench_layout<A: LockBit + pte_core::Cmpxchg, W: StdCas>(c: &mut Criterion) -> String {
+fn bench_layout<A: LockBit + pte_core::CompareExchange, W: StdCas>(c: &mut Criterion) -> String {
     let id = A::LAYOUT.name.replace('/', "-");
     let pte = Pte::<A>::with_prot(0x1234, A::LAYOUT.page_shared).expect("a present entry");
     let slot = Line(PteSlot::<A>::new(Pte::none()));

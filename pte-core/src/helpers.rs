@@ -14,7 +14,8 @@ const fn b(bit: u32) -> u64 {
 
 /// `pte_young()`.
 #[inline(always)]
-pub const fn young(layout: &Layout, w: u64) -> bool {
+#[doc(alias = "pte_young")]
+pub const fn is_young(layout: &Layout, w: u64) -> bool {
     w & accessed_mask(layout) != 0
 }
 
@@ -29,19 +30,22 @@ const fn accessed_mask(layout: &Layout) -> u64 {
 
 /// `pte_mkyoung()`.
 #[inline(always)]
-pub const fn mkyoung(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_mkyoung")]
+pub const fn make_young(layout: &Layout, w: u64) -> u64 {
     w | accessed_mask(layout)
 }
 
 /// `pte_mkold()`.
 #[inline(always)]
-pub const fn mkold(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_mkold")]
+pub const fn make_old(layout: &Layout, w: u64) -> u64 {
     w & !accessed_mask(layout)
 }
 
 /// `pte_write()`.
 #[inline(always)]
-pub const fn write(layout: &Layout, w: u64) -> bool {
+#[doc(alias = "pte_write")]
+pub const fn is_writable(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
         HelperModel::X86 { write, .. } | HelperModel::Aarch64 { write, .. } => w & b(write) != 0,
         // `pte_write()`: access rights RW, RWX, R_RW, RX_RWX or RWX_RW (`ar - 2 <= 4`).
@@ -51,7 +55,8 @@ pub const fn write(layout: &Layout, w: u64) -> bool {
 
 /// `pte_dirty()`.
 #[inline(always)]
-pub const fn dirty(layout: &Layout, w: u64) -> bool {
+#[doc(alias = "pte_dirty")]
+pub const fn is_dirty(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
         HelperModel::X86 {
             dirty, saved_dirty, ..
@@ -75,7 +80,8 @@ pub const fn dirty(layout: &Layout, w: u64) -> bool {
 
 /// `pte_mkdirty()`.
 #[inline(always)]
-pub const fn mkdirty(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_mkdirty")]
+pub const fn make_dirty(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 {
             dirty, soft_dirty, ..
@@ -134,7 +140,8 @@ const fn clear_saveddirty(layout: &Layout, w: u64) -> u64 {
 
 /// `pte_mkclean()`.
 #[inline(always)]
-pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_mkclean")]
+pub const fn make_clean(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 {
             dirty, saved_dirty, ..
@@ -156,7 +163,8 @@ pub const fn mkclean(layout: &Layout, w: u64) -> u64 {
 
 /// `pte_wrprotect()`: clears write and keeps the entry dirty.
 #[inline(always)]
-pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_wrprotect")]
+pub const fn write_protect(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => mksaveddirty(layout, w & !b(write)),
         // "we convert AR_RWX to AR_RX and AR_RW to AR_R by clearing the 2nd bit".
@@ -182,7 +190,8 @@ pub const fn wrprotect(layout: &Layout, w: u64) -> u64 {
 
 /// `pte_mkwrite()` (`pte_mkwrite_novma()` plus, on x86, `pte_clear_saveddirty()`).
 #[inline(always)]
-pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
+#[doc(alias = "pte_mkwrite")]
+pub const fn make_writable(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => clear_saveddirty(layout, w | b(write)),
         HelperModel::Ia64 { ar_rw, .. } => w | b(ar_rw),
@@ -206,7 +215,8 @@ pub const fn mkwrite(layout: &Layout, w: u64) -> u64 {
 /// `prot`. Bits that are neither hardware nor Linux software bits are kept as well: that is
 /// where an any-state lock bit lives, and x86's own `pte_modify()` would drop it. Where L1TF
 /// applies, the PFN is flipped when the entry moves between present and protnone.
-pub const fn modify(layout: &Layout, old: u64, prot: u64) -> u64 {
+#[doc(alias = "pte_modify")]
+pub const fn with_protection(layout: &Layout, old: u64, prot: u64) -> u64 {
     let mut old = old;
     if let HelperModel::Aarch64 {
         rdonly_hw_dirty: Some(_),
@@ -215,7 +225,7 @@ pub const fn modify(layout: &Layout, old: u64, prot: u64) -> u64 {
     } = layout.helpers
     {
         // "preserve the hardware dirty information"
-        if dirty(layout, old) {
+        if is_dirty(layout, old) {
             old |= b(d);
         }
     }
@@ -236,7 +246,7 @@ pub const fn modify(layout: &Layout, old: u64, prot: u64) -> u64 {
                 clear_saveddirty(layout, new)
             }
         }
-        HelperModel::Aarch64 { dirty: d, .. } if new & b(d) != 0 => mkdirty(layout, new),
+        HelperModel::Aarch64 { dirty: d, .. } if new & b(d) != 0 => make_dirty(layout, new),
         _ => new,
     }
 }

@@ -11,7 +11,7 @@
 //!   [`EncodeError`] instead of spilling into a neighbouring field.
 //! * [`proof`]: the none-only and any-state lock-bit proofs, and [`lock_bit!`], which
 //!   declares a layout's lock bit and fails to compile if the proof fails.
-//! * [`Arch`], [`Pte`], [`LockBit`], [`Cmpxchg`], [`PteSlot`]: the typed API a kernel uses.
+//! * [`Arch`], [`Pte`], [`LockBit`], [`CompareExchange`], [`PteSlot`]: the typed API a kernel uses.
 //!
 //! The layouts themselves live in the architecture crates (`arch-x86_64`, `arch-i386`,
 //! `arch-ia64-sim`, `arch-aarch64`):
@@ -52,7 +52,7 @@ pub use encode::EncodeError;
 pub use limits::{LimitError, Limits};
 pub use model::Layout;
 pub use proof::{Collision, LockProof, Verdict, prove};
-pub use pte::{Arch, Cmpxchg, LockBit, Pte, WordTooWide};
+pub use pte::{Arch, CompareExchange, LockBit, Pte, WordTooWide};
 pub use registry::LayoutEntry;
 pub use slot::PteSlot;
 pub use word::{PteWord, Word64};

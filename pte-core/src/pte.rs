@@ -1,5 +1,5 @@
 //! The `Arch` trait (a layout as a type), the typed value [`Pte`], and the capabilities
-//! [`LockBit`] and [`Cmpxchg`].
+//! [`LockBit`] and [`CompareExchange`].
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -52,9 +52,10 @@ pub trait LockBit: Arch {
 ///
 /// Implemented for every [`Arch`] whose word type is lock-free here (decided at compile time
 /// from `target_has_atomic`; see [`LockFreeWord`](crate::word::LockFreeWord)).
-pub trait Cmpxchg: Arch {}
+#[doc(alias = "cmpxchg")]
+pub trait CompareExchange: Arch {}
 
-impl<A: Arch> Cmpxchg for A where A::Word: crate::word::LockFreeWord {}
+impl<A: Arch> CompareExchange for A where A::Word: crate::word::LockFreeWord {}
 
 /// A typed PTE value of layout `A`.
 #[repr(transparent)]
@@ -210,62 +211,72 @@ impl<A: Arch> Pte<A> {
     }
 
     /// `pte_young()`.
-    pub fn young(self) -> bool {
-        helpers::young(A::LAYOUT, self.raw())
+    #[doc(alias = "pte_young")]
+    pub fn is_young(self) -> bool {
+        helpers::is_young(A::LAYOUT, self.raw())
     }
 
     /// `pte_mkyoung()`.
+    #[doc(alias = "pte_mkyoung")]
     #[must_use]
-    pub fn mkyoung(self) -> Self {
-        self.map(helpers::mkyoung)
+    pub fn make_young(self) -> Self {
+        self.map(helpers::make_young)
     }
 
     /// `pte_mkold()`.
+    #[doc(alias = "pte_mkold")]
     #[must_use]
-    pub fn mkold(self) -> Self {
-        self.map(helpers::mkold)
+    pub fn make_old(self) -> Self {
+        self.map(helpers::make_old)
     }
 
     /// `pte_dirty()`.
-    pub fn dirty(self) -> bool {
-        helpers::dirty(A::LAYOUT, self.raw())
+    #[doc(alias = "pte_dirty")]
+    pub fn is_dirty(self) -> bool {
+        helpers::is_dirty(A::LAYOUT, self.raw())
     }
 
     /// `pte_mkdirty()`.
+    #[doc(alias = "pte_mkdirty")]
     #[must_use]
-    pub fn mkdirty(self) -> Self {
-        self.map(helpers::mkdirty)
+    pub fn make_dirty(self) -> Self {
+        self.map(helpers::make_dirty)
     }
 
     /// `pte_mkclean()`.
+    #[doc(alias = "pte_mkclean")]
     #[must_use]
-    pub fn mkclean(self) -> Self {
-        self.map(helpers::mkclean)
+    pub fn make_clean(self) -> Self {
+        self.map(helpers::make_clean)
     }
 
     /// `pte_write()`.
-    pub fn write(self) -> bool {
-        helpers::write(A::LAYOUT, self.raw())
+    #[doc(alias = "pte_write")]
+    pub fn is_writable(self) -> bool {
+        helpers::is_writable(A::LAYOUT, self.raw())
     }
 
     /// `pte_mkwrite()`.
+    #[doc(alias = "pte_mkwrite")]
     #[must_use]
-    pub fn mkwrite(self) -> Self {
-        self.map(helpers::mkwrite)
+    pub fn make_writable(self) -> Self {
+        self.map(helpers::make_writable)
     }
 
     /// `pte_wrprotect()` (keeps dirty).
+    #[doc(alias = "pte_wrprotect")]
     #[must_use]
-    pub fn wrprotect(self) -> Self {
-        self.map(helpers::wrprotect)
+    pub fn write_protect(self) -> Self {
+        self.map(helpers::write_protect)
     }
 
     /// `pte_modify(pte, prot)`: takes the protection from `prot`, keeps PFN, accessed, dirty
     /// and every bit Linux gives no meaning (where an any-state lock bit lives).
+    #[doc(alias = "pte_modify")]
     #[must_use]
-    pub fn modify(self, prot: A::Flags) -> Self {
+    pub fn with_protection(self, prot: A::Flags) -> Self {
         let prot = A::Word::from_bits(bitflags::Flags::bits(&prot)).to_u64();
-        Self::from_valid(helpers::modify(A::LAYOUT, self.raw(), prot))
+        Self::from_valid(helpers::with_protection(A::LAYOUT, self.raw(), prot))
     }
 }
 

@@ -1,5 +1,5 @@
 //! A layout with what a tool needs to know about it at run time: its limits, its lock bit
-//! (if one was declared and proved) and whether `Cmpxchg` holds on this target.
+//! (if one was declared and proved) and whether `CompareExchange` holds on this target.
 //!
 //! The `pte-layouts` crate lists the eleven kernel layouts once and builds their entries; the
 //! CLI and the test suite iterate over those instead of naming every type.
@@ -19,7 +19,7 @@ pub struct LayoutEntry {
     pub limits: Limits,
     /// The declared, proved lock bit.
     pub lock: Option<LockProof>,
-    /// Whether the word has lock-free compare-and-swap on this target ([`crate::Cmpxchg`]).
+    /// Whether the word has lock-free compare-and-swap on this target ([`crate::CompareExchange`]).
     pub cmpxchg: bool,
 }
 

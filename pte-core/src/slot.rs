@@ -74,7 +74,7 @@ impl<A: Arch> PteSlot<A> {
     }
 
     /// Whether this slot's operations are lock-free on this target. When false, `atomic`'s
-    /// fallback lock is in use and the layout does not implement [`Cmpxchg`](crate::Cmpxchg).
+    /// fallback lock is in use and the layout does not implement [`CompareExchange`](crate::CompareExchange).
     pub fn is_lock_free() -> bool {
         <<A::Word as PteWord>::Cell as AtomicCell<A::Word>>::is_lock_free()
     }
@@ -91,20 +91,21 @@ impl<A: Arch> PteSlot<A> {
 
     /// Replaces the entry with `pte` in one step and returns the old one (AcqRel): swap-out
     /// (present → swap entry) and get-and-clear (`pte` = none).
-    pub fn swap(&self, pte: Pte<A>) -> Pte<A> {
+    #[doc(alias = "xchg")]
+    pub fn exchange(&self, pte: Pte<A>) -> Pte<A> {
         Pte::from_word(self.cell.swap(pte.word(), Ordering::AcqRel))
     }
 
     /// `ptep_get_and_clear()`.
     pub fn take(&self) -> Pte<A> {
-        self.swap(Pte::none())
+        self.exchange(Pte::none())
     }
 
     /// Installs `new` only if the entry is exactly `current` (AcqRel / Acquire); on failure
     /// returns what is there.
     pub fn compare_exchange(&self, current: Pte<A>, new: Pte<A>) -> Result<Pte<A>, Pte<A>>
     where
-        A: crate::Cmpxchg,
+        A: crate::CompareExchange,
     {
         self.cell
             .compare_exchange(
@@ -152,7 +153,7 @@ impl<A: LockBit> PteSlot<A> {
     /// empty one: the erratum may have changed it).
     pub fn try_lock_none(&self) -> Result<(), Pte<A>>
     where
-        A: crate::Cmpxchg,
+        A: crate::CompareExchange,
     {
         let seen = self.load();
         if !seen.is_none() {

@@ -47,7 +47,7 @@ pub trait PteWord: Copy + Eq + Debug + Send + Sync + 'static + sealed::Sealed {
     /// Word width in bits.
     const BITS: u32;
     /// Whether the word's atomic cell is lock-free on this target (then it is a
-    /// [`LockFreeWord`] and layouts using it have [`Cmpxchg`](crate::Cmpxchg)).
+    /// [`LockFreeWord`] and layouts using it have [`CompareExchange`](crate::CompareExchange)).
     const LOCK_FREE: bool;
     /// Widens to `u64`.
     fn to_u64(self) -> u64;
@@ -132,7 +132,7 @@ pub trait AtomicCell<W>: Send + Sync {
     fn is_lock_free() -> bool;
 }
 
-/// Words whose atomic cell is lock-free on this target: the [`Cmpxchg`](crate::Cmpxchg) capability.
+/// Words whose atomic cell is lock-free on this target: the [`CompareExchange`](crate::CompareExchange) capability.
 pub trait LockFreeWord: PteWord {}
 
 cfg_if::cfg_if! {
@@ -294,7 +294,7 @@ cfg_if::cfg_if! {
 
         cfg_if::cfg_if! {
             if #[cfg(target_has_atomic = "32")] {
-                // Where Cmpxchg is claimed, a fallback lock would be a compile error.
+                // Where CompareExchange is claimed, a fallback lock would be a compile error.
                 static_assertions::const_assert!(Atomic::<u32>::is_lock_free());
                 impl LockFreeWord for u32 {}
             }

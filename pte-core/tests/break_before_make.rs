@@ -13,7 +13,7 @@ use pte_core::fault::{
     self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Resolved, Strategy, SwapDevice,
     TableWalker, Vma,
 };
-use pte_core::{Arch, Cmpxchg, LockBit, Pte, PteSlot, SwapEntry};
+use pte_core::{Arch, CompareExchange, LockBit, Pte, PteSlot, SwapEntry};
 
 /// The page-cache frame of file 0, page 0.
 const CACHED: u64 = 0x100;
@@ -87,7 +87,9 @@ impl SwapDevice for NoSwap {
 
 /// A private file page mapped read-only, then written: what the walker saw at each flush,
 /// the entry after, the cache references and the frames freed.
-fn cow<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: &S) -> (Vec<Pte<A>>, Pte<A>, usize, usize) {
+fn cow<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: &S,
+) -> (Vec<Pte<A>>, Pte<A>, usize, usize) {
     let frames = Frames::default();
     let tables = OneEntry::<A> {
         slot: PteSlot::default(),
@@ -154,7 +156,7 @@ fn aarch64_breaks_before_make<S: Strategy<Aarch64_6_6>>(strategy: &S) {
         S::NAME,
         seen[0]
     );
-    assert!(after.is_present() && after.write() && after.dirty());
+    assert!(after.is_present() && after.is_writable() && after.is_dirty());
     assert_ne!(after.pfn(), Some(CACHED), "{}: the copy is mapped", S::NAME);
     assert_eq!(refs, 0, "{}: the page-cache reference is dropped", S::NAME);
     assert_eq!(freed, 0, "{}: nothing lost a race", S::NAME);

@@ -67,8 +67,8 @@ use pte_core::fault::{
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
 /// The capabilities every layout of these models has.
-trait Layout: Arch + LockBit + pte_core::Cmpxchg {}
-impl<A: Arch + LockBit + pte_core::Cmpxchg> Layout for A {}
+trait Layout: Arch + LockBit + pte_core::CompareExchange {}
+impl<A: Arch + LockBit + pte_core::CompareExchange> Layout for A {}
 
 /// What a page holds before it is swapped out or zapped (models 2b, 3, 4).
 const ORIG: u64 = 0x0123_4567_89ab_cdef;
@@ -238,7 +238,7 @@ fn zap<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
 /// Returns the entry the OR was applied to.
 fn mmu_write_access<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
     let p = k.slot().load();
-    if matches!(s.classify(p), Decoded::Present { .. }) && p.write() {
+    if matches!(s.classify(p), Decoded::Present { .. }) && p.is_writable() {
         Some(k.slot().fetch_or(A::LAYOUT.hw_set))
     } else {
         None
@@ -381,7 +381,7 @@ fn hw_ad<A: Layout, S: Strategy<A> + Send + 'static>(
                 let (r, _) = do_fault(&*s, &k, false);
                 // The aging scanner's ptep_test_and_clear_young, by the same strategy rule.
                 let aged = s.update(&k.leaf(), |p| match s.classify(p) {
-                    Decoded::Present { .. } => Some(p.mkold()),
+                    Decoded::Present { .. } => Some(p.make_old()),
                     _ => None,
                 });
                 (r, aged)
@@ -415,23 +415,23 @@ fn hw_ad<A: Layout, S: Strategy<A> + Send + 'static>(
         }
         // Dirty is only ever set (by the MMU): it is there iff the MMU ran.
         assert!(
-            !mmu_ran || fin.dirty(),
+            !mmu_ran || fin.is_dirty(),
             "the dirty bit set by the MMU was lost: {fin:?}"
         );
         assert!(
-            mmu_ran || !fin.dirty(),
+            mmu_ran || !fin.is_dirty(),
             "a dirty bit appeared without a write: {fin:?}"
         );
         // Accessed: cleared by the scanner, set again only by an MMU access after it (the
         // entry the scanner replaced tells which came first: the MMU sets D with A).
-        let young = mmu_ran && !aged.dirty();
+        let young = mmu_ran && !aged.is_dirty();
         assert_eq!(
-            fin.young(),
+            fin.is_young(),
             young,
             "accessed bit wrong after test_and_clear_young vs the MMU (replaced {aged:?}, \
              MMU ran: {mmu_ran}, final {fin:?})"
         );
-        cov.saw(match (mmu_ran, aged.dirty()) {
+        cov.saw(match (mmu_ran, aged.is_dirty()) {
             (false, _) => "the MMU found no page",
             (true, true) => "the MMU wrote before test_and_clear_young",
             (true, false) => "the MMU wrote after test_and_clear_young",
@@ -462,7 +462,7 @@ fn m2c_replace_vs_mmu<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         let k = Arc::new(Kernel::<A>::new(2));
         let p0 = k.map_initial(ORIG);
         // Aged by the scanner before the threads start: present, clean, old.
-        k.slot().store(k.slot().load().mkold());
+        k.slot().store(k.slot().load().make_old());
         let s = Arc::new(S::default());
         let faulter = {
             let (k, s) = (k.clone(), s.clone());
@@ -486,17 +486,17 @@ fn m2c_replace_vs_mmu<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         );
         k.frames.assert_accounted(Some(p0));
         assert!(
-            mmu.is_none() || fin.dirty(),
+            mmu.is_none() || fin.is_dirty(),
             "the dirty bit set by the MMU was lost: {fin:?}"
         );
         // Either the fault's mkyoung was published, or it lost to (or found nothing left after)
         // the MMU, which sets A itself.
-        assert!(fin.young(), "the entry is old after the fault: {fin:?}");
+        assert!(fin.is_young(), "the entry is old after the fault: {fin:?}");
         if r == Ok(Resolved::AccessDirty) {
             cov.saw("the fault made the entry young");
         }
         match mmu {
-            Some(prev) if prev.young() => cov.saw("the MMU wrote after the fault's replace"),
+            Some(prev) if prev.is_young() => cov.saw("the MMU wrote after the fault's replace"),
             Some(_) => cov.saw("the MMU wrote before the fault's replace"),
             None => cov.saw("the MMU found no page"),
         }
@@ -563,7 +563,7 @@ fn m2b_knl_erratum<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             d => panic!("entry not present after the fault: {d:?}"),
         };
         k.frames.assert_accounted(Some(mapped));
-        assert!(fin.dirty(), "a write fault left the page clean");
+        assert!(fin.is_dirty(), "a write fault left the page clean");
         cov.saw(match mmu1 {
             Some(_) if erratum => "the MMU's A/D write landed on the zapped, empty entry",
             Some(_) => "the MMU wrote before the zap",
@@ -766,13 +766,13 @@ fn zap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
             // The write fault dirtied the initial page iff its CAS came first: the zap must
             // then return that dirty bit (else a dirty page is dropped as clean).
             assert_eq!(
-                old.dirty(),
+                old.is_dirty(),
                 r == Ok(Resolved::AccessDirty),
                 "the zap lost the fault's dirty bit (zap replaced {old:?}, fault {r:?})"
             );
         } else if let Some(old) = zapped {
             assert!(
-                old.dirty(),
+                old.is_dirty(),
                 "the zap lost the fault's dirty bit (zap replaced {old:?})"
             );
         }
@@ -1129,14 +1129,14 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
             // The read fault's re-install won: the writer's copy was given back.
             assert_eq!(w, Ok(Resolved::AlreadyDone));
             assert!(
-                !fin.write(),
+                !fin.is_writable(),
                 "the page-cache page is mapped writable: {fin:?}"
             );
             assert_eq!(k.cache.refs(), 1, "one mapping, one page-cache reference");
             assert_eq!(k.frames.allocated() - k.frames.freed(), 1, "a copy leaked");
         } else {
             assert!(
-                fin.write() && fin.dirty(),
+                fin.is_writable() && fin.is_dirty(),
                 "the copy is not writable+dirty: {fin:?}"
             );
             assert_eq!(

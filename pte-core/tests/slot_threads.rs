@@ -73,7 +73,7 @@ fn bit_spinlock_excludes_and_keeps_ad_updates() {
     }
     assert_eq!(counter.load(Ordering::Relaxed), (THREADS - 1) * rounds);
     let end = slot.load();
-    assert!(!end.is_locked() && end.young() && end.dirty());
+    assert!(!end.is_locked() && end.is_young() && end.is_dirty());
     assert_eq!(end.decode(), Decoded::Present { pfn: 9 });
 }
 

@@ -21,7 +21,7 @@
 
 use core::fmt;
 
-use pte_core::{Arch, Cmpxchg, LayoutEntry, LockBit};
+use pte_core::{Arch, CompareExchange, LayoutEntry, LockBit};
 
 // The architecture crates, for the paths in `for_each_layout!` (users need no dependency of
 // their own on them).
@@ -128,10 +128,13 @@ pub trait LayoutVisitor: Sized {
     type Output;
 
     /// Called with a layout type and its registry entry.
-    fn visit<A: Arch + Cmpxchg>(self, entry: &'static LayoutEntry) -> Self::Output;
+    fn visit<A: Arch + CompareExchange>(self, entry: &'static LayoutEntry) -> Self::Output;
 
     /// Called instead of [`visit`](Self::visit) for a type with a proved lock bit.
-    fn visit_locked<A: LockBit + Cmpxchg>(self, entry: &'static LayoutEntry) -> Self::Output {
+    fn visit_locked<A: LockBit + CompareExchange>(
+        self,
+        entry: &'static LayoutEntry,
+    ) -> Self::Output {
         self.visit::<A>(entry)
     }
 }

@@ -5,7 +5,7 @@
 use pte_core::fault::{
     NeedsLockBit, NewStrategyVisitor, Strategies, Strategy, StrategyKind, StrategyVisitor,
 };
-use pte_core::{Arch, Cmpxchg, LayoutEntry, LockBit};
+use pte_core::{Arch, CompareExchange, LayoutEntry, LockBit};
 use pte_layouts::{LAYOUTS, LayoutVisitor, visit_layout};
 
 /// The names of the strategies each form reaches, and whether the type had a lock bit.
@@ -37,7 +37,7 @@ type Found = (
 impl LayoutVisitor for Names {
     type Output = Found;
 
-    fn visit<A: Arch + Cmpxchg>(self, entry: &'static LayoutEntry) -> Found {
+    fn visit<A: Arch + CompareExchange>(self, entry: &'static LayoutEntry) -> Found {
         let set = Strategies::new();
         let names = StrategyKind::ALL
             .map(|k| {
@@ -51,7 +51,7 @@ impl LayoutVisitor for Names {
         (A::LAYOUT.name, false, names)
     }
 
-    fn visit_locked<A: LockBit + Cmpxchg>(self, entry: &'static LayoutEntry) -> Found {
+    fn visit_locked<A: LockBit + CompareExchange>(self, entry: &'static LayoutEntry) -> Found {
         let set = Strategies::new();
         let names = StrategyKind::ALL
             .map(|k| Ok([set.with::<A, _>(k, Name), k.with_new::<A, _>(Name)]))

@@ -1,4 +1,4 @@
-//! [`PageCache`]: files of known contents, read in on first use.
+//! [`FileCache`]: files of known contents, read in on first use.
 //!
 //! File `f` has a fixed number of pages; word `w` of page `p` initially holds
 //! [`file_word(f, p, w)`](file_word), so a test can tell which page it reads. A page is
@@ -20,7 +20,7 @@ pub const fn file_word(file: u32, pgoff: u64, word: u64) -> u64 {
     0xF1 << 56 | (file as u64 & 0xfff) << 44 | (pgoff & 0x0fff_ffff) << 16 | (word & 0xffff)
 }
 
-/// Counters of a [`PageCache`] (a snapshot).
+/// Counters of a [`FileCache`] (a snapshot).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheCounts {
     /// Pages read in.
@@ -42,7 +42,7 @@ pub struct CacheCounts {
 
 /// The page cache of the simulated files.
 #[derive(Debug)]
-pub struct PageCache {
+pub struct FileCache {
     pool: Arc<FramePool>,
     /// Per file, per page: the PFN + 1, 0 = not read in.
     files: Box<[Box<[AtomicU64]>]>,
@@ -55,10 +55,10 @@ pub struct PageCache {
     no_memory: AtomicU64,
 }
 
-impl PageCache {
+impl FileCache {
     /// Files of `file_pages[f]` pages each, cached in frames of `pool`.
     pub fn new(pool: Arc<FramePool>, file_pages: &[u64]) -> Self {
-        PageCache {
+        FileCache {
             pool,
             files: file_pages
                 .iter()
@@ -135,7 +135,7 @@ impl PageCache {
     }
 }
 
-impl pte_core::fault::PageCache for PageCache {
+impl pte_core::fault::PageCache for FileCache {
     fn get(&self, file: u32, pgoff: u64) -> Option<u64> {
         let Some(e) = self.entry(file, pgoff) else {
             self.beyond_eof.fetch_add(1, Ordering::Relaxed);

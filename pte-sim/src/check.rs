@@ -14,7 +14,7 @@ use super::space::{AccessError, AddressSpace, SpaceCounts};
 use super::swap::{SlotState, SwapCounts};
 use super::tables::TableCounts;
 use pte_core::Arch;
-use pte_core::Cmpxchg;
+use pte_core::CompareExchange;
 use pte_core::classify::Decoded;
 use pte_core::fault::{Counts, Strategy};
 
@@ -410,7 +410,7 @@ impl fmt::Display for Report {
     }
 }
 
-impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
+impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// Checks every invariant and the contents in `expected`. Call it with every thread
     /// joined: an in-flight access or swap-out shows up as a violation.
     pub fn check(&self, expected: &Expected) -> Report {
@@ -452,7 +452,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                 }
                 Decoded::Present { pfn } => {
                     entries.present += 1;
-                    if pte.dirty() {
+                    if pte.is_dirty() {
                         entries.dirty += 1;
                     }
                     if pte.raw() & unused != 0 {
@@ -468,7 +468,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                     }
                     let e = maps.entry(pfn).or_default();
                     e.0.push(addr);
-                    e.1 |= pte.dirty();
+                    e.1 |= pte.is_dirty();
                 }
                 Decoded::Swap(e) => {
                     entries.swap += 1;

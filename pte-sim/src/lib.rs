@@ -10,8 +10,8 @@
 //!   copying are real stores), with owner, generation and pin metadata;
 //! * [`PageTables`] — software tables for any geometry of a layout, upper levels populated
 //!   by compare-and-swap, leaves of real [`PteSlot`](pte_core::PteSlot)s with a split lock;
-//! * [`PageCache`] — files of known contents ([`file_word`]), reference counted;
-//! * [`SwapDevice`] — slots of page contents, with double-free and stale-read detection;
+//! * [`FileCache`] — the page cache: files of known contents ([`file_word`]), reference counted;
+//! * [`SwapArea`] — the swap device: slots of page contents, with double-free and stale-read detection;
 //! * [`AddressSpace`] — mappings (anonymous, shared and private file, nonlinear), a
 //!   [`Strategy`](pte_core::fault::Strategy), the user accesses [`read`](AddressSpace::read) /
 //!   [`write`](AddressSpace::write) through the software MMU ([`translate`]), and the
@@ -55,12 +55,12 @@ pub mod stress;
 mod swap;
 mod tables;
 
-pub use cache::{CacheCounts, PageCache, file_word};
+pub use cache::{CacheCounts, FileCache, file_word};
 pub use check::{EntryCounts, Expected, Report, Violation};
 pub use frames::{BASE_PFN, FrameKind, FramePool, POISON, PoolCounts};
 pub use mmu::{MmuCounts, MmuFault, translate};
 pub use space::{AccessError, AddressSpace, Config, MapError, Reclaim, SpaceCounts};
-pub use swap::{FIRST_SWAP_OFFSET, SlotState, SwapCounts, SwapDevice};
+pub use swap::{FIRST_SWAP_OFFSET, SlotState, SwapArea, SwapCounts};
 pub use tables::{PageTables, TableCounts};
 
 use std::sync::atomic::{AtomicU64, Ordering};

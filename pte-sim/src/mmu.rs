@@ -16,7 +16,7 @@ use super::Sharded;
 
 use super::frames::FramePool;
 use super::tables::PageTables;
-use pte_core::Cmpxchg;
+use pte_core::CompareExchange;
 use pte_core::classify::Decoded;
 use pte_core::model::{HelperModel, HwAccessDirty};
 use pte_core::{Arch, Pte};
@@ -52,11 +52,11 @@ fn bit(b: u32) -> u64 {
 pub fn translate<A: Arch>(cur: Pte<A>, write: bool, hafdbs: bool) -> Result<Pte<A>, MmuFault> {
     let layout = A::LAYOUT;
     let software = |cur: Pte<A>| {
-        if !cur.young() {
+        if !cur.is_young() {
             Err(MmuFault::AccessFlag)
-        } else if write && !cur.write() {
+        } else if write && !cur.is_writable() {
             Err(MmuFault::WriteProtect)
-        } else if write && !cur.dirty() {
+        } else if write && !cur.is_dirty() {
             Err(MmuFault::DirtyBit)
         } else {
             Ok(cur)
@@ -69,7 +69,7 @@ pub fn translate<A: Arch>(cur: Pte<A>, write: bool, hafdbs: bool) -> Result<Pte<
                 accessed, dirty, ..
             },
         ) => {
-            if write && !cur.write() {
+            if write && !cur.is_writable() {
                 return Err(MmuFault::WriteProtect);
             }
             // The hardware bits only: `pte_mkdirty()` would also set soft-dirty.
@@ -77,11 +77,11 @@ pub fn translate<A: Arch>(cur: Pte<A>, write: bool, hafdbs: bool) -> Result<Pte<
             Ok(Pte::from_raw(cur.raw() | set).unwrap_or(cur))
         }
         (HwAccessDirty::SetsAccessedDirty, _) => {
-            if write && !cur.write() {
+            if write && !cur.is_writable() {
                 return Err(MmuFault::WriteProtect);
             }
-            let new = cur.mkyoung();
-            Ok(if write { new.mkdirty() } else { new })
+            let new = cur.make_young();
+            Ok(if write { new.make_dirty() } else { new })
         }
         (
             HwAccessDirty::AfDbmIfHafdbs,
@@ -165,7 +165,7 @@ pub(crate) struct Mmu<'a, A: Arch> {
     pub(crate) stats: &'a MmuStats,
 }
 
-impl<A: Arch + Cmpxchg> Mmu<'_, A> {
+impl<A: Arch + CompareExchange> Mmu<'_, A> {
     /// One 8-byte access at `addr` (8-aligned): the value read, or the value written.
     pub(crate) fn access(&self, addr: u64, op: Op) -> Result<u64, MmuFault> {
         let r = self.try_access(addr, op);

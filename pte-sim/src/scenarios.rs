@@ -10,7 +10,7 @@ use super::cache::file_word;
 use super::check::{Expected, Report};
 use super::space::{AccessError, AddressSpace, Config, Reclaim};
 use pte_core::Arch;
-use pte_core::Cmpxchg;
+use pte_core::CompareExchange;
 use pte_core::classify::Decoded;
 use pte_core::fault::{Backing, Strategy};
 use pte_core::model::HwAccessDirty;
@@ -26,7 +26,10 @@ pub fn hardware_sets_ad<A: Arch>(hafdbs: bool) -> bool {
 
 /// A page-aligned address `pages` pages before the end of the first leaf table, so that a
 /// few pages from there cross into the second one.
-fn near_table_end<A: Arch + Cmpxchg, S: Strategy<A>>(s: &AddressSpace<A, S>, pages: u64) -> u64 {
+fn near_table_end<A: Arch + CompareExchange, S: Strategy<A>>(
+    s: &AddressSpace<A, S>,
+    pages: u64,
+) -> u64 {
     let g = s.tables().geometry();
     let span = s.page_size() << g.level_bits[g.levels() - 1];
     span - pages * s.page_size()
@@ -34,7 +37,7 @@ fn near_table_end<A: Arch + Cmpxchg, S: Strategy<A>>(s: &AddressSpace<A, S>, pag
 
 /// Anonymous memory: read and write faults install zeroed pages, values round-trip, pages
 /// across two leaf tables, an unmapped address is `SIGSEGV`, an unaligned one refused.
-pub fn anonymous<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn anonymous<A: Arch + CompareExchange, S: Strategy<A>>(strategy: S, config: Config) -> Report {
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
     let start = near_table_end(&s, 2);
@@ -68,7 +71,10 @@ pub fn anonymous<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config)
 /// Shared file mappings map the page-cache page itself: reads see the file's pattern, a
 /// write is seen by a second mapping of the same page, a write to a read-only mapping is
 /// `SIGSEGV`, a page beyond the end of the file `SIGBUS`.
-pub fn shared_file<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn shared_file<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    config: Config,
+) -> Report {
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
     let size = s.cache().file_pages(0).expect("file 0");
@@ -113,7 +119,10 @@ pub fn shared_file<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Confi
 /// Private file mappings: a read maps the page-cache page read-only, a write to it copies
 /// (copy-on-write) and leaves the file unchanged; a write fault on an empty entry copies
 /// directly.
-pub fn private_file_cow<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn private_file_cow<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    config: Config,
+) -> Report {
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
     let p = 16 * ps;
@@ -121,7 +130,10 @@ pub fn private_file_cow<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: 
         .unwrap();
     assert_eq!(s.read(p + 24), Ok(file_word(1, 0, 3)));
     let ro = s.pte(p).unwrap();
-    assert!(!ro.write(), "a private read maps the cache page read-only");
+    assert!(
+        !ro.is_writable(),
+        "a private read maps the cache page read-only"
+    );
     s.write(p + 24, 0xC0C0).unwrap();
     assert_eq!(s.read(p + 24), Ok(0xC0C0));
     assert_eq!(
@@ -150,7 +162,10 @@ pub fn private_file_cow<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: 
 /// Swap: pages written, swapped out (each entry becomes a swap entry, contents on the
 /// device), touched again (swapped back in intact), swapped out again and zapped (the slot
 /// is freed).
-pub fn swap_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn swap_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    config: Config,
+) -> Report {
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
     let start = 16 * ps;
@@ -203,7 +218,10 @@ pub fn swap_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: C
 
 /// Zap: an anonymous page zapped is freed and the next touch gets a zeroed page; a shared
 /// file page zapped keeps its (shared) contents in the page cache.
-pub fn zap_then_touch<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn zap_then_touch<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    config: Config,
+) -> Report {
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
     let a = 16 * ps;
@@ -235,22 +253,25 @@ pub fn zap_then_touch<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Co
 /// Accessed / dirty: where the MMU sets them (x86; aarch64 with HAFDBS) no fault is taken;
 /// where it does not (ia64; aarch64 without HAFDBS or 3.18) the first write to a clean page
 /// and the first access after `clear_young` fault and the fast path sets the bit.
-pub fn access_dirty<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn access_dirty<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    config: Config,
+) -> Report {
     let hw = hardware_sets_ad::<A>(config.hafdbs);
     let s = AddressSpace::<A, S>::new(strategy, config);
     let a = 16 * s.page_size();
     s.map(a, 1, Backing::Anonymous, true).unwrap();
     assert_eq!(s.read(a), Ok(0));
     let clean = s.pte(a).unwrap();
-    assert!(clean.young() && !clean.dirty(), "{clean:?}");
+    assert!(clean.is_young() && !clean.is_dirty(), "{clean:?}");
     s.write(a, 1).unwrap();
-    assert!(s.pte(a).unwrap().dirty());
+    assert!(s.pte(a).unwrap().is_dirty());
     let after_write = s.counts().access_dirty;
     assert_eq!(after_write, if hw { 0 } else { 1 });
     assert!(s.clear_young(a));
-    assert!(!s.pte(a).unwrap().young());
+    assert!(!s.pte(a).unwrap().is_young());
     assert_eq!(s.read(a), Ok(1));
-    assert!(s.pte(a).unwrap().young());
+    assert!(s.pte(a).unwrap().is_young());
     s.write(a, 2).unwrap();
     let mut exp = Expected::new();
     exp.set(a, 2);
@@ -264,7 +285,7 @@ pub fn access_dirty<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Conf
 /// Nonlinear mappings (2.6-era layouts with file entries): `remap_file_pages` installs a
 /// file entry, the fault maps the page-cache page at its pgoff (not the linear one),
 /// reclaim puts the file entry back, and a private nonlinear page copies on write.
-pub fn nonlinear<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config) -> Report {
+pub fn nonlinear<A: Arch + CompareExchange, S: Strategy<A>>(strategy: S, config: Config) -> Report {
     assert!(A::LAYOUT.file.is_some(), "the layout has no file entries");
     let s = AddressSpace::<A, S>::new(strategy, config);
     let ps = s.page_size();
@@ -330,7 +351,7 @@ pub fn nonlinear<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, config: Config)
 /// `mprotect`: read-only makes writes `SIGSEGV` and keeps the dirty bit; read-write again
 /// lets them through. In a private file mapping the page-cache page stays read-only and a
 /// write still copies.
-pub fn mprotect_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(
+pub fn mprotect_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
     strategy: S,
     config: Config,
 ) -> Report {
@@ -345,7 +366,7 @@ pub fn mprotect_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(
     assert_eq!(s.write(a, 3), Err(AccessError::Segv));
     assert_eq!(s.read(a), Ok(1));
     let ro = s.pte(a).unwrap();
-    assert!(!ro.write() && ro.dirty(), "{ro:?}");
+    assert!(!ro.is_writable() && ro.is_dirty(), "{ro:?}");
     s.write(a + ps, 4).unwrap();
     assert_eq!(s.mprotect(a, a + 2 * ps, true), Ok(1));
     s.write(a, 5).unwrap();
@@ -355,7 +376,7 @@ pub fn mprotect_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(
     assert_eq!(s.read(p), Ok(file_word(1, 2, 0)));
     s.mprotect(p, p + ps, true).unwrap();
     assert!(
-        !s.pte(p).unwrap().write(),
+        !s.pte(p).unwrap().is_writable(),
         "PAGE_COPY: the cache page stays read-only"
     );
     s.write(p, 6).unwrap();
@@ -373,7 +394,7 @@ pub fn mprotect_round_trip<A: Arch + Cmpxchg, S: Strategy<A>>(
 
 /// Runs every scenario that applies to `A` with strategies from `make`; each asserts its own
 /// outcome.
-pub fn all<A: Arch + Cmpxchg, S: Strategy<A>>(make: impl Fn() -> S, config: &Config) {
+pub fn all<A: Arch + CompareExchange, S: Strategy<A>>(make: impl Fn() -> S, config: &Config) {
     anonymous::<A, S>(make(), config.clone());
     shared_file::<A, S>(make(), config.clone());
     private_file_cow::<A, S>(make(), config.clone());

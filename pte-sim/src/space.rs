@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::Sharded;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use super::cache::PageCache;
+use super::cache::FileCache;
 use super::frames::{FrameKind, FramePool};
 use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
-use super::swap::SwapDevice;
+use super::swap::SwapArea;
 use super::tables::PageTables;
-use pte_core::Cmpxchg;
+use pte_core::CompareExchange;
 use pte_core::classify::{Decoded, SwapEntry};
 use pte_core::encode::EncodeError;
 use pte_core::fault::{
@@ -253,12 +253,12 @@ fn load(c: &Sharded) -> u64 {
 /// Mappings are guarded by a reader-writer lock that plays `mmap_sem`: faults take it for
 /// reading, [`map`](Self::map) and [`mprotect`](Self::mprotect) for writing. Swap-out, zap,
 /// `clear_young` and the MMU never take it for writing, as in Linux.
-pub struct AddressSpace<A: Arch + Cmpxchg, S: Strategy<A>> {
+pub struct AddressSpace<A: Arch + CompareExchange, S: Strategy<A>> {
     pub(crate) strategy: S,
     pub(crate) pool: Arc<FramePool>,
     pub(crate) tables: PageTables<A>,
-    pub(crate) cache: Arc<PageCache>,
-    pub(crate) swap: Arc<SwapDevice>,
+    pub(crate) cache: Arc<FileCache>,
+    pub(crate) swap: Arc<SwapArea>,
     vmas: RwLock<Vec<Vma>>,
     hafdbs: AtomicBool,
     max_faults: u32,
@@ -266,7 +266,7 @@ pub struct AddressSpace<A: Arch + Cmpxchg, S: Strategy<A>> {
     pub(crate) mmu_stats: MmuStats,
 }
 
-impl<A: Arch + Cmpxchg, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> {
+impl<A: Arch + CompareExchange, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AddressSpace")
             .field("layout", &A::LAYOUT.name)
@@ -277,7 +277,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> 
     }
 }
 
-impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
+impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// An empty address space with its own frames, page cache and swap device.
     ///
     /// Panics if `config.geometry` is not an index of `A::LAYOUT.geometries`.
@@ -291,8 +291,8 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
             geometry.page_shift,
             config.poison_on_free,
         ));
-        let cache = Arc::new(PageCache::new(Arc::clone(&pool), &config.file_pages));
-        let swap = Arc::new(SwapDevice::new(
+        let cache = Arc::new(FileCache::new(Arc::clone(&pool), &config.file_pages));
+        let swap = Arc::new(SwapArea::new(
             Arc::clone(&pool),
             config.swap_slots,
             A::LIMITS.swap_offset_bits,
@@ -329,12 +329,12 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
     }
 
     /// The page cache.
-    pub fn cache(&self) -> &PageCache {
+    pub fn cache(&self) -> &FileCache {
         &self.cache
     }
 
     /// The swap device.
-    pub fn swap(&self) -> &SwapDevice {
+    pub fn swap(&self) -> &SwapArea {
         &self.swap
     }
 
@@ -565,7 +565,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
             } else {
                 layout.page_readonly
             };
-            let new = p.modify(flags::<A>(prot));
+            let new = p.with_protection(flags::<A>(prot));
             (new != p).then_some(new)
         });
         changed.is_some() as u64
@@ -707,7 +707,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                 bump(&self.stats.swap_outs, 1);
                 Reclaim::SwappedOut {
                     entry,
-                    dirty: old.dirty(),
+                    dirty: old.is_dirty(),
                 }
             }
             Some(FrameKind::Cache) => {
@@ -728,7 +728,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                     bump(&self.stats.reclaim_races, 1);
                     return Reclaim::Raced;
                 };
-                let dirty = old.dirty();
+                let dirty = old.is_dirty();
                 if dirty {
                     self.pool.mark_page_dirty(pfn);
                 }
@@ -791,7 +791,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
         let cleared = self
             .strategy
             .update(&leaf, |p| match self.strategy.classify(p) {
-                Decoded::Present { .. } if p.young() => Some(p.mkold()),
+                Decoded::Present { .. } if p.is_young() => Some(p.make_old()),
                 _ => None,
             })
             .is_some();
@@ -811,7 +811,7 @@ impl<A: Arch + Cmpxchg, S: Strategy<A>> AddressSpace<A, S> {
                     self.pool.free(pfn);
                 }
                 Some(FrameKind::Cache) => {
-                    if old.dirty() {
+                    if old.is_dirty() {
                         self.pool.mark_page_dirty(pfn);
                     }
                     fault::PageCache::put(&*self.cache, pfn);

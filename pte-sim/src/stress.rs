@@ -44,7 +44,7 @@ use super::check::{Expected, Report, Violation};
 use super::scenarios::hardware_sets_ad;
 use super::space::{AccessError, AddressSpace, Config, Reclaim, SpaceCounts};
 use pte_core::Arch;
-use pte_core::Cmpxchg;
+use pte_core::CompareExchange;
 use pte_core::fault::{Backing, Resolved, Strategy};
 
 /// The file the shared-file region maps.
@@ -247,7 +247,7 @@ impl Region {
 ///
 /// Panics if a region does not fit one leaf table, or if `config` cannot hold the regions
 /// (use [`StressConfig::config`]).
-pub fn run<A: Arch + Cmpxchg, S: Strategy<A>>(
+pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
     strategy: S,
     config: Config,
     stress: &StressConfig,

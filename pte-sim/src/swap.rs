@@ -1,4 +1,4 @@
-//! [`SwapDevice`]: slots holding page contents.
+//! [`SwapArea`]: the swap device, slots holding page contents.
 //!
 //! A slot is free, *reserved* (its entry may already be in a page table while the contents
 //! are written: the locked swap-cache page of Linux) or *ready*. Reading or freeing a
@@ -46,7 +46,7 @@ struct Slot {
     data: OnceLock<Box<[AtomicU64]>>,
 }
 
-/// Counters of a [`SwapDevice`] (a snapshot).
+/// Counters of a [`SwapArea`] (a snapshot).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SwapCounts {
     /// Slots on the device.
@@ -75,7 +75,7 @@ pub struct SwapCounts {
 
 /// A swap device of a fixed number of slots.
 #[derive(Debug)]
-pub struct SwapDevice {
+pub struct SwapArea {
     pool: Arc<FramePool>,
     slots: Box<[Slot]>,
     /// Generations per slot before the offsets wrap.
@@ -91,7 +91,7 @@ pub struct SwapDevice {
     waits: AtomicU64,
 }
 
-impl SwapDevice {
+impl SwapArea {
     /// A device of `slots` slots for pages of `pool`'s size, whose offsets stay below
     /// `2^offset_bits` (the layout's swap-offset limit).
     ///
@@ -100,7 +100,7 @@ impl SwapDevice {
         let limit = pte_core::model::low_mask(offset_bits.min(63));
         let n = slots.max(1) as u64;
         assert!(limit > n, "swap offsets too narrow for {slots} slots");
-        SwapDevice {
+        SwapArea {
             pool,
             slots: (0..slots).map(|_| Slot::default()).collect(),
             generations: (limit - FIRST_SWAP_OFFSET + 1) / n,
@@ -286,7 +286,7 @@ impl SwapDevice {
     }
 }
 
-impl pte_core::fault::SwapDevice for SwapDevice {
+impl pte_core::fault::SwapDevice for SwapArea {
     fn read(&self, entry: SwapEntry) -> Option<u64> {
         let stale = || {
             self.stale_reads.fetch_add(1, Ordering::Relaxed);

@@ -15,7 +15,7 @@ use pte_core::fault::{
     Backing, Cmpxchg, LockBitRefault, LockBitSpin, MmLock, NewStrategyVisitor, SplitLock, Strategy,
     StrategyKind,
 };
-use pte_core::{Arch, Cmpxchg as CasCapable, LockBit};
+use pte_core::{Arch, CompareExchange, LockBit};
 use pte_sim::{AddressSpace, Config, Expected, file_word, scenarios};
 
 fn config() -> Config {
@@ -42,7 +42,7 @@ fn geometry<A: Arch>(name: &str) -> Config {
 /// Every scenario under one strategy.
 struct AllScenarios<'c>(&'c Config);
 
-impl<A: Arch + CasCapable> NewStrategyVisitor<A> for AllScenarios<'_> {
+impl<A: Arch + CompareExchange> NewStrategyVisitor<A> for AllScenarios<'_> {
     type Output = ();
     fn visit<S: Strategy<A>>(self, new: fn() -> S) {
         scenarios::all::<A, S>(new, self.0);
@@ -50,14 +50,14 @@ impl<A: Arch + CasCapable> NewStrategyVisitor<A> for AllScenarios<'_> {
 }
 
 /// Every scenario under every strategy (layouts with a lock bit).
-fn locked<A: LockBit + CasCapable>() {
+fn locked<A: LockBit + CompareExchange>() {
     for kind in StrategyKind::ALL {
         kind.with_new::<A, _>(AllScenarios(&config()));
     }
 }
 
 /// Every scenario under the strategies that need no lock bit.
-fn plain<A: Arch + CasCapable>() {
+fn plain<A: Arch + CompareExchange>() {
     for kind in StrategyKind::ALL {
         // The lock-bit strategies are refused: they do not exist for `A`.
         kind.try_with_new::<A, _>(AllScenarios(&config())).ok();

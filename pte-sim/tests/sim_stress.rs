@@ -31,7 +31,7 @@ use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::fault::{
     Cmpxchg, LockBitRefault, LockBitSpin, NewStrategyVisitor, Resolved, Strategy, StrategyKind,
 };
-use pte_core::{Arch, Cmpxchg as CasCapable, LockBit};
+use pte_core::{Arch, CompareExchange, LockBit};
 use pte_sim::stress::StressConfig;
 use pte_sim::{Config, Report, stress};
 
@@ -101,7 +101,7 @@ fn small() -> StressConfig {
 }
 
 /// Runs `st` on a new address space and asserts the invariants and the fault kinds.
-fn run<A: Arch + CasCapable, S: Strategy<A>>(
+fn run<A: Arch + CompareExchange, S: Strategy<A>>(
     strategy: S,
     hafdbs: bool,
     st: &StressConfig,
@@ -114,7 +114,7 @@ fn run<A: Arch + CasCapable, S: Strategy<A>>(
 }
 
 /// [`run`] with a [`Config`] of its own (another geometry).
-fn run_with<A: Arch + CasCapable, S: Strategy<A>>(
+fn run_with<A: Arch + CompareExchange, S: Strategy<A>>(
     strategy: S,
     config: Config,
     st: &StressConfig,
@@ -156,7 +156,7 @@ struct Run<'a> {
     st: &'a StressConfig,
 }
 
-impl<A: Arch + CasCapable> NewStrategyVisitor<A> for Run<'_> {
+impl<A: Arch + CompareExchange> NewStrategyVisitor<A> for Run<'_> {
     type Output = Report;
     fn visit<S: Strategy<A>>(self, new: fn() -> S) -> Report {
         run::<A, S>(new(), self.hafdbs, self.st)
@@ -170,14 +170,14 @@ fn kind(test: &str) -> StrategyKind {
 }
 
 /// The cell of the matrix for strategy `test` (the test's name) on layout `A`.
-fn locked<A: LockBit + CasCapable>(test: &str, hafdbs: bool, rot: usize) {
+fn locked<A: LockBit + CompareExchange>(test: &str, hafdbs: bool, rot: usize) {
     let kind = kind(test);
     let st = shape(threads(kind, rot));
     kind.with_new::<A, _>(Run { hafdbs, st: &st });
 }
 
 /// [`locked`] for a layout without a lock bit.
-fn plain<A: Arch + CasCapable>(test: &str, hafdbs: bool, rot: usize) {
+fn plain<A: Arch + CompareExchange>(test: &str, hafdbs: bool, rot: usize) {
     let kind = kind(test);
     let st = shape(threads(kind, rot));
     kind.try_with_new::<A, _>(Run { hafdbs, st: &st })
@@ -392,7 +392,10 @@ fn table(title: &str, rows: &[(String, Totals)]) -> String {
 }
 
 /// Every strategy on layout `A`, same shape and seed, in [`StrategyKind::ALL`] order.
-fn every_strategy<A: Arch + CasCapable + LockBit>(hafdbs: bool, st: &StressConfig) -> [Report; 5] {
+fn every_strategy<A: Arch + CompareExchange + LockBit>(
+    hafdbs: bool,
+    st: &StressConfig,
+) -> [Report; 5] {
     StrategyKind::ALL.map(|kind| kind.with_new::<A, _>(Run { hafdbs, st }))
 }
 
@@ -459,7 +462,7 @@ fn checker_sees_a_blind_install() {
     #[derive(Default)]
     struct BlindStore(Stats);
 
-    impl<A: Arch + CasCapable> Strategy<A> for BlindStore {
+    impl<A: Arch + CompareExchange> Strategy<A> for BlindStore {
         const NAME: &'static str = "blind-store";
         fn install_empty<P>(
             &self,

@@ -16,8 +16,8 @@ use pte_core::fault::{
 };
 use pte_core::{Arch, LockBit, Pte};
 use pte_sim::{
-    AddressSpace, Config, Expected, FIRST_SWAP_OFFSET, FramePool, MapError, MmuFault, POISON,
-    PageCache, PageTables, Reclaim, SlotState, SwapDevice, Violation, file_word, translate,
+    AddressSpace, Config, Expected, FIRST_SWAP_OFFSET, FileCache, FramePool, MapError, MmuFault,
+    POISON, PageTables, Reclaim, SlotState, SwapArea, Violation, file_word, translate,
 };
 
 fn config() -> Config {
@@ -50,7 +50,7 @@ fn hafdbs_switch_at_run_time() {
     s.clear_young(0x10000);
     s.read(0x10000).unwrap();
     assert_eq!(s.counts().access_dirty, 1, "AF set by the hardware");
-    assert!(s.pte(0x10000).unwrap().young());
+    assert!(s.pte(0x10000).unwrap().is_young());
     s.check(&Expected::new()).assert_ok();
 }
 
@@ -122,7 +122,7 @@ fn tables_populate_and_count_races() {
 #[test]
 fn cache_refcounts_and_eof() {
     let pool = std::sync::Arc::new(FramePool::new(4, 12, false));
-    let cache = PageCache::new(pool.clone(), &[2]);
+    let cache = FileCache::new(pool.clone(), &[2]);
     let p = cache.get(0, 1).unwrap();
     assert_eq!(pool.read_word(p, 9), Some(file_word(0, 1, 9)));
     assert_eq!(cache.get(0, 1), Some(p));
@@ -142,7 +142,7 @@ fn cache_refcounts_and_eof() {
 #[test]
 fn swap_detects_double_free_and_stale_read() {
     let pool = std::sync::Arc::new(FramePool::new(4, 12, false));
-    let swap = SwapDevice::new(pool.clone(), 2, 32);
+    let swap = SwapArea::new(pool.clone(), 2, 32);
     let f = pool.alloc_zeroed().unwrap();
     pool.write_word(f, 0, 0xABC);
     let e = swap.write(f).unwrap();
@@ -170,15 +170,15 @@ fn translate_follows_the_hardware() {
     let x86 = X86_64_2_6_8::LAYOUT;
     let shared = Pte::<X86_64_2_6_8>::with_prot(0x100, x86.page_shared).unwrap();
     let w = translate(shared, true, false).unwrap();
-    assert!(w.dirty() && w.young());
+    assert!(w.is_dirty() && w.is_young());
     let ro = Pte::<X86_64_2_6_8>::with_prot(0x100, x86.page_readonly).unwrap();
     assert_eq!(translate(ro, true, false), Err(MmuFault::WriteProtect));
     // ia64: the MMU sets nothing (Dirty-bit and Access-bit faults), HAFDBS or not.
     let soft = Pte::<Ia64_2_6_8>::with_prot(0x100, Ia64_2_6_8::LAYOUT.page_shared).unwrap();
-    assert!(soft.young() && !soft.dirty(), "{soft:?}");
+    assert!(soft.is_young() && !soft.is_dirty(), "{soft:?}");
     assert_eq!(translate(soft, true, true), Err(MmuFault::DirtyBit));
     assert_eq!(
-        translate(soft.mkold(), false, true),
+        translate(soft.make_old(), false, true),
         Err(MmuFault::AccessFlag)
     );
     // aarch64: DBM clears PTE_RDONLY under HAFDBS, faults without it.
@@ -186,7 +186,7 @@ fn translate_follows_the_hardware() {
     let shared = Pte::<Aarch64_6_6>::with_prot(0x100, arm.page_shared).unwrap();
     assert_eq!(translate(shared, true, false), Err(MmuFault::WriteProtect));
     assert!(
-        translate(shared, true, true).unwrap().dirty(),
+        translate(shared, true, true).unwrap().is_dirty(),
         "DBM clears RDONLY"
     );
     let ro = Pte::<Aarch64_6_6>::with_prot(0x100, arm.page_readonly).unwrap();
@@ -218,7 +218,7 @@ fn checker_catches_a_lost_dirty_bit_and_wrong_contents() {
     s.write(0x10000, 5).unwrap();
     // A writer that overwrites the entry with a plain store and loses D.
     let leaf = s.tables().lookup(0x10000).unwrap();
-    leaf.slot.store(leaf.slot.load().mkclean());
+    leaf.slot.store(leaf.slot.load().make_clean());
     let mut exp = Expected::new();
     exp.set(0x10000, 6);
     let r = s.check(&exp);
@@ -277,7 +277,7 @@ fn lock_bit_spin_update_vs_mmu_dirty() {
             .unwrap();
     };
     let leaf = s.tables().lookup(0x10000).unwrap();
-    assert!(!leaf.slot.load().dirty());
+    assert!(!leaf.slot.load().is_dirty());
     let swp = Pte::<X86_64_2_6_8>::swap(SwapEntry {
         ty: 0,
         offset: 1,
@@ -289,14 +289,14 @@ fn lock_bit_spin_update_vs_mmu_dirty() {
         Some(swp)
     });
     assert_eq!(leaf.slot.load(), swp, "no A/D merged into the swap entry");
-    assert!(old.unwrap().dirty(), "the entry replaced carries the D");
+    assert!(old.unwrap().is_dirty(), "the entry replaced carries the D");
     let leaf = s.tables().lookup(0x11000).unwrap();
     s.strategy().update(&leaf, |p| {
         mmu_sets_dirty(&leaf);
-        Some(p.mkold())
+        Some(p.make_old())
     });
     assert!(
-        leaf.slot.load().dirty(),
+        leaf.slot.load().is_dirty(),
         "D set by the MMU while the bit was held is lost: {:?}",
         leaf.slot.load()
     );
@@ -315,7 +315,9 @@ fn cow_of_a_read_only_private_copy() {
     s.write(0x10000, 1).unwrap();
     let leaf = s.tables().lookup(0x10000).unwrap();
     let cur = leaf.slot.load();
-    leaf.slot.compare_exchange(cur, cur.wrprotect()).unwrap();
+    leaf.slot
+        .compare_exchange(cur, cur.write_protect())
+        .unwrap();
     s.write(0x10000, 2).unwrap();
     let mut exp = Expected::new();
     exp.set(0x10000, 2);
@@ -335,13 +337,18 @@ fn lock_bit_spin_replace_vs_dbm_dirty() {
     assert!(s.clear_young(0x10000));
     let leaf = s.tables().lookup(0x10000).unwrap();
     let old = leaf.slot.load();
-    assert!(!old.dirty() && !old.young());
+    assert!(!old.is_dirty() && !old.is_young());
     assert_ne!(old.raw() & PTE_RDONLY, 0, "clean: PTE_RDONLY set");
     // Another writer holds the bit.
     leaf.slot.test_and_set_lock();
     std::thread::scope(|scope| {
         let fault = scope.spawn(|| {
-            <LockBitSpin as Strategy<Aarch64_6_6>>::replace(s.strategy(), &leaf, old, old.mkyoung())
+            <LockBitSpin as Strategy<Aarch64_6_6>>::replace(
+                s.strategy(),
+                &leaf,
+                old,
+                old.make_young(),
+            )
         });
         // The MMU writes through the (locked) entry: DBM clears RDONLY.
         let locked = leaf.slot.load();
@@ -351,7 +358,7 @@ fn lock_bit_spin_replace_vs_dbm_dirty() {
         fault.join().unwrap();
     });
     let now = leaf.slot.load();
-    assert!(now.dirty(), "hardware dirty state lost: {now:?}");
+    assert!(now.is_dirty(), "hardware dirty state lost: {now:?}");
 }
 
 /// `remap_file_pages` over an empty entry that a fault is installing under a none-only lock

@@ -2,7 +2,8 @@
 
 use pte_core::encode::{encode_present, encode_protnone, encode_swap};
 use pte_core::helpers::{
-    dirty, mkclean, mkdirty, mkold, mkwrite, mkyoung, modify, write, wrprotect, young,
+    is_dirty, is_writable, is_young, make_clean, make_dirty, make_old, make_writable, make_young,
+    with_protection, write_protect,
 };
 use pte_core::model::{HelperModel, low_mask};
 use pte_core::{Decoded, Discipline, LayoutEntry, State, SwapEntry, classify, classify_locked};
@@ -41,17 +42,45 @@ fn pte_basic_tests() {
         let l = e.layout;
         for pte in present_words(e) {
             let n = l.name;
-            assert!(!dirty(l, wrprotect(l, mkclean(l, pte))), "{n} {pte:#x}");
-            assert!(young(l, mkyoung(l, mkold(l, pte))), "{n} {pte:#x}");
-            assert!(dirty(l, mkdirty(l, mkclean(l, pte))), "{n} {pte:#x}");
-            assert!(write(l, mkwrite(l, wrprotect(l, pte))), "{n} {pte:#x}");
-            assert!(!young(l, mkold(l, mkyoung(l, pte))), "{n} {pte:#x}");
-            assert!(!dirty(l, mkclean(l, mkdirty(l, pte))), "{n} {pte:#x}");
-            assert!(!write(l, wrprotect(l, mkwrite(l, pte))), "{n} {pte:#x}");
+            assert!(
+                !is_dirty(l, write_protect(l, make_clean(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(is_young(l, make_young(l, make_old(l, pte))), "{n} {pte:#x}");
+            assert!(
+                is_dirty(l, make_dirty(l, make_clean(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                is_writable(l, make_writable(l, write_protect(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                !is_young(l, make_old(l, make_young(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                !is_dirty(l, make_clean(l, make_dirty(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                !is_writable(l, write_protect(l, make_writable(l, pte))),
+                "{n} {pte:#x}"
+            );
             // Write-protect keeps dirty (x86 SAVED_DIRTY, arm64 HW → SW dirty).
-            assert!(dirty(l, wrprotect(l, mkdirty(l, pte))), "{n} {pte:#x}");
+            assert!(
+                is_dirty(l, write_protect(l, make_dirty(l, pte))),
+                "{n} {pte:#x}"
+            );
             // The helpers never change the PFN or the state.
-            for f in [mkyoung, mkold, mkdirty, mkclean, mkwrite, wrprotect] {
+            for f in [
+                make_young,
+                make_old,
+                make_dirty,
+                make_clean,
+                make_writable,
+                write_protect,
+            ] {
                 assert_eq!(
                     classify(l, &e.limits, f(l, pte)),
                     classify(l, &e.limits, pte),
@@ -125,11 +154,11 @@ fn modify_keeps_accessed_dirty_and_lock_bit() {
             .filter(|p| p.discipline() == Discipline::AnyState)
             .map_or(0, |p| p.mask());
         for pte in present_words(e) {
-            let pte = mkdirty(l, mkyoung(l, pte)) | any_state_lock;
+            let pte = make_dirty(l, make_young(l, pte)) | any_state_lock;
             for prot in present_words(e) {
-                let new = modify(l, pte, prot);
+                let new = with_protection(l, pte, prot);
                 assert!(
-                    young(l, new) && dirty(l, new),
+                    is_young(l, new) && is_dirty(l, new),
                     "{} {pte:#x} {prot:#x}",
                     l.name
                 );
@@ -149,7 +178,7 @@ fn modify_to_protnone_and_back_keeps_the_pfn() {
     for e in all_layouts() {
         let l = e.layout;
         let pte = encode_present(l, 0x777, 0).unwrap();
-        let none = modify(l, pte, l.page_none);
+        let none = with_protection(l, pte, l.page_none);
         assert_eq!(
             classify(l, &e.limits, none).state(),
             State::ProtNone,
@@ -162,7 +191,7 @@ fn modify_to_protnone_and_back_keeps_the_pfn() {
             "{}",
             l.name
         );
-        let back = modify(l, none, l.page_present);
+        let back = with_protection(l, none, l.page_present);
         assert_eq!(
             classify(l, &e.limits, back),
             Decoded::Present { pfn: 0x777 },

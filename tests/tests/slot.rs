@@ -21,9 +21,9 @@ fn typed_round_trip() {
     let pte = Pte::<X86_64_6_6>::present(99, Flags6_6::RW | Flags6_6::USER).unwrap();
     assert_eq!(pte.pfn(), Some(99));
     assert!(pte.flags().contains(Flags6_6::RW | Flags6_6::PRESENT));
-    assert!(pte.write() && !pte.dirty());
-    let wp = pte.mkdirty().wrprotect();
-    assert!(!wp.write() && wp.dirty());
+    assert!(pte.is_writable() && !pte.is_dirty());
+    let wp = pte.make_dirty().write_protect();
+    assert!(!wp.is_writable() && wp.is_dirty());
     assert!(
         wp.flags().contains(Flags6_6::SAVED_DIRTY),
         "6.6 moves D into SAVED_DIRTY"
@@ -68,7 +68,7 @@ fn swap_out_never_leaves_a_transient_none() {
         ..Default::default()
     })
     .unwrap();
-    let old = slot.swap(entry);
+    let old = slot.exchange(entry);
     assert_eq!(old.pfn(), Some(5));
     assert_eq!(slot.load(), entry);
     assert_eq!(slot.take(), entry);
@@ -107,7 +107,7 @@ fn any_state_lock_survives_hardware_ad_updates() {
     assert!(!before.is_locked());
     slot.fetch_or(0x60); // what the CPU does: set A and D with a locked RMW
     let held = slot.load();
-    assert!(held.is_locked() && held.young() && held.dirty());
+    assert!(held.is_locked() && held.is_young() && held.is_dirty());
     assert_eq!(held.decode_locked().0, Decoded::Present { pfn: 3 });
     slot.unlock();
     assert!(!slot.load().is_locked());

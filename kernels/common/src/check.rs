@@ -86,15 +86,15 @@ fn present<P: Platform>(p: &P, addr: u64, what: &str) -> Option<Pte<P::A>> {
 fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
     let raw = pte.raw();
     COMPARED.fetch_add(1, Ordering::Relaxed);
-    if pte.young() == P::hw_young(raw) && pte.dirty() == P::hw_dirty(raw) {
+    if pte.is_young() == P::hw_young(raw) && pte.is_dirty() == P::hw_dirty(raw) {
         AGREED.fetch_add(1, Ordering::Relaxed);
     } else {
         violation(
             p,
             format_args!(
                 "entry {raw:#018x} at {addr:#x}: library young {} dirty {}, hardware bits young {} dirty {}",
-                pte.young(),
-                pte.dirty(),
+                pte.is_young(),
+                pte.is_dirty(),
                 P::hw_young(raw),
                 P::hw_dirty(raw)
             ),
@@ -122,7 +122,7 @@ pub fn clean_after_read<P: Platform>(p: &P, addr: u64) {
         return;
     };
     agrees(p, addr, pte);
-    if pte.dirty() || P::hw_dirty(pte.raw()) {
+    if pte.is_dirty() || P::hw_dirty(pte.raw()) {
         violation(
             p,
             format_args!("read fault at {addr:#x} installed a dirty entry {pte:?}"),
@@ -159,7 +159,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
             continue;
         };
         agrees(p, addr, pte);
-        if pte.dirty() && pte.young() {
+        if pte.is_dirty() && pte.is_young() {
             young_dirty += 1;
         } else {
             violation(
@@ -181,7 +181,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
         }
         if let Some(pte) = pte {
             agrees(p, addr, pte);
-            if !pte.dirty() {
+            if !pte.is_dirty() {
                 violation(
                     p,
                     format_args!("written shared page {addr:#x}: {pte:?} not dirty"),
@@ -196,7 +196,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
                 continue;
             };
             agrees(p, addr, pte);
-            if region == Region::FileShared && !pte.young() {
+            if region == Region::FileShared && !pte.is_young() {
                 violation(
                     p,
                     format_args!("read shared file page {addr:#x}: {pte:?} not young"),
@@ -206,13 +206,13 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
             let shares = pte.pfn() == cached;
             word(p, addr, read(addr), file_word(file, i, 0), "file page");
             match region {
-                Region::FileShared if !shares || pte.dirty() => violation(
+                Region::FileShared if !shares || pte.is_dirty() => violation(
                     p,
                     format_args!(
                         "shared file page {addr:#x}: {pte:?} (cache frame {cached:?}), expected the clean cache page"
                     ),
                 ),
-                Region::FilePrivate if shares || !pte.dirty() || !pte.write() => violation(
+                Region::FilePrivate if shares || !pte.is_dirty() || !pte.is_writable() => violation(
                     p,
                     format_args!(
                         "written private file page {addr:#x}: {pte:?} (cache frame {cached:?}), expected a dirty private copy"
@@ -283,9 +283,9 @@ pub fn make_old<P: Platform>(p: &P, s: usize, cpus: usize) {
         Ordering::Relaxed,
     );
     for addr in aged::<P>(s, cpus) {
-        update(p, s, addr, |cur| cur.is_present().then(|| cur.mkold()));
+        update(p, s, addr, |cur| cur.is_present().then(|| cur.make_old()));
         match entry(p, addr) {
-            Some(pte) if pte.is_present() && !pte.young() && !P::hw_young(pte.raw()) => {}
+            Some(pte) if pte.is_present() && !pte.is_young() && !P::hw_young(pte.raw()) => {}
             other => violation(p, format_args!("made old {addr:#x}: {other:?}")),
         }
     }
@@ -301,7 +301,7 @@ pub fn young_again<P: Platform>(p: &P, s: usize, cpus: usize) {
             continue;
         };
         agrees(p, addr, pte);
-        if pte.young() {
+        if pte.is_young() {
             young += 1;
         } else {
             violation(p, format_args!("touched page {addr:#x}: {pte:?} still old"));

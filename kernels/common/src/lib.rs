@@ -34,7 +34,7 @@ pub mod x86;
 
 pub use workload::{page_fault, panic_report, run};
 
-use pte_core::{Arch, Cmpxchg, LockBit};
+use pte_core::{Arch, CompareExchange, LockBit};
 
 /// Which accessed/dirty management the kernel turned on in the MMU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub struct HardwareAd {
 /// word.
 pub trait Platform: Sync + 'static {
     /// The PTE layout of the leaf tables (the library's layout type).
-    type A: Arch + Cmpxchg + LockBit;
+    type A: Arch + CompareExchange + LockBit;
 
     /// What the report calls this kernel, e.g. `aarch64/6.6 on qemu virt`.
     const NAME: &'static str;

@@ -185,7 +185,7 @@ impl<A: Arch> StrategyVisitor<A> for StatsOf {
 static STRATEGY_SET: Strategies = Strategies::new();
 
 /// Runs `v` with the strategy of span `s`.
-pub fn with_strategy<A: LockBit + pte_core::Cmpxchg, V: StrategyVisitor<A>>(
+pub fn with_strategy<A: LockBit + pte_core::CompareExchange, V: StrategyVisitor<A>>(
     s: usize,
     v: V,
 ) -> V::Output {
@@ -198,6 +198,6 @@ pub fn strategy_name(s: usize) -> &'static str {
 }
 
 /// The library's counters of strategy `s`.
-pub fn strategy_counts<A: LockBit + pte_core::Cmpxchg>(s: usize) -> Counts {
+pub fn strategy_counts<A: LockBit + pte_core::CompareExchange>(s: usize) -> Counts {
     with_strategy::<A, _>(s, StatsOf)
 }

@@ -8,7 +8,7 @@
 //! bit, asking for one is refused instead of compiled).
 
 use pte_core::fault::{self, Backing, FrameAllocator, NewStrategyVisitor, Strategy};
-use pte_core::{Arch, Cmpxchg, LayoutEntry, LockBit};
+use pte_core::{Arch, CompareExchange, LayoutEntry, LockBit};
 use pte_layouts::LayoutVisitor;
 use pte_sim::{AddressSpace, Config};
 
@@ -42,14 +42,14 @@ struct OnLayout<'a> {
 impl LayoutVisitor for OnLayout<'_> {
     type Output = Result<Sample, SimError>;
 
-    fn visit<A: Arch + Cmpxchg>(self, _: &'static LayoutEntry) -> Self::Output {
+    fn visit<A: Arch + CompareExchange>(self, _: &'static LayoutEntry) -> Self::Output {
         let run = Run { shape: self.shape };
         self.strategy
             .try_with_new::<A, _>(run)
             .unwrap_or(Err(SimError::NoLockBit))
     }
 
-    fn visit_locked<A: LockBit + Cmpxchg>(self, _: &'static LayoutEntry) -> Self::Output {
+    fn visit_locked<A: LockBit + CompareExchange>(self, _: &'static LayoutEntry) -> Self::Output {
         self.strategy.with_new::<A, _>(Run { shape: self.shape })
     }
 }
@@ -59,7 +59,7 @@ struct Run<'a> {
     shape: &'a Shape,
 }
 
-impl<A: Arch + Cmpxchg> NewStrategyVisitor<A> for Run<'_> {
+impl<A: Arch + CompareExchange> NewStrategyVisitor<A> for Run<'_> {
     type Output = Result<Sample, SimError>;
 
     fn visit<S: Strategy<A>>(self, new: fn() -> S) -> Self::Output {
@@ -111,7 +111,10 @@ fn config(shape: &Shape, geometry: &pte_core::model::Geometry) -> Config {
 /// (so the timed faults recycle frames as a warm kernel does, instead of measuring
 /// `malloc`), the mappings are made, and the files' pages are read into the page cache.
 /// Timed: the threads' writes (and for `churn`, the maps and unmaps).
-fn run<A: Arch + Cmpxchg, S: Strategy<A>>(strategy: S, shape: &Shape) -> Result<Sample, SimError> {
+fn run<A: Arch + CompareExchange, S: Strategy<A>>(
+    strategy: S,
+    shape: &Shape,
+) -> Result<Sample, SimError> {
     let geometry = &A::LAYOUT.geometries[0];
     let failed = |what: String| SimError::Failed(format!("{} {}: {what}", A::LAYOUT.name, S::NAME));
     let space = AddressSpace::<A, S>::new(strategy, config(shape, geometry));

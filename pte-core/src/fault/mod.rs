@@ -550,7 +550,7 @@ fn present<A: Arch>(pfn: u64, dirty: bool, writable: bool) -> Result<Pte<A>, Fau
         layout.page_readonly
     };
     let pte = Pte::<A>::with_prot(pfn, prot).map_err(|_| FaultError::Corrupt)?;
-    Ok(if dirty { pte.mkdirty() } else { pte })
+    Ok(if dirty { pte.make_dirty() } else { pte })
 }
 
 /// An empty entry: anonymous, `nopage`, or a private file page (copied on a write).
@@ -623,7 +623,7 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     old: Pte<A>,
     pfn: u64,
 ) -> Result<Resolved, FaultError> {
-    if fault.write && !old.write() {
+    if fault.write && !old.is_writable() {
         return match vma.backing {
             Backing::PrivateFile { .. } if vma.writable && kernel.cache().contains(pfn) => {
                 let copy = kernel
@@ -649,16 +649,16 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
             // Reported as `CopyOnWrite` too (the write fault of a private page, with no copy
             // needed).
             Backing::PrivateFile { .. } | Backing::Anonymous if vma.writable => {
-                let new = old.mkwrite().mkyoung().mkdirty();
+                let new = old.make_writable().make_young().make_dirty();
                 let step = strategy.replace(leaf, old, new);
                 outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
             }
             _ => Err(FaultError::Segv),
         };
     }
-    let mut new = old.mkyoung();
+    let mut new = old.make_young();
     if fault.write {
-        new = new.mkdirty();
+        new = new.make_dirty();
     }
     if new == old {
         return Ok(Resolved::AlreadyDone);

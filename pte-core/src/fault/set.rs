@@ -24,7 +24,7 @@
 use core::fmt;
 
 use super::strategy::{Cmpxchg, LockBitRefault, LockBitSpin, MmLock, SplitLock, Strategy};
-use crate::Cmpxchg as CasCapable;
+use crate::CompareExchange;
 use crate::pte::{Arch, LockBit};
 
 /// A fault-path strategy of [`fault`](super), as a value.
@@ -91,7 +91,10 @@ impl StrategyKind {
     }
 
     /// Runs `v` with a constructor of this strategy.
-    pub fn with_new<A: LockBit + CasCapable, V: NewStrategyVisitor<A>>(self, v: V) -> V::Output {
+    pub fn with_new<A: LockBit + CompareExchange, V: NewStrategyVisitor<A>>(
+        self,
+        v: V,
+    ) -> V::Output {
         match self {
             StrategyKind::LockBitRefault => v.visit(LockBitRefault::new),
             StrategyKind::LockBitSpin => v.visit(LockBitSpin::new),
@@ -103,7 +106,7 @@ impl StrategyKind {
     }
 
     /// [`with_new`](Self::with_new) for any layout: the lock-bit kinds are refused.
-    pub fn try_with_new<A: Arch + CasCapable, V: NewStrategyVisitor<A>>(
+    pub fn try_with_new<A: Arch + CompareExchange, V: NewStrategyVisitor<A>>(
         self,
         v: V,
     ) -> Result<V::Output, NeedsLockBit> {
@@ -164,7 +167,7 @@ impl Strategies {
     }
 
     /// Runs `v` with the instance of strategy `kind`.
-    pub fn with<A: LockBit + CasCapable, V: StrategyVisitor<A>>(
+    pub fn with<A: LockBit + CompareExchange, V: StrategyVisitor<A>>(
         &self,
         kind: StrategyKind,
         v: V,
@@ -180,7 +183,7 @@ impl Strategies {
     }
 
     /// [`with`](Self::with) for any layout: the lock-bit kinds are refused.
-    pub fn try_with<A: Arch + CasCapable, V: StrategyVisitor<A>>(
+    pub fn try_with<A: Arch + CompareExchange, V: StrategyVisitor<A>>(
         &self,
         kind: StrategyKind,
         v: V,

@@ -30,7 +30,7 @@
 
 use super::lock::{RawSpinLock, relax};
 use super::{Leaf, Stats};
-use crate::Cmpxchg as CasCapable;
+use crate::CompareExchange;
 use crate::classify::{Decoded, Discipline};
 use crate::pte::{Arch, LockBit, Pte};
 
@@ -84,7 +84,7 @@ pub trait Strategy<A: Arch>: Sync {
 
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
 /// concurrent accessed/dirty update by the MMU is never lost.
-fn cas_update<A: CasCapable>(
+fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
     mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
@@ -99,7 +99,7 @@ fn cas_update<A: CasCapable>(
 }
 
 /// One compare-and-swap from the exact old value.
-fn cas_replace<A: CasCapable>(leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+fn cas_replace<A: CompareExchange>(leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
     match leaf.slot.compare_exchange(old, new) {
         Ok(_) => Step::Installed,
         Err(now) => Step::Lost(now),
@@ -140,7 +140,7 @@ fn locked_install<A: Arch, P>(
 
 /// [`Strategy::replace`] under `lock`: one compare-and-swap from the exact old value (the MMU
 /// does not take the lock).
-fn locked_replace<A: CasCapable>(
+fn locked_replace<A: CompareExchange>(
     lock: &RawSpinLock,
     stats: &Stats,
     leaf: &Leaf<'_, A>,
@@ -153,7 +153,7 @@ fn locked_replace<A: CasCapable>(
 }
 
 /// [`Strategy::update`] under `lock`: the other writers serialise with the faults.
-fn locked_update<A: CasCapable>(
+fn locked_update<A: CompareExchange>(
     lock: &RawSpinLock,
     stats: &Stats,
     leaf: &Leaf<'_, A>,
@@ -194,7 +194,7 @@ impl MmLock {
     }
 }
 
-impl<A: Arch + CasCapable> Strategy<A> for MmLock {
+impl<A: Arch + CompareExchange> Strategy<A> for MmLock {
     const NAME: &'static str = "mm-lock";
 
     fn install_empty<P>(
@@ -242,7 +242,7 @@ impl SplitLock {
     }
 }
 
-impl<A: Arch + CasCapable> Strategy<A> for SplitLock {
+impl<A: Arch + CompareExchange> Strategy<A> for SplitLock {
     const NAME: &'static str = "split-lock";
 
     fn install_empty<P>(
@@ -301,7 +301,7 @@ impl LockBitRefault {
     }
 }
 
-impl<A: LockBit + CasCapable> Strategy<A> for LockBitRefault {
+impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     const NAME: &'static str = "lock-bit-refault";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
@@ -400,7 +400,7 @@ impl LockBitSpin {
     /// exactly `old | lock`. If the MMU changed the locked entry meanwhile (it ignores the lock
     /// bit: sets accessed/dirty, or clears `PTE_RDONLY` under DBM), `new` — decided from
     /// `old` — would undo that: the bit is dropped instead and the fault lost its race.
-    fn unlock_to<A: LockBit + CasCapable>(
+    fn unlock_to<A: LockBit + CompareExchange>(
         &self,
         leaf: &Leaf<'_, A>,
         old: Pte<A>,
@@ -418,7 +418,7 @@ impl LockBitSpin {
     }
 }
 
-impl<A: LockBit + CasCapable> Strategy<A> for LockBitSpin {
+impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
     const NAME: &'static str = "lock-bit-spin";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
@@ -519,7 +519,7 @@ impl Cmpxchg {
     }
 }
 
-impl<A: Arch + CasCapable> Strategy<A> for Cmpxchg {
+impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
     const NAME: &'static str = "cmpxchg";
 
     fn install_empty<P>(

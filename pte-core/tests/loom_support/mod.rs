@@ -201,7 +201,7 @@ impl<A: Arch> TableWalker<A> for OneLeaf<A> {
         if A::LAYOUT.family.break_before_make() {
             let now = self.slot.load();
             assert!(
-                !(now.is_present() && now.write()),
+                !(now.is_present() && now.is_writable()),
                 "break-before-make: the new entry {now:?} was visible before the TLB flush"
             );
         }

@@ -4,10 +4,10 @@
 
 use arch_aarch64::Aarch64_6_6;
 use arch_x86_64::X86_64_6_6;
-use pte_core::{Cmpxchg, Decoded, LockBit, Pte, PteSlot};
+use pte_core::{CompareExchange, Decoded, LockBit, Pte, PteSlot};
 
 /// Installs `new` over an empty entry with one compare-and-swap.
-pub fn install<A: Cmpxchg>(slot: &PteSlot<A>, new: Pte<A>) -> bool {
+pub fn install<A: CompareExchange>(slot: &PteSlot<A>, new: Pte<A>) -> bool {
     slot.compare_exchange(Pte::none(), new).is_ok()
 }
 
@@ -30,5 +30,5 @@ pub fn mapped_frame(slot: &PteSlot<X86_64_6_6>) -> Option<u64> {
 
 /// An aarch64/6.6 entry's accessed bit, as the hardware (HAFDBS) may have set it.
 pub fn young(slot: &PteSlot<Aarch64_6_6>) -> bool {
-    slot.load().young()
+    slot.load().is_young()
 }
