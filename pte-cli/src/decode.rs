@@ -5,9 +5,9 @@ use std::io::{Read, Write};
 use pte_core::{Decoded, LayoutEntry, classify_locked};
 use serde_json::{Map, Value, json};
 
-use crate::common::{
-    CliError, CliResult, describe, find_entry, flag_names, hex_word, json_num, lock_of, parse_word,
-};
+use crate::error::{CliError, CliResult};
+use crate::input::{find_entry, lock_of, parse_word};
+use crate::output::{describe, flag_names, hex_word, json_num};
 
 /// Options of `pte decode`.
 #[derive(clap::Args, Debug)]

@@ -6,7 +6,9 @@ use pte_core::encode::{encode_file, encode_present, encode_protnone, encode_swap
 use pte_core::{LayoutEntry, SwapEntry};
 use serde_json::json;
 
-use crate::common::{CliError, CliResult, find_entry, hex_word, parse_number};
+use crate::error::{CliError, CliResult};
+use crate::input::{find_entry, parse_number};
+use crate::output::hex_word;
 
 /// Options of `pte encode`.
 #[derive(clap::Args, Debug)]

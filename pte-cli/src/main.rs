@@ -5,11 +5,13 @@
 //! `{"error": "…"}` on stdout), 1 when reading stdin or writing stdout fails.
 
 mod bench;
-mod common;
 mod decode;
+mod draw;
 mod encode;
-mod layout;
-mod layouts;
+mod error;
+mod input;
+mod list;
+mod output;
 mod prove;
 
 use std::io::{self, BufWriter, Write};
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::common::{CliError, CliResult};
+use crate::error::{CliError, CliResult};
 
 /// Inspect, decode, encode and prove PTEs of real Linux layouts.
 #[derive(Parser, Debug)]
@@ -31,9 +33,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// List every layout: word bits, states, lock bit, cmpxchg, default limits.
-    Layouts(layouts::Args),
+    Layouts(list::Args),
     /// Draw a layout's bit diagram, one line per state.
-    Layout(layout::Args),
+    Layout(draw::Args),
     /// Classify PTE words (or `-`: one word per line from stdin).
     Decode(decode::Args),
     /// Build a PTE word: swap, file, present or protnone.
@@ -61,8 +63,8 @@ impl Command {
     /// Runs the subcommand, writing its output to `out`.
     fn run(self, out: &mut dyn Write) -> CliResult {
         match self {
-            Command::Layouts(a) => layouts::run(&a, out),
-            Command::Layout(a) => layout::run(&a, out),
+            Command::Layouts(a) => list::run(&a, out),
+            Command::Layout(a) => draw::run(&a, out),
             Command::Decode(a) => decode::run(&a, out),
             Command::Encode(a) => encode::run(&a, out),
             Command::Prove(a) => prove::run(&a, out),

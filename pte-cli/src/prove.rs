@@ -6,10 +6,9 @@ use pte_core::proof::explain;
 use pte_core::{Discipline, LayoutEntry, Limits, Verdict, classify, prove};
 use serde_json::{Value, json};
 
-use crate::common::{
-    CliError, CliResult, Narrowing, describe, find_entry, hex_word, limits_short, narrow_limits,
-    parse_number, ranges, write_table,
-};
+use crate::error::{CliError, CliResult};
+use crate::input::{Narrowing, find_entry, narrow_limits, parse_number};
+use crate::output::{describe, hex_word, limits_short, ranges, write_table};
 
 /// The lock discipline, as named on the command line.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

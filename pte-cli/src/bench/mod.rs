@@ -48,7 +48,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pte_core::LayoutEntry;
 use serde_json::json;
 
-use crate::common::{CliError, CliResult};
+use crate::error::{CliError, CliResult};
 use options::{Kind, Shape, StrategyKind, Workload};
 use report::{Row, Sample};
 use sim::SimError;

@@ -5,7 +5,8 @@ use pte_core::LayoutEntry;
 pub use pte_core::fault::StrategyKind;
 use pte_core::model::Geometry;
 
-use crate::common::{CliError, find_entry, parse_u64};
+use crate::error::CliError;
+use crate::input::{find_entry, parse_u64};
 
 /// The most threads one run may use (pft.c allowed 128; the 2004 tables reach 512).
 pub const MAX_THREADS: usize = 1024;

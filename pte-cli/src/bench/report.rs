@@ -252,7 +252,7 @@ pub fn write_table(out: &mut dyn Write, rows: &[Row], repetitions: u64) -> io::R
             i += 1;
         }
         writeln!(out, "{}", title(&rows[section_start], repetitions))?;
-        crate::common::write_table(out, &table)?;
+        crate::output::write_table(out, &table)?;
         writeln!(out)?;
     }
     Ok(())

@@ -241,7 +241,7 @@ fn warm(pool: &pte_sim::FramePool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::common::entries;
+    use crate::input::entries;
 
     #[test]
     fn every_workload_installs_each_page_once() {

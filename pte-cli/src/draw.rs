@@ -6,7 +6,9 @@ use pte_core::LayoutEntry;
 use pte_core::diagram::{Role, Segment, segments, states};
 use serde_json::{Value, json};
 
-use crate::common::{CliResult, find_entry, limits_json, lock_of};
+use crate::error::CliResult;
+use crate::input::{find_entry, lock_of};
+use crate::output::limits_json;
 
 /// When to colour the diagram.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,7 +6,9 @@ use pte_core::LayoutEntry;
 use pte_core::diagram::states;
 use serde_json::{Value, json};
 
-use crate::common::{CliResult, entries, limits_json, limits_short, lock_of, write_table};
+use crate::error::CliResult;
+use crate::input::{entries, lock_of};
+use crate::output::{limits_json, limits_short, write_table};
 
 /// Options of `pte layouts`.
 #[derive(clap::Args, Debug)]
