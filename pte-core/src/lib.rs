@@ -1,7 +1,10 @@
 //! # pte-core
 //!
 //! The format model of real Linux page-table-entry layouts, the one classifier, encoders that
-//! never truncate, compile-time lock-bit proofs, and the atomic PTE slot.
+//! never truncate, compile-time lock-bit proofs, the atomic PTE slot and the page-fault fast
+//! path: what a kernel runs, `no_std` and without an allocator. (The simulator that runs the
+//! fast path outside a kernel is the `pte-sim` crate; the list of all layouts is
+//! `pte-layouts`; the design is in `docs/DESIGN.md`.)
 //!
 //! * [`model`]: a layout as `const` data — fields, inverted and split fields, hardware and
 //!   software bits, markers, geometry, hardware accessed/dirty behaviour.
@@ -11,7 +14,10 @@
 //!   [`EncodeError`] instead of spilling into a neighbouring field.
 //! * [`proof`]: the none-only and any-state lock-bit proofs, and [`lock_bit!`], which
 //!   declares a layout's lock bit and fails to compile if the proof fails.
-//! * [`Arch`], [`Pte`], [`LockBit`], [`CompareExchange`], [`PteSlot`]: the typed API a kernel uses.
+//! * [`Arch`], [`Pte`], [`LockBit`], [`CompareExchange`], [`PteSlot`]: the typed API a kernel
+//!   uses.
+//! * [`fault`]: the fast path, [`fault::handle`], generic over the layout, the strategy
+//!   ([`fault::set`] lists the five) and the kernel ([`fault::Kernel`]).
 //!
 //! The layouts themselves live in the architecture crates (`arch-x86_64`, `arch-i386`,
 //! `arch-ia64-sim`, `arch-aarch64`):
