@@ -990,10 +990,8 @@ impl<A: Layout> Strategy<A> for PlainStore {
     }
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-        match leaf.slot.compare_exchange(old, new) {
-            Ok(_) => Step::Installed,
-            Err(now) => Step::Lost(now),
-        }
+        // Not under test: the library's compare-and-swap.
+        Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
     }
 
     fn update(
@@ -1049,25 +1047,17 @@ impl<A: Layout> Strategy<A> for ZeroAfterPublish {
     }
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-        match leaf.slot.compare_exchange(old, new) {
-            Ok(_) => Step::Installed,
-            Err(now) => Step::Lost(now),
-        }
+        // Not under test: the library's compare-and-swap.
+        Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
     }
 
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
-        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        let mut cur = leaf.slot.load();
-        loop {
-            let new = f(cur)?;
-            match leaf.slot.compare_exchange(cur, new) {
-                Ok(old) => return Some(old),
-                Err(now) => cur = now,
-            }
-        }
+        // Not under test: the library's compare-and-swap loop.
+        Strategy::<A>::update(&Cmpxchg::new(), leaf, f)
     }
 
     fn stats(&self) -> &Stats {

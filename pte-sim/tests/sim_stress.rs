@@ -478,25 +478,16 @@ fn checker_sees_a_blind_install() {
                 None => Step::NoPage,
             }
         }
+        // Not under test: the library's compare-and-swap replace and update.
         fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-            match leaf.slot.compare_exchange(old, new) {
-                Ok(_) => Step::Installed,
-                Err(now) => Step::Lost(now),
-            }
+            Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
         }
         fn update(
             &self,
             leaf: &Leaf<'_, A>,
-            mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+            f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
         ) -> Option<Pte<A>> {
-            let mut cur = leaf.slot.load();
-            loop {
-                let new = f(cur)?;
-                match leaf.slot.compare_exchange(cur, new) {
-                    Ok(old) => return Some(old),
-                    Err(now) => cur = now,
-                }
-            }
+            Strategy::<A>::update(&Cmpxchg::new(), leaf, f)
         }
         fn stats(&self) -> &Stats {
             &self.0
