@@ -86,6 +86,21 @@ fn shape(threads: usize) -> StressConfig {
     }
 }
 
+/// `base` with one contended page and nothing else, zapped but not reclaimed: every install
+/// races every other.
+fn one_contended_page(base: StressConfig) -> StressConfig {
+    StressConfig {
+        owned_pages: 0,
+        file_pages: 0,
+        private_pages: 0,
+        nonlinear_pages: 0,
+        contended_pages: 1,
+        reclaim: false,
+        zap: true,
+        ..base
+    }
+}
+
 /// The shape of the `small::*` runs (the ones kept under Miri).
 fn small() -> StressConfig {
     StressConfig {
@@ -268,16 +283,7 @@ mod small {
 #[test]
 #[cfg_attr(miri, ignore = "see `small::*`")]
 fn install_races_are_counted() {
-    let st = StressConfig {
-        owned_pages: 0,
-        file_pages: 0,
-        private_pages: 0,
-        nonlinear_pages: 0,
-        contended_pages: 1,
-        reclaim: false,
-        zap: true,
-        ..shape(4)
-    };
+    let st = one_contended_page(shape(4));
     let r = stress::run::<X86_64_6_6, _>(Cmpxchg::new(), st.config(), &st);
     r.assert_ok();
     assert!(r.space.zaps > 0, "{r}");
@@ -497,18 +503,11 @@ fn checker_sees_a_blind_install() {
     // One page: every install races every other (a 2-core machine rarely interleaves two
     // installs on one of two pages within 20 runs).
     const ATTEMPTS: u32 = 50;
-    let st = StressConfig {
+    let st = one_contended_page(StressConfig {
         threads: 4,
         rounds: 3000,
-        owned_pages: 0,
-        file_pages: 0,
-        private_pages: 0,
-        nonlinear_pages: 0,
-        contended_pages: 1,
-        reclaim: false,
-        zap: true,
         ..StressConfig::default()
-    };
+    });
     for attempt in 0..ATTEMPTS {
         let r = stress::run::<X86_64_6_6, _>(BlindStore::default(), st.config(), &st);
         if !r.is_ok() {
