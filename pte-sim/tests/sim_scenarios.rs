@@ -6,10 +6,13 @@
 //! aarch64 without HAFDBS), `mprotect`, and nonlinear file entries where the layout has them
 //! (x86_64/2.6.8, i386/2.6.8, i386-pae/2.6.8, ia64/2.6.8, aarch64/3.18).
 
+mod common;
+
 use arch_aarch64::{Aarch64_6_6, Aarch64_6_18};
 use arch_i386::I386_2_6_8;
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_2_6_8_Pgoff51, Ia64_6_6};
 use arch_x86_64::X86_64_6_6;
+use common::config;
 use pte_core::classify::Decoded;
 use pte_core::fault::{
     Backing, Cmpxchg, LockBitRefault, LockBitSpin, MmLock, NewStrategyVisitor, SplitLock, Strategy,
@@ -17,15 +20,6 @@ use pte_core::fault::{
 };
 use pte_core::{Arch, CompareExchange, LockBit};
 use pte_sim::{AddressSpace, Config, Expected, file_word, scenarios};
-
-fn config() -> Config {
-    Config {
-        frames: 32,
-        swap_slots: 16,
-        file_pages: vec![8, 8],
-        ..Config::default()
-    }
-}
 
 fn geometry<A: Arch>(name: &str) -> Config {
     let geometry = A::LAYOUT

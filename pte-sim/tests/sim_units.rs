@@ -6,9 +6,12 @@
 //! The end-to-end scenarios on every layout and strategy are `tests/sim_scenarios.rs`, the
 //! multi-threaded runs `tests/sim_stress.rs`.
 
+mod common;
+
 use arch_aarch64::Aarch64_6_6;
 use arch_ia64_sim::Ia64_2_6_8;
 use arch_x86_64::X86_64_2_6_8;
+use common::config;
 use pte_core::classify::{Decoded, SwapEntry};
 use pte_core::fault::{
     Backing, Cmpxchg, FrameAllocator, Leaf, LockBitSpin, PageCache as _, Strategy, SwapDevice as _,
@@ -16,18 +19,9 @@ use pte_core::fault::{
 };
 use pte_core::{Arch, LockBit, Pte};
 use pte_sim::{
-    AddressSpace, Config, Expected, FIRST_SWAP_OFFSET, FileCache, FramePool, MapError, MmuFault,
-    POISON, PageTables, Reclaim, SlotState, SwapArea, Violation, file_word, translate,
+    AddressSpace, Expected, FIRST_SWAP_OFFSET, FileCache, FramePool, MapError, MmuFault, POISON,
+    PageTables, Reclaim, SlotState, SwapArea, Violation, file_word, translate,
 };
-
-fn config() -> Config {
-    Config {
-        frames: 32,
-        swap_slots: 16,
-        file_pages: vec![8, 8],
-        ..Config::default()
-    }
-}
 
 // ---------------------------------------------------------------- address space
 
