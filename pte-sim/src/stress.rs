@@ -444,15 +444,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
                         let addr = page + w * 8;
                         let want = mine.get(addr).unwrap_or_else(|| r.initial(i, w));
                         if rng.below(2) == 0 {
-                            match space.read(addr) {
-                                Ok(v) if v == want => {}
-                                Ok(v) => bad.push(Violation::Contents {
-                                    addr,
-                                    expected: want,
-                                    found: Some(v),
-                                }),
-                                Err(e) => bad.push(access_violation(addr, e)),
-                            }
+                            bad.extend(read_violation(addr, space.read(addr), want));
                         } else {
                             let v = (t + 1) << 56 | round << 16 | w;
                             match space.write(addr, v) {
@@ -487,15 +479,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
                             }
                             let addr = r.base + i * ps + w * 8;
                             let want = mine.get(addr).unwrap_or_else(|| r.initial(i, w));
-                            match space.read(addr) {
-                                Ok(v) if v == want => {}
-                                Ok(v) => bad.push(Violation::Contents {
-                                    addr,
-                                    expected: want,
-                                    found: Some(v),
-                                }),
-                                Err(e) => bad.push(access_violation(addr, e)),
-                            }
+                            bad.extend(read_violation(addr, space.read(addr), want));
                         }
                     }
                     // One read-only → copy cycle on an own private page, unless the run
@@ -513,15 +497,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
                             }
                             space.zap(page);
                             mine.forget_range(page, page + ps);
-                            match space.read(page) {
-                                Ok(v) if v == r.initial(i, 0) => {}
-                                Ok(v) => bad.push(Violation::Contents {
-                                    addr: page,
-                                    expected: r.initial(i, 0),
-                                    found: Some(v),
-                                }),
-                                Err(e) => bad.push(access_violation(page, e)),
-                            }
+                            bad.extend(read_violation(page, space.read(page), r.initial(i, 0)));
                             let v = (t + 1) << 56 | stress.rounds << 16;
                             match space.write(page, v) {
                                 Ok(()) => mine.set(page, v),
@@ -572,6 +548,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn access_violation(addr: u64, e: AccessError) -> Violation {
     Violation::Access { addr, error: e }
+}
+
+/// What is wrong with `read`, the result of reading `addr`, where `want` was expected.
+fn read_violation(addr: u64, read: Result<u64, AccessError>, want: u64) -> Option<Violation> {
+    match read {
+        Ok(v) if v == want => None,
+        Ok(v) => Some(Violation::Contents {
+            addr,
+            expected: want,
+            found: Some(v),
+        }),
+        Err(e) => Some(access_violation(addr, e)),
+    }
 }
 
 #[cfg(test)]
