@@ -18,8 +18,10 @@
 //!    [`StrategyKind::needs_lock_bit`], a field to [`Strategies`], and an arm to the dispatching
 //!    `match`es below (the compiler points at every one).
 //!
-//! The CLI (`pte bench --strategies`), the simulator tests and the kernels then run it; a
-//! test checks that each kind's name is its strategy's [`Strategy::NAME`].
+//! The CLI (`pte bench --strategies`) and the simulator tests then run it; a test checks
+//! that each kind's name is its strategy's [`Strategy::NAME`]. The example kernels give each
+//! strategy a span of their window: a new one needs its entry in `kernels/common`'s
+//! `plan::SPAN_STRATEGIES` (and `STRATEGIES`, which sizes the window).
 
 use core::fmt;
 

@@ -32,3 +32,9 @@ pub fn mapped_frame(slot: &PteSlot<X86_64_6_6>) -> Option<u64> {
 pub fn young(slot: &PteSlot<Aarch64_6_6>) -> bool {
     slot.load().is_young()
 }
+
+/// The lock bit of the layout called `name`, from the one list of layouts (`pte-layouts`
+/// is `no_std` too: a kernel tool can look layouts up by name).
+pub fn lock_bit_of(name: &str) -> Option<u32> {
+    pte_layouts::find(name)?.lock.map(|proof| proof.bit())
+}
