@@ -162,6 +162,16 @@ pub fn run<P: Platform>(p: &P) -> ! {
     }
 }
 
+/// Every CPU waits, the boot CPU alone runs `f` (a check between phases), and every CPU
+/// waits again before the next phase.
+fn boot_cpu_alone(cpu: usize, cpus: usize, f: impl FnOnce()) {
+    BARRIER.wait(cpus);
+    if cpu == 0 {
+        f();
+    }
+    BARRIER.wait(cpus);
+}
+
 /// The phases of one strategy (see the module doc).
 fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     let own = |i: u64| cpu as u64 * PAGES_PER_CPU + i;
@@ -211,12 +221,10 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
             private_word(s, i),
         );
     }
-    BARRIER.wait(cpus);
-    if cpu == 0 {
+    boot_cpu_alone(cpu, cpus, || {
         check::after_faults(p, s, cpus);
         check::make_old(p, s, cpus);
-    }
-    BARRIER.wait(cpus);
+    });
     // 3. accessed
     for i in 0..PAGES_PER_CPU {
         read(page_addr::<P>(s, Region::Disjoint, own(i)));
@@ -224,12 +232,10 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     for i in (0..FILE_PAGES).filter(|i| *i as usize % cpus == cpu) {
         read(page_addr::<P>(s, Region::FileShared, i));
     }
-    BARRIER.wait(cpus);
-    if cpu == 0 {
+    boot_cpu_alone(cpu, cpus, || {
         check::young_again(p, s, cpus);
         check::swap_out(p, s, cpus);
-    }
-    BARRIER.wait(cpus);
+    });
     // 5. swap-in: every shared page first (all CPUs race on these), then the own pages
     for i in 0..SHARED_PAGES {
         let page = page_addr::<P>(s, Region::Shared, i);
@@ -251,9 +257,7 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
             check::word(p, at, read(at), anon_word(s, own(i), w), "swapped-in page");
         }
     }
-    BARRIER.wait(cpus);
-    if cpu == 0 {
+    boot_cpu_alone(cpu, cpus, || {
         check::after_swap_in(p, s, cpus);
-    }
-    BARRIER.wait(cpus);
+    });
 }
