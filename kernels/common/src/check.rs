@@ -212,12 +212,14 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
                         "shared file page {addr:#x}: {pte:?} (cache frame {cached:?}), expected the clean cache page"
                     ),
                 ),
-                Region::FilePrivate if shares || !pte.is_dirty() || !pte.is_writable() => violation(
-                    p,
-                    format_args!(
-                        "written private file page {addr:#x}: {pte:?} (cache frame {cached:?}), expected a dirty private copy"
-                    ),
-                ),
+                Region::FilePrivate if shares || !pte.is_dirty() || !pte.is_writable() => {
+                    violation(
+                        p,
+                        format_args!(
+                            "written private file page {addr:#x}: {pte:?} (cache frame {cached:?}), expected a dirty private copy"
+                        ),
+                    )
+                }
                 Region::FilePrivate => word(
                     p,
                     addr + 8,
