@@ -32,7 +32,8 @@ use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use common::{Run, ns, ratio};
-use criterion::{Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 use pte_core::encode::{encode_file, encode_present, encode_protnone, encode_swap};
 use pte_core::model::low_mask;
 use pte_core::{Arch, Decoded, LayoutEntry, State, SwapEntry, classify};
@@ -633,6 +634,30 @@ fn mix(l: &LayoutEntry, words: &[u64]) -> String {
         .join(", ")
 }
 
+/// Measures an operation over `batch` in the group `name`: `model`, `dyn` (the layout picked
+/// at run time, out of `entry`) and `hand`. Returns the group for more variants.
+fn bench_op<'c, I: Copy, O>(
+    c: &'c mut Criterion,
+    name: String,
+    batch: &[I],
+    entry: &LayoutEntry,
+    model: impl Fn(I) -> O,
+    dyn_: impl Fn(&LayoutEntry, I) -> O,
+    hand: impl Fn(I) -> O,
+) -> BenchmarkGroup<'c, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("model", |b| b.iter(|| each(batch, &model)));
+    g.bench_function("dyn", |b| {
+        b.iter(|| {
+            let l = black_box(entry);
+            each(batch, |x| dyn_(l, x))
+        })
+    });
+    g.bench_function("hand", |b| b.iter(|| each(batch, &hand)));
+    g
+}
+
 /// Checks the variants agree on every input, then measures them. Returns the layout's id and
 /// its batch composition.
 fn bench_layout<A: Hand>(c: &mut Criterion, all: &[LayoutEntry]) -> (String, String) {
@@ -681,42 +706,37 @@ fn bench_layout<A: Hand>(c: &mut Criterion, all: &[LayoutEntry]) -> (String, Str
         assert_eq!(dyn_encode(entry, e), want, "{name}: dyn encode of {e:?}");
     }
 
-    let mut g = c.benchmark_group(format!("classify/{id}"));
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("model", |b| b.iter(|| each(&words, model_classify::<A>)));
-    g.bench_function("dyn", |b| {
-        b.iter(|| {
-            let l = black_box(entry);
-            each(&words, |w| dyn_classify(l, w))
-        })
-    });
-    g.bench_function("hand", |b| b.iter(|| each(&words, A::classify)));
-    g.finish();
-
-    let mut g = c.benchmark_group(format!("decode_swap/{id}"));
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("model", |b| b.iter(|| each(&swaps, model_decode::<A>)));
-    g.bench_function("dyn", |b| {
-        b.iter(|| {
-            let l = black_box(entry);
-            each(&swaps, |w| dyn_decode(l, w))
-        })
-    });
-    g.bench_function("hand", |b| b.iter(|| each(&swaps, A::decode)));
+    bench_op(
+        c,
+        format!("classify/{id}"),
+        &words,
+        entry,
+        model_classify::<A>,
+        dyn_classify,
+        A::classify,
+    )
+    .finish();
+    let mut g = bench_op(
+        c,
+        format!("decode_swap/{id}"),
+        &swaps,
+        entry,
+        model_decode::<A>,
+        dyn_decode,
+        A::decode,
+    );
     g.bench_function("hand-raw", |b| b.iter(|| each(&swaps, A::swap_raw)));
     g.finish();
-
-    let mut g = c.benchmark_group(format!("encode_swap/{id}"));
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("model", |b| b.iter(|| each(&entries, model_encode::<A>)));
-    g.bench_function("dyn", |b| {
-        b.iter(|| {
-            let l = black_box(entry);
-            each(&entries, |e| dyn_encode(l, e))
-        })
-    });
-    g.bench_function("hand", |b| b.iter(|| each(&entries, A::encode)));
-    g.finish();
+    bench_op(
+        c,
+        format!("encode_swap/{id}"),
+        &entries,
+        entry,
+        model_encode::<A>,
+        dyn_encode,
+        A::encode,
+    )
+    .finish();
 
     (id, mix(entry, &words))
 }
