@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::{keys, refused, set, succeeded};
 use serde_json::Value;
+
+mod common;
 
 fn pte() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pte"))
@@ -16,10 +19,6 @@ fn pte() -> Command {
 
 fn run(args: &[&str]) -> Output {
     pte().args(args).output().expect("run pte")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
 
 /// A path in the test's scratch directory.
@@ -31,48 +30,14 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs `pte args`, asserting success; returns stdout.
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    // Not a terminal: no progress bar, nothing on stderr.
-    assert!(stderr.is_empty(), "pte {args:?}: stderr {stderr:?}");
-    stdout
+    succeeded(args, &run(args))
 }
 
 /// Runs `pte args`, asserting exit status 2, nothing on stdout and one `error: …` line on
 /// stderr naming every needle.
 fn bad(args: &[&str], needles: &[&str]) {
-    let out = run(args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert_eq!(stderr.lines().count(), 1, "pte {args:?}: {stderr:?}");
-    let msg = stderr
-        .trim_end()
-        .strip_prefix("error: ")
-        .unwrap_or_else(|| panic!("pte {args:?}: {stderr:?} does not start with 'error: '"));
-    for needle in needles {
-        assert!(
-            msg.contains(needle),
-            "pte {args:?}: {msg:?} does not name {needle:?}"
-        );
-    }
+    let (_, stdout, _) = refused(args, &run(args), needles);
     assert!(stdout.is_empty(), "pte {args:?}: partial output {stdout:?}");
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().expect("an object").keys().cloned().collect()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 fn number(v: &Value, what: &str) -> f64 {

@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use std::process::Output;
 
 use assert_cmd::Command;
+use common::{keys, refused, set, succeeded, text};
 use serde_json::Value;
+
+mod common;
 
 /// The eleven layouts, in registry order.
 const NAMES: [&str; 11] = [
@@ -44,53 +47,16 @@ fn run(args: &[&str]) -> Output {
     pte().args(args).output().expect("run pte")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
-}
-
 /// Runs `pte args`, asserting success and a silent stderr; returns stdout.
 fn ok(args: &[&str]) -> String {
-    let out = run(args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert!(
-        stderr.is_empty(),
-        "pte {args:?}: unexpected stderr {stderr}"
-    );
-    stdout
+    succeeded(args, &run(args))
 }
 
 /// Runs `pte args`, asserting exit status 2 and a one-line `error: …` on stderr naming
 /// every `needle`; returns the message (without `error: `).
 fn bad(args: &[&str], needles: &[&str]) -> String {
-    let out = run(args);
-    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "pte {args:?}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.lines().count(),
-        1,
-        "pte {args:?}: stderr is not one line: {stderr:?}"
-    );
+    let (msg, stdout, stderr) = refused(args, &run(args), needles);
     assert!(stderr.ends_with('\n'));
-    let msg = stderr
-        .trim_end()
-        .strip_prefix("error: ")
-        .expect("starts with 'error: '")
-        .to_owned();
-    for needle in needles {
-        assert!(
-            msg.contains(needle),
-            "pte {args:?}: {msg:?} does not name {needle:?}"
-        );
-    }
     assert!(!stderr.contains("panicked"));
     if args.contains(&"--json") {
         let lines = json_lines(&stdout);
@@ -115,18 +81,6 @@ fn json_one(args: &[&str]) -> Value {
     let lines = json_lines(&ok(args));
     assert_eq!(lines.len(), 1, "pte {args:?}");
     lines.into_iter().next().unwrap()
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object()
-        .expect("a JSON object")
-        .keys()
-        .cloned()
-        .collect()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 fn hex(v: &Value) -> u64 {
