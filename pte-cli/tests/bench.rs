@@ -40,6 +40,16 @@ fn bad(args: &[&str], needles: &[&str]) {
     assert!(stdout.is_empty(), "pte {args:?}: partial output {stdout:?}");
 }
 
+/// The strategy names of the objects in the array `doc[key]`.
+fn strategies<'d>(doc: &'d Value, key: &str) -> BTreeSet<&'d str> {
+    doc[key]
+        .as_array()
+        .expect(key)
+        .iter()
+        .map(|o| o["strategy"].as_str().expect("name"))
+        .collect()
+}
+
 fn number(v: &Value, what: &str) -> f64 {
     let x = v
         .as_f64()
@@ -296,22 +306,12 @@ fn a_layout_without_a_lock_bit_skips_the_lock_bit_strategies_by_default() {
     );
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON")).expect("JSON");
-    let skipped: BTreeSet<&str> = doc["skipped"]
-        .as_array()
-        .expect("skipped")
-        .iter()
-        .map(|s| s["strategy"].as_str().expect("name"))
-        .collect();
+    let skipped = strategies(&doc, "skipped");
     assert_eq!(
         skipped,
         BTreeSet::from(["lock-bit-refault", "lock-bit-spin"])
     );
-    let names: BTreeSet<&str> = doc["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| r["strategy"].as_str().expect("name"))
-        .collect();
+    let names = strategies(&doc, "rows");
     assert_eq!(
         names,
         BTreeSet::from(["floor", "kernel", "mm-lock", "split-lock", "cmpxchg"])
