@@ -422,24 +422,17 @@ fn summary(results: &[StepResult], total: Duration, failed: bool) -> String {
         format!("{:.1}", total.as_secs_f64()),
     ));
 
-    let w0 = rows
-        .iter()
-        .map(|r| r.0.len())
-        .max()
-        .unwrap_or(0)
-        .max("step".len());
-    let w1 = rows
-        .iter()
-        .map(|r| r.1.len())
-        .max()
-        .unwrap_or(0)
-        .max("result".len());
-    let w2 = rows
-        .iter()
-        .map(|r| r.2.len())
-        .max()
-        .unwrap_or(0)
-        .max("seconds".len());
+    // A column's width: its widest cell or its heading.
+    let width = |cell: fn(&(String, String, String)) -> &String, heading: &str| {
+        rows.iter()
+            .map(|r| cell(r).len())
+            .max()
+            .unwrap_or(0)
+            .max(heading.len())
+    };
+    let w0 = width(|r| &r.0, "step");
+    let w1 = width(|r| &r.1, "result");
+    let w2 = width(|r| &r.2, "seconds");
     let line = format!(
         "+-{}-+-{}-+-{}-+\n",
         "-".repeat(w0),
