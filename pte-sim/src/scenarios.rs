@@ -59,8 +59,7 @@ pub fn anonymous<A: Arch + CompareExchange, S: Strategy<A>>(strategy: S, config:
     }
     assert_eq!(s.read(start + 4 * ps), Err(AccessError::Segv));
     assert_eq!(s.read(start + 4), Err(AccessError::Unaligned));
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.anonymous, 4, "{r}");
     assert_eq!(r.entries.present, 4);
     assert_eq!(r.pool.anon, 4);
@@ -108,8 +107,7 @@ pub fn shared_file<A: Arch + CompareExchange, S: Strategy<A>>(
     assert_eq!(s.read(c), Ok(file_word(0, size - 1, 0)));
     assert_eq!(s.read(c + ps), Err(AccessError::Bus));
     assert_eq!(s.cache().word(0, 2, 7), Some(0x5eed));
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.file, 4, "{r}");
     assert_eq!(r.space.bus, 1);
     assert_eq!(r.cache.loads, 3);
@@ -150,8 +148,7 @@ pub fn private_file_cow<A: Arch + CompareExchange, S: Strategy<A>>(
     exp.set(p + 32, file_word(1, 0, 4));
     exp.set(p + ps, 0xD0D0);
     exp.set(p + ps + 8, file_word(1, 1, 1));
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     // A read-only page copied on its write, and a write to an empty entry copied at once.
     assert_eq!(r.space.copy_on_write, 2, "{r}");
     assert_eq!(r.space.file, 1);
@@ -207,8 +204,7 @@ pub fn swap_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
     exp.forget_range(start + ps, start + 2 * ps);
     assert_eq!(s.read(start + ps + 16), Ok(0));
     exp.set(start + ps + 16, 0);
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.swap_in, 3, "{r}");
     assert_eq!(r.space.swap_outs, 4);
     assert_eq!(r.space.writer_slot_frees, 1);
@@ -243,8 +239,7 @@ pub fn zap_then_touch<A: Arch + CompareExchange, S: Strategy<A>>(
     let mut exp = Expected::new();
     exp.set(a + 8, 0);
     exp.set(f + 8, 98);
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.anonymous, 2, "{r}");
     assert_eq!(r.space.zaps, 2);
     r
@@ -275,8 +270,7 @@ pub fn access_dirty<A: Arch + CompareExchange, S: Strategy<A>>(
     s.write(a, 2).unwrap();
     let mut exp = Expected::new();
     exp.set(a, 2);
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.access_dirty, if hw { 0 } else { 2 }, "{r}");
     assert_eq!(r.space.mmu.hw_updates > 0, hw, "{r}");
     r
@@ -340,8 +334,7 @@ pub fn nonlinear<A: Arch + CompareExchange, S: Strategy<A>>(strategy: S, config:
     exp.set(m + ps, file_word(0, 1, 0));
     exp.set(p + 8, 0xAB);
     exp.set(p + 16, file_word(1, 3, 2));
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.nonlinear, 4, "{r}");
     assert_eq!(r.space.copy_on_write, 1);
     assert_eq!(r.space.file_entries, 3);
@@ -385,10 +378,20 @@ pub fn mprotect_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
     exp.set(a, 5);
     exp.set(a + ps, 4);
     exp.set(p, 6);
-    let r = s.check(&exp);
-    r.assert_ok();
+    let r = checked(&s, &exp);
     assert_eq!(r.space.copy_on_write, 1, "{r}");
     assert_eq!(r.space.segv, 1);
+    r
+}
+
+/// The report on `s` against `exp`, asserted clean (a failure points at the scenario's line).
+#[track_caller]
+fn checked<A: Arch + CompareExchange, S: Strategy<A>>(
+    s: &AddressSpace<A, S>,
+    exp: &Expected,
+) -> Report {
+    let r = s.check(exp);
+    r.assert_ok();
     r
 }
 
