@@ -130,12 +130,24 @@ fn locked_install<A: Arch, P>(
         }
     });
     Stats::bump(&stats.spins, spins);
-    if let Step::Lost(_) = step {
-        discard(token);
-        Stats::bump(&stats.lost_races, 1);
-        Stats::bump(&stats.frees, 1);
+    match step {
+        Step::Lost(cur) => lost_install(stats, discard, token, cur),
+        step => step,
     }
-    step
+}
+
+/// An install that found the entry no longer empty: the prepared page is given back and the
+/// lost race and the free are counted.
+fn lost_install<A: Arch, P>(
+    stats: &Stats,
+    discard: impl FnOnce(P),
+    token: P,
+    cur: Pte<A>,
+) -> Step<A> {
+    discard(token);
+    Stats::bump(&stats.lost_races, 1);
+    Stats::bump(&stats.frees, 1);
+    Step::Lost(cur)
 }
 
 /// [`Strategy::replace`] under `lock`: one compare-and-swap from the exact old value (the MMU
@@ -445,12 +457,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
                     relax();
                 }
                 Err(cur) if cur.is_none() => {}
-                Err(cur) => {
-                    discard(token);
-                    Stats::bump(&self.stats.lost_races, 1);
-                    Stats::bump(&self.stats.frees, 1);
-                    return Step::Lost(cur);
-                }
+                Err(cur) => return lost_install(&self.stats, discard, token, cur),
             }
         }
     }
@@ -534,10 +541,7 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
         let mut cur = leaf.slot.load();
         loop {
             if !cur.is_none() {
-                discard(token);
-                Stats::bump(&self.stats.lost_races, 1);
-                Stats::bump(&self.stats.frees, 1);
-                return Step::Lost(cur);
+                return lost_install(&self.stats, discard, token, cur);
             }
             match leaf.slot.compare_exchange(cur, new) {
                 Ok(_) => return Step::Installed,
