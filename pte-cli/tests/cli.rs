@@ -83,6 +83,16 @@ fn json_one(args: &[&str]) -> Value {
     lines.into_iter().next().unwrap()
 }
 
+/// The flag names of a decoded present entry.
+fn flags(v: &Value) -> BTreeSet<String> {
+    v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn hex(v: &Value) -> u64 {
     let s = v.as_str().unwrap_or_else(|| panic!("not a string: {v}"));
     u64::from_str_radix(s.strip_prefix("0x").expect("0x prefix"), 16).expect("hex")
@@ -460,13 +470,10 @@ fn decode_present_reports_pfn_and_named_flags() {
     );
     assert_eq!(v["state"], "present");
     assert_eq!(v["pfn"], 0x12345);
-    let flags: BTreeSet<String> = v["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(flags, set(&["PRESENT", "RW", "USER", "ACCESSED", "DIRTY"]));
+    assert_eq!(
+        flags(&v),
+        set(&["PRESENT", "RW", "USER", "ACCESSED", "DIRTY"])
+    );
     let human = ok(&["decode", "i386/2.6.8", "0x12345067"]);
     assert!(human.contains("present") && human.contains("0x12345") && human.contains("DIRTY"));
 }
@@ -734,13 +741,7 @@ fn encode_present_with_named_flags_case_insensitively() {
     let d = json_one(&["decode", "x86_64/6.6", v["raw"].as_str().unwrap(), "--json"]);
     assert_eq!(d["state"], "present");
     assert_eq!(d["pfn"], 0x1234);
-    let flags: BTreeSet<String> = d["flags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(flags, set(&["PRESENT", "RW", "USER", "NX"]));
+    assert_eq!(flags(&d), set(&["PRESENT", "RW", "USER", "NX"]));
     // Without flags: just the page bits and the PFN.
     let raw = ok(&["encode", "i386/2.6.8", "present", "--pfn", "5"]);
     assert_eq!(raw.trim(), "0x00005001");
