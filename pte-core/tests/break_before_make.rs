@@ -10,8 +10,8 @@ use arch_aarch64::Aarch64_6_6;
 use arch_x86_64::X86_64_6_6;
 use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{
-    self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Resolved, Strategy, SwapDevice,
-    TableWalker, Vma,
+    self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Resolved, Strategies, Strategy,
+    StrategyKind, StrategyVisitor, SwapDevice, TableWalker, Vma,
 };
 use pte_core::{Arch, CompareExchange, LockBit, Pte, PteSlot, SwapEntry};
 
@@ -178,21 +178,33 @@ fn x86_flushes_after<S: Strategy<X86_64_6_6>>(strategy: &S) {
 #[test]
 fn aarch64_copy_on_write_is_break_before_make_for_every_strategy() {
     assert!(<Aarch64_6_6 as Arch>::LAYOUT.family.break_before_make());
-    aarch64_breaks_before_make(&fault::Cmpxchg::new());
-    aarch64_breaks_before_make(&fault::LockBitSpin::new());
-    aarch64_breaks_before_make(&fault::LockBitRefault::new());
-    aarch64_breaks_before_make(&fault::SplitLock::new());
-    aarch64_breaks_before_make(&fault::MmLock::new());
+    struct Breaks;
+    impl StrategyVisitor<Aarch64_6_6> for Breaks {
+        type Output = ();
+        fn visit<S: Strategy<Aarch64_6_6>>(self, strategy: &S) {
+            aarch64_breaks_before_make(strategy);
+        }
+    }
+    let set = Strategies::new();
+    for kind in StrategyKind::ALL {
+        set.with(kind, Breaks);
+    }
 }
 
 #[test]
 fn x86_copy_on_write_replaces_then_flushes_for_every_strategy() {
     assert!(!<X86_64_6_6 as Arch>::LAYOUT.family.break_before_make());
-    x86_flushes_after(&fault::Cmpxchg::new());
-    x86_flushes_after(&fault::LockBitSpin::new());
-    x86_flushes_after(&fault::LockBitRefault::new());
-    x86_flushes_after(&fault::SplitLock::new());
-    x86_flushes_after(&fault::MmLock::new());
+    struct FlushesAfter;
+    impl StrategyVisitor<X86_64_6_6> for FlushesAfter {
+        type Output = ();
+        fn visit<S: Strategy<X86_64_6_6>>(self, strategy: &S) {
+            x86_flushes_after(strategy);
+        }
+    }
+    let set = Strategies::new();
+    for kind in StrategyKind::ALL {
+        set.with(kind, FlushesAfter);
+    }
 }
 
 /// The lock bit of the aarch64 layout is any-state: `LockBitSpin` takes it on the present
