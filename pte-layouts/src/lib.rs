@@ -21,7 +21,9 @@
 
 use core::fmt;
 
-use pte_core::{Arch, CompareExchange, LayoutEntry, LockBit};
+use pte_core::LayoutEntry;
+#[cfg(target_has_atomic = "64")]
+use pte_core::{Arch, CompareExchange, LockBit};
 
 // The architecture crates, for the paths in `for_each_layout!` (users need no dependency of
 // their own on them).
@@ -85,6 +87,7 @@ macro_rules! registry {
         static CRATE_DIRS: &[&str] = &[$($dir),*];
 
         /// Runs `v` on the type of the layout called `name` (exact name).
+        #[cfg(target_has_atomic = "64")]
         fn dispatch<V: LayoutVisitor>(name: &str, v: V) -> Option<V::Output> {
             $(
                 if name == <$ty as Arch>::LAYOUT.name {
@@ -97,6 +100,7 @@ macro_rules! registry {
 }
 
 /// Calls the visitor method the type's lock bit allows.
+#[cfg(target_has_atomic = "64")]
 macro_rules! visit {
     ($v:ident, $ty:ty, locked) => {
         $v.visit_locked::<$ty>(entry_of::<$ty>())
@@ -109,6 +113,7 @@ macro_rules! visit {
 for_each_layout!(registry);
 
 /// The registry entry of type `A` (which is listed).
+#[cfg(target_has_atomic = "64")]
 fn entry_of<A: Arch>() -> &'static LayoutEntry {
     find(A::LAYOUT.name).expect("a listed type has an entry")
 }
@@ -123,6 +128,11 @@ pub fn find(name: &str) -> Option<&'static LayoutEntry> {
 /// The fault path is generic over the layout type; this is how a tool that only has a name
 /// reaches it. Types with a proved lock bit go to [`LayoutVisitor::visit_locked`], so the
 /// lock-bit strategies can be instantiated for them and only for them.
+///
+/// Only on targets with 64-bit atomics, where every listed layout has
+/// [`CompareExchange`]; elsewhere (e.g. `thumbv7em-none-eabi`) the registry, [`find`] and
+/// [`diagram_path`] remain.
+#[cfg(target_has_atomic = "64")]
 pub trait LayoutVisitor: Sized {
     /// The result.
     type Output;
@@ -140,6 +150,7 @@ pub trait LayoutVisitor: Sized {
 }
 
 /// Runs `v` on the type of the layout called `name`; `None` if no layout has that name.
+#[cfg(target_has_atomic = "64")]
 pub fn visit_layout<V: LayoutVisitor>(name: &str, v: V) -> Option<V::Output> {
     dispatch(name, v)
 }

@@ -36,6 +36,20 @@ const CROSS_TARGETS: &[&str] = &[
 /// Bare-metal targets the `no_std` consumer is built for.
 const NO_STD_TARGETS: &[&str] = &["x86_64-unknown-none", "aarch64-unknown-none"];
 
+/// A bare-metal target with 32-bit atomics only: the libraries (without the consumer, whose
+/// 64-bit layouts need 64-bit compare-and-swap) must still build there.
+const NARROW_ATOMICS_TARGET: &str = "thumbv7em-none-eabi";
+
+/// The `no_std` library crates.
+const NO_STD_LIBRARIES: &[&str] = &[
+    "pte-core",
+    "pte-layouts",
+    "arch-x86_64",
+    "arch-i386",
+    "arch-ia64-sim",
+    "arch-aarch64",
+];
+
 /// Targets Miri interprets pte-core's tests for, besides the host.
 /// s390x is the big-endian one. Miri builds its own sysroot for each of these
 /// from `rust-src` (`cargo miri setup`), so none needs a rustup target.
@@ -468,6 +482,7 @@ fn setup(ctx: &mut Ctx) {
     let mut targets = vec!["target", "add"];
     targets.extend(CROSS_TARGETS);
     targets.extend(NO_STD_TARGETS);
+    targets.push(NARROW_ATOMICS_TARGET);
     targets.extend(kernels::kernel_targets());
     ctx.run("rustup targets", &mut ctx.cmd("rustup", &targets));
     ctx.run(
@@ -684,6 +699,11 @@ fn no_std(ctx: &mut Ctx) {
             ]),
         );
     }
+    let mut args = vec!["build", "--target", NARROW_ATOMICS_TARGET];
+    for p in NO_STD_LIBRARIES {
+        args.extend(["-p", p]);
+    }
+    ctx.run(NARROW_ATOMICS_TARGET, &mut ctx.cargo(&args));
 }
 
 fn loom(ctx: &mut Ctx) {

@@ -45,7 +45,7 @@ pub mod lock;
 pub mod set;
 pub mod strategy;
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 
 use crate::classify::{Decoded, SwapEntry};
 use crate::pte::{Arch, Pte};
@@ -347,19 +347,59 @@ pub enum FaultError {
     Corrupt,
 }
 
-/// Event counters of a strategy (Relaxed: statistics, read after the threads are joined).
+cfg_if::cfg_if! {
+    if #[cfg(target_has_atomic = "64")] {
+        type CounterCell = core::sync::atomic::AtomicU64;
+    } else {
+        // Targets with narrower atomics (e.g. 32-bit microcontrollers): the counters are
+        // pointer-width and wrap, rather than the whole crate failing to build.
+        type CounterCell = core::sync::atomic::AtomicUsize;
+    }
+}
+
+/// One event counter (Relaxed: statistics, read after the threads are joined). 64-bit where
+/// the target has 64-bit atomics, pointer-width (wrapping) elsewhere.
+#[derive(Debug, Default)]
+pub struct Counter(CounterCell);
+
+impl Counter {
+    /// Zero.
+    pub const fn new() -> Self {
+        Counter(CounterCell::new(0))
+    }
+
+    /// Adds `by` (nothing to do for 0: no locked add on the fast path).
+    #[inline]
+    pub(crate) fn add(&self, by: u64) {
+        if by != 0 {
+            // Truncation only where the cell is narrower than 64 bits: documented wrapping.
+            self.0.fetch_add(by as _, Ordering::Relaxed);
+        }
+    }
+
+    /// The current value.
+    #[allow(
+        clippy::unnecessary_cast,
+        reason = "the cell is usize on targets without 64-bit atomics"
+    )]
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed) as u64
+    }
+}
+
+/// Event counters of a strategy.
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Faults resolved (any [`Resolved`]).
-    pub faults: AtomicU64,
+    pub faults: Counter,
     /// Refaults asked for ([`FaultError::Retry`]).
-    pub retries: AtomicU64,
+    pub retries: Counter,
     /// Races lost: a prepared page was given back because another writer got there first.
-    pub lost_races: AtomicU64,
+    pub lost_races: Counter,
     /// Frames and page-cache references given back after a lost race.
-    pub frees: AtomicU64,
+    pub frees: Counter,
     /// Spins while waiting for a lock or a lock bit.
-    pub spins: AtomicU64,
+    pub spins: Counter,
 }
 
 /// A snapshot of [`Stats`].
@@ -381,30 +421,22 @@ impl Stats {
     /// All counters zero (`const`: strategies can live in a kernel's statics).
     pub const fn new() -> Self {
         Stats {
-            faults: AtomicU64::new(0),
-            retries: AtomicU64::new(0),
-            lost_races: AtomicU64::new(0),
-            frees: AtomicU64::new(0),
-            spins: AtomicU64::new(0),
-        }
-    }
-
-    /// Adds `by` (nothing to do for 0: no locked add on the fast path).
-    #[inline]
-    pub(crate) fn bump(counter: &AtomicU64, by: u64) {
-        if by != 0 {
-            counter.fetch_add(by, Ordering::Relaxed);
+            faults: Counter::new(),
+            retries: Counter::new(),
+            lost_races: Counter::new(),
+            frees: Counter::new(),
+            spins: Counter::new(),
         }
     }
 
     /// The current counts.
     pub fn snapshot(&self) -> Counts {
         Counts {
-            faults: self.faults.load(Ordering::Relaxed),
-            retries: self.retries.load(Ordering::Relaxed),
-            lost_races: self.lost_races.load(Ordering::Relaxed),
-            frees: self.frees.load(Ordering::Relaxed),
-            spins: self.spins.load(Ordering::Relaxed),
+            faults: self.faults.get(),
+            retries: self.retries.get(),
+            lost_races: self.lost_races.get(),
+            frees: self.frees.get(),
+            spins: self.spins.get(),
         }
     }
 }
@@ -459,7 +491,7 @@ pub fn handle<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     }
     let result = resolve(strategy, kernel, vma, fault);
     if result.is_ok() {
-        Stats::bump(&strategy.stats().faults, 1);
+        strategy.stats().faults.add(1);
     }
     result
 }
@@ -713,7 +745,7 @@ fn copy_on_write_bbm<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     if !taken.get() {
         kernel.frames().free(copy);
         if let Step::Lost(_) = step {
-            Stats::bump(&strategy.stats().frees, 1);
+            strategy.stats().frees.add(1);
         }
     }
     outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
@@ -734,7 +766,7 @@ fn publish<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         Step::Installed => Ok(true),
         Step::Lost(_) => {
             give_back(kernel, src, pfn);
-            Stats::bump(&strategy.stats().frees, 1);
+            strategy.stats().frees.add(1);
             Ok(false)
         }
         Step::Retry => {

@@ -129,7 +129,7 @@ fn locked_install<A: Arch, P>(
             Step::Lost(cur)
         }
     });
-    Stats::bump(&stats.spins, spins);
+    stats.spins.add(spins);
     match step {
         Step::Lost(cur) => lost_install(stats, discard, token, cur),
         step => step,
@@ -145,8 +145,8 @@ fn lost_install<A: Arch, P>(
     cur: Pte<A>,
 ) -> Step<A> {
     discard(token);
-    Stats::bump(&stats.lost_races, 1);
-    Stats::bump(&stats.frees, 1);
+    stats.lost_races.add(1);
+    stats.frees.add(1);
     Step::Lost(cur)
 }
 
@@ -160,7 +160,7 @@ fn locked_replace<A: CompareExchange>(
     new: Pte<A>,
 ) -> Step<A> {
     let (step, spins) = lock.with(|| cas_replace(leaf, old, new));
-    Stats::bump(&stats.spins, spins);
+    stats.spins.add(spins);
     count_lost(stats, step)
 }
 
@@ -172,7 +172,7 @@ fn locked_update<A: CompareExchange>(
     f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     let (old, spins) = lock.with(|| cas_update(leaf, f));
-    Stats::bump(&stats.spins, spins);
+    stats.spins.add(spins);
     old
 }
 
@@ -285,7 +285,7 @@ impl<A: Arch + CompareExchange> Strategy<A> for SplitLock {
 
 fn count_lost<A: Arch>(stats: &Stats, step: Step<A>) -> Step<A> {
     if let Step::Lost(_) = step {
-        Stats::bump(&stats.lost_races, 1);
+        stats.lost_races.add(1);
     }
     step
 }
@@ -330,13 +330,13 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
             match leaf.slot.try_lock_none() {
                 Ok(()) => break,
                 Err(cur) if cur.is_locked() => {
-                    Stats::bump(&self.stats.retries, 1);
+                    self.stats.retries.add(1);
                     return Step::Retry;
                 }
                 // A none word with erratum A/D bits: read again.
                 Err(cur) if cur.is_none() => continue,
                 Err(cur) => {
-                    Stats::bump(&self.stats.lost_races, 1);
+                    self.stats.lost_races.add(1);
                     return Step::Lost(cur);
                 }
             }
@@ -401,7 +401,7 @@ impl LockBitSpin {
             if !prev.is_locked() {
                 return prev;
             }
-            Stats::bump(&self.stats.spins, 1);
+            self.stats.spins.add(1);
             while leaf.slot.load().is_locked() {
                 relax();
             }
@@ -453,7 +453,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
                     return Step::Installed;
                 }
                 Err(cur) if cur.is_locked() => {
-                    Stats::bump(&self.stats.spins, 1);
+                    self.stats.spins.add(1);
                     relax();
                 }
                 Err(cur) if cur.is_none() => {}
