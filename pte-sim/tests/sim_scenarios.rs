@@ -1,5 +1,5 @@
 //! The simulator's single-threaded scenarios on every real layout, under every strategy the
-//! layout supports (`cargo test -p pte-core --features sim --test sim_scenarios`).
+//! layout supports (`cargo test -p pte-sim --test sim_scenarios`).
 //!
 //! Anonymous, shared-file, private-file (copy-on-write), swap round trip, zap, accessed /
 //! dirty (hardware on x86 and aarch64 with HAFDBS, software on ia64, aarch64/3.18 and

@@ -1,8 +1,8 @@
-//! Multi-threaded simulator runs on real layouts (`cargo test -p pte-core --features sim
-//! --test sim_stress`): user threads fault and access memory while a reclaimer (swap-out,
-//! unmap, `clear_young`, re-remap), a zapper and the MMU's own A/D updates race with them;
-//! then every invariant is checked, and that every fault kind the layout supports was
-//! resolved at least once (see `pte_sim::stress`).
+//! Multi-threaded simulator runs on real layouts (`cargo test -p pte-sim --test sim_stress`):
+//! user threads fault and access memory while a reclaimer (swap-out, unmap, `clear_young`,
+//! re-remap), a zapper and the MMU's own A/D updates race with them; then every invariant is
+//! checked, and that every fault kind the layout supports was resolved at least once (see
+//! `pte_sim::stress`).
 //!
 //! The matrix: every strategy × {x86_64/6.6, i386/6.6, i386-pae/6.6, ia64/6.6, aarch64/6.6
 //! with and without HAFDBS} and the eras with nonlinear file entries {x86_64/2.6.8,
@@ -19,8 +19,7 @@
 //!
 //! `stress_totals_by_strategy` prints a table of per-strategy totals (`-- --nocapture`).
 //! Under Miri only the two `small::*` runs are kept:
-//! `MIRIFLAGS=-Zmiri-strict-provenance cargo +nightly miri test -p pte-core --features sim
-//! --test sim_stress`.
+//! `MIRIFLAGS=-Zmiri-strict-provenance cargo +nightly miri test -p pte-sim --test sim_stress`.
 
 use std::fmt::Write as _;
 

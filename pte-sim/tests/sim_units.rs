@@ -1,7 +1,7 @@
-//! The simulator's parts and deterministic regressions on real layouts
-//! (`cargo test -p pte-core --features sim --test sim_units`): the frame pool, page tables,
-//! page cache, swap device and MMU one by one; the checker's negative controls; and races
-//! that a stress run rarely shows, staged step by step.
+//! The simulator's parts and deterministic regressions on real layouts (`cargo test -p pte-sim
+//! --test sim_units`): the frame pool, page tables, page cache, swap device and MMU one by
+//! one; the checker's negative controls; and races that a stress run rarely shows, staged
+//! step by step.
 //!
 //! The end-to-end scenarios on every layout and strategy are `tests/sim_scenarios.rs`, the
 //! multi-threaded runs `tests/sim_stress.rs`.
