@@ -16,7 +16,8 @@
 //! 2. Add a variant to [`StrategyKind`] (and to [`StrategyKind::ALL`], in report order), its
 //!    name in [`StrategyKind::name`], whether it needs a lock bit in
 //!    [`StrategyKind::needs_lock_bit`], a field to [`Strategies`], and an arm to the dispatching
-//!    `match`es below (the compiler points at every one).
+//!    `match`es below (every `match` is exhaustive, so the compiler points at each one; a
+//!    test checks that [`StrategyKind::ALL`] has no duplicate and no gap).
 //!
 //! The CLI (`pte bench --strategies`) and the simulator tests then run it; a test checks
 //! that each kind's name is its strategy's [`Strategy::NAME`]. The example kernels give each
@@ -86,10 +87,10 @@ impl StrategyKind {
 
     /// Whether the strategy needs a proved lock bit (`A: LockBit`).
     pub const fn needs_lock_bit(self) -> bool {
-        matches!(
-            self,
-            StrategyKind::LockBitRefault | StrategyKind::LockBitSpin
-        )
+        match self {
+            StrategyKind::LockBitRefault | StrategyKind::LockBitSpin => true,
+            StrategyKind::Cmpxchg | StrategyKind::MmLock | StrategyKind::SplitLock => false,
+        }
     }
 
     /// Runs `v` with a constructor of this strategy.
@@ -98,12 +99,11 @@ impl StrategyKind {
         v: V,
     ) -> V::Output {
         match self {
+            StrategyKind::Cmpxchg => v.visit(Cmpxchg::new),
+            StrategyKind::MmLock => v.visit(MmLock::new),
+            StrategyKind::SplitLock => v.visit(SplitLock::new),
             StrategyKind::LockBitRefault => v.visit(LockBitRefault::new),
             StrategyKind::LockBitSpin => v.visit(LockBitSpin::new),
-            _ => match self.try_with_new(v) {
-                Ok(out) => out,
-                Err(NeedsLockBit(_)) => unreachable!("only the lock-bit kinds need a lock bit"),
-            },
         }
     }
 
@@ -175,12 +175,11 @@ impl Strategies {
         v: V,
     ) -> V::Output {
         match kind {
+            StrategyKind::Cmpxchg => v.visit(&self.cmpxchg),
+            StrategyKind::MmLock => v.visit(&self.mm_lock),
+            StrategyKind::SplitLock => v.visit(&self.split_lock),
             StrategyKind::LockBitRefault => v.visit(&self.lock_bit_refault),
             StrategyKind::LockBitSpin => v.visit(&self.lock_bit_spin),
-            _ => match self.try_with(kind, v) {
-                Ok(out) => out,
-                Err(NeedsLockBit(_)) => unreachable!("only the lock-bit kinds need a lock bit"),
-            },
         }
     }
 
@@ -196,5 +195,25 @@ impl Strategies {
             StrategyKind::SplitLock => Ok(v.visit(&self.split_lock)),
             StrategyKind::LockBitRefault | StrategyKind::LockBitSpin => Err(NeedsLockBit(kind)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StrategyKind;
+
+    /// `ALL` holds distinct kinds whose discriminants are exactly `0..ALL.len()`: no
+    /// duplicate, and no gap (a kind missing from `ALL` is caught unless it is the one
+    /// declared last; the exhaustive `match`es of this module catch that one).
+    #[test]
+    fn all_lists_each_kind_once() {
+        let mut seen = [false; StrategyKind::ALL.len()];
+        for kind in StrategyKind::ALL {
+            let i = kind as usize;
+            assert!(i < seen.len(), "{kind:?} is declared but ALL is too short");
+            assert!(!seen[i], "{kind:?} twice in ALL");
+            seen[i] = true;
+        }
+        assert!(seen.iter().all(|&s| s));
     }
 }
