@@ -13,9 +13,10 @@
 //! * [`I386Pae6_6`] — PAE, Linux 6.6: the x86_64-style L1TF-inverted swap entry, offsets
 //!   limited to 26 bits by the 32-bit `swp_entry_t`.
 //!
-//! The CPU sets `_PAGE_ACCESSED` and `_PAGE_DIRTY`. `Cmpxchg` holds where the target has
-//! `cmpxchg` (2-level, 486+) or `cmpxchg8b` (PAE, Pentium+); the 80386 has neither, but has
-//! `lock bts`, which is all a lock-bit strategy needs.
+//! The CPU sets `_PAGE_ACCESSED` and `_PAGE_DIRTY`. `CompareExchange` holds where the target
+//! has `cmpxchg` (2-level, 486+) or `cmpxchg8b` (PAE, Pentium+); the 80386 has neither, so no
+//! fault-path strategy compiles there (each needs compare-and-swap for the transitions the MMU
+//! races with); its `lock bts` can take a lock bit, which is not enough.
 #![no_std]
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]

@@ -87,7 +87,7 @@ fn header(entry: &LayoutEntry) -> Vec<String> {
         Some((bit, d)) => format!("lock bit {bit} ({})", d.name()),
         None => "no lock bit".to_owned(),
     };
-    let cmpxchg = if entry.cmpxchg {
+    let cmpxchg = if entry.compare_exchange {
         "cmpxchg"
     } else {
         "no cmpxchg"
@@ -129,7 +129,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
             "name": layout.name,
             "word_bits": layout.word_bits,
             "lock_bit": lock,
-            "cmpxchg": entry.cmpxchg,
+            "cmpxchg": entry.compare_exchange,
             "limits": limits_json(&entry.limits),
             "states": states,
         });

@@ -1,4 +1,5 @@
-//! `pte layouts`: every layout with its word size, states, lock bit, `Cmpxchg` and limits.
+//! `pte layouts`: every layout with its word size, states, lock bit, compare-and-swap
+//! (`CompareExchange`, the `cmpxchg` column) and limits.
 
 use std::io::Write;
 
@@ -31,7 +32,7 @@ fn entry_json(entry: &LayoutEntry) -> Value {
         "word_bits": entry.layout.word_bits,
         "states": state_names(entry),
         "lock_bit": lock,
-        "cmpxchg": entry.cmpxchg,
+        "cmpxchg": entry.compare_exchange,
         "limits": limits_json(&entry.limits),
     })
 }
@@ -55,7 +56,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
             entry.layout.word_bits.to_string(),
             state_names(entry).join(","),
             lock,
-            if entry.cmpxchg { "yes" } else { "no" }.to_owned(),
+            if entry.compare_exchange { "yes" } else { "no" }.to_owned(),
             limits_short(&entry.limits),
         ]);
     }

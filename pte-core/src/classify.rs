@@ -163,12 +163,14 @@ impl Decoded {
 
 /// The layout's own `pte_none()`.
 #[inline(always)]
+#[doc(alias = "pte_none")]
 pub const fn is_none(layout: &Layout, word: u64) -> bool {
     word & !layout.none_ignore == 0
 }
 
 /// `pte_pfn()`: the PFN field, with x86's L1TF inversion undone for non-present entries.
 #[inline(always)]
+#[doc(alias = "pte_pfn")]
 pub const fn pfn_of(layout: &Layout, word: u64) -> u64 {
     let mut w = word;
     // `__pte_needs_invert(val) = val && !(val & _PAGE_PRESENT)` (pgtable-invert.h).

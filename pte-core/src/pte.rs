@@ -123,6 +123,7 @@ impl<A: Arch> Pte<A> {
     }
 
     /// Wraps a raw value, refusing bits beyond the word.
+    #[doc(alias = "__pte")]
     pub fn from_raw(raw: u64) -> Result<Self, WordTooWide> {
         if raw & !A::LAYOUT.word_mask() != 0 {
             return Err(WordTooWide {
@@ -139,6 +140,7 @@ impl<A: Arch> Pte<A> {
     }
 
     /// The raw value.
+    #[doc(alias = "pte_val")]
     pub fn raw(self) -> u64 {
         self.word.to_u64()
     }
@@ -154,11 +156,13 @@ impl<A: Arch> Pte<A> {
     }
 
     /// `pte_none()`.
+    #[doc(alias = "pte_none")]
     pub fn is_none(self) -> bool {
         crate::classify::is_none(A::LAYOUT, self.raw())
     }
 
     /// `pte_present()` (valid, protnone or present-invalid).
+    #[doc(alias = "pte_present")]
     pub fn is_present(self) -> bool {
         matches!(
             self.state(),
@@ -167,6 +171,7 @@ impl<A: Arch> Pte<A> {
     }
 
     /// `pte_pfn()` of a present-like entry.
+    #[doc(alias = "pte_pfn")]
     pub fn pfn(self) -> Option<u64> {
         self.decode().pfn()
     }
@@ -177,12 +182,14 @@ impl<A: Arch> Pte<A> {
     }
 
     /// `pfn_pte(pfn, flags)`.
+    #[doc(alias = "pfn_pte")]
     pub fn present(pfn: u64, flags: A::Flags) -> Result<Self, EncodeError> {
         let bits = A::Word::from_bits(bitflags::Flags::bits(&flags)).to_u64();
         encode_present(A::LAYOUT, pfn, bits).map(Self::from_valid)
     }
 
     /// `pfn_pte(pfn, prot)` with a raw protection (e.g. [`Layout::page_shared`]).
+    #[doc(alias = "pfn_pte")]
     pub fn with_prot(pfn: u64, prot: u64) -> Result<Self, EncodeError> {
         encode_present(A::LAYOUT, pfn, prot).map(Self::from_valid)
     }
@@ -193,11 +200,13 @@ impl<A: Arch> Pte<A> {
     }
 
     /// `swp_entry_to_pte()` with the swap-PTE flags.
+    #[doc(alias = "swp_entry_to_pte")]
     pub fn swap(entry: SwapEntry) -> Result<Self, EncodeError> {
         encode_swap(A::LAYOUT, &A::LIMITS, entry).map(Self::from_valid)
     }
 
     /// `pgoff_to_pte()`.
+    #[doc(alias = "pgoff_to_pte")]
     pub fn file(pgoff: u64) -> Result<Self, EncodeError> {
         encode_file(A::LAYOUT, &A::LIMITS, pgoff).map(Self::from_valid)
     }

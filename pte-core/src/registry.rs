@@ -20,7 +20,7 @@ pub struct LayoutEntry {
     /// The declared, proved lock bit.
     pub lock: Option<LockProof>,
     /// Whether the word has lock-free compare-and-swap on this target ([`crate::CompareExchange`]).
-    pub cmpxchg: bool,
+    pub compare_exchange: bool,
 }
 
 impl LayoutEntry {
@@ -30,7 +30,7 @@ impl LayoutEntry {
             layout: A::LAYOUT,
             limits: A::LIMITS,
             lock: None,
-            cmpxchg: <A::Word as PteWord>::LOCK_FREE,
+            compare_exchange: <A::Word as PteWord>::LOCK_FREE,
         }
     }
 

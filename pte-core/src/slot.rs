@@ -7,7 +7,7 @@
 //!   page, unlocking) happens-before any Acquire load that sees the new entry.
 //! * `compare_exchange` is **AcqRel** on success (it both reads a published entry and publishes
 //!   one) and **Acquire** on failure (the loser reads the winner's entry and its page).
-//! * `swap` (get-and-clear, exchange) is **AcqRel**: it takes the old entry's page and
+//! * `exchange` and `take` (get-and-clear) are **AcqRel**: it takes the old entry's page and
 //!   publishes the new one in a single step, so there is never a transient none between two
 //!   non-none values.
 //! * `fetch_or` / `fetch_and` are **AcqRel**: a lock-bit acquire must see the previous holder's
@@ -80,11 +80,13 @@ impl<A: Arch> PteSlot<A> {
     }
 
     /// Reads the entry (Acquire).
+    #[doc(alias = "ptep_get")]
     pub fn load(&self) -> Pte<A> {
         Pte::from_word(self.cell.load(Ordering::Acquire))
     }
 
     /// Publishes `pte` (Release).
+    #[doc(alias = "set_pte")]
     pub fn store(&self, pte: Pte<A>) {
         self.cell.store(pte.word(), Ordering::Release)
     }
@@ -97,12 +99,14 @@ impl<A: Arch> PteSlot<A> {
     }
 
     /// `ptep_get_and_clear()`.
+    #[doc(alias = "ptep_get_and_clear")]
     pub fn take(&self) -> Pte<A> {
         self.exchange(Pte::none())
     }
 
     /// Installs `new` only if the entry is exactly `current` (AcqRel / Acquire); on failure
     /// returns what is there.
+    #[doc(alias = "ptep_cmpxchg")]
     pub fn compare_exchange(&self, current: Pte<A>, new: Pte<A>) -> Result<Pte<A>, Pte<A>>
     where
         A: crate::CompareExchange,
@@ -143,6 +147,7 @@ impl<A: LockBit> PteSlot<A> {
     /// writer of an empty entry takes the lock first (the 2004 protocol), so a non-empty
     /// previous entry means the caller must not have set a meaningful bit — see
     /// [`PteSlot::try_lock_none`] for the compare-and-swap form that never touches one.
+    #[doc(alias = "test_and_set_bit")]
     pub fn test_and_set_lock(&self) -> Pte<A> {
         Pte::from_word(self.cell.fetch_or(A::MASK, Ordering::Acquire))
     }

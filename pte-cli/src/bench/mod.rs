@@ -153,7 +153,7 @@ fn plan(args: &Args) -> Result<Plan, CliError> {
         let name = e.layout.name;
         // Every registry entry is a listed type, and has a lock bit exactly when its type does.
         let has_lock = e.lock.is_some();
-        if !e.cmpxchg {
+        if !e.compare_exchange {
             return Err(CliError::bad(format_args!(
                 "layout '{name}' has no lock-free compare-and-swap on this target; the simulator needs one"
             )));

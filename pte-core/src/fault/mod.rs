@@ -773,6 +773,11 @@ fn publish<A: Arch, S: Strategy<A>, K: Kernel<A>>(
             give_back(kernel, src, pfn);
             Err(FaultError::Retry)
         }
-        Step::NoPage => Err(FaultError::NoMemory),
+        // No built-in strategy answers a `replace` with `NoPage`; a kernel's own strategy
+        // might, and the prepared page must not leak then either.
+        Step::NoPage => {
+            give_back(kernel, src, pfn);
+            Err(FaultError::NoMemory)
+        }
     }
 }

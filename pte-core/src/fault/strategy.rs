@@ -69,7 +69,10 @@ pub trait Strategy<A: Arch>: Sync {
         discard: impl FnOnce(P),
     ) -> Step<A>;
 
-    /// Replaces exactly `old` (as read, lock bit clear) by `new`.
+    /// Replaces exactly `old` (as read, lock bit clear) by `new`: [`Step::Installed`],
+    /// [`Step::Lost`] (with what the entry holds now), or [`Step::Retry`] for a strategy that
+    /// refaults. The caller prepared `new`'s page and gives it back on anything but
+    /// `Installed` (also on [`Step::NoPage`], which no built-in strategy returns here).
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A>;
 
     /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
