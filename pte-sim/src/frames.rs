@@ -169,7 +169,7 @@ impl FramePool {
     }
 
     /// The PFN of frame number `index`.
-    pub fn pfn_of(&self, index: usize) -> u64 {
+    pub fn pfn_at(&self, index: usize) -> u64 {
         BASE_PFN + index as u64
     }
 
@@ -285,7 +285,7 @@ impl FramePool {
         let prev = m.kind.swap(k, Ordering::AcqRel);
         debug_assert_eq!(prev, FREE, "the free list held an allocated frame");
         self.allocs.add(1);
-        Some(self.pfn_of(index as usize))
+        Some(self.pfn_at(index as usize))
     }
 
     /// Returns a frame of `expected` kind to the free list; counts a double or bad free.
@@ -470,7 +470,7 @@ impl FramePool {
     pub fn frames(&self) -> impl Iterator<Item = (u64, FrameKind)> + '_ {
         self.meta.iter().enumerate().map(|(i, m)| {
             (
-                self.pfn_of(i),
+                self.pfn_at(i),
                 FrameKind::from_u8(m.kind.load(Ordering::Acquire)),
             )
         })

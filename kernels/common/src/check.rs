@@ -509,7 +509,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
                 p,
                 format_args!(
                     "frame {:#x} is {use_:?}, mapped {} times, linked {} times as a table, cache references {}",
-                    frames::pfn_of(i),
+                    frames::pfn_at(i),
                     mapped[i],
                     table[i],
                     refs[i]

@@ -127,7 +127,7 @@ pub fn index_of(pfn: u64) -> Option<usize> {
 }
 
 /// The pfn of pool frame `index`.
-pub fn pfn_of(index: usize) -> u64 {
+pub fn pfn_at(index: usize) -> u64 {
     POOL.0[index].pfn()
 }
 
@@ -186,11 +186,11 @@ impl<P: Platform> Frames<'_, P> {
         if was != Use::Free as u8 {
             violation(
                 self.0,
-                format_args!("frame {:#x} on the free stack was in use", pfn_of(index)),
+                format_args!("frame {:#x} on the free stack was in use", pfn_at(index)),
             );
         }
         ALLOCS.fetch_add(1, Ordering::Relaxed);
-        Some(pfn_of(index))
+        Some(pfn_at(index))
     }
 
     /// A zeroed frame tagged `tag`.
