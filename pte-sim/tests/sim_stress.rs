@@ -4,10 +4,10 @@
 //! checked, and that every fault kind the layout supports was resolved at least once (see
 //! `pte_sim::stress`).
 //!
-//! The matrix: every strategy × {x86_64/6.6, i386/6.6, i386-pae/6.6, ia64/6.6, aarch64/6.6
-//! with and without HAFDBS} and the eras with nonlinear file entries {x86_64/2.6.8,
-//! i386-pae/2.6.8, ia64/2.6.8, aarch64/3.18}, plus i386/2.6.8 (no lock bit) under the three
-//! strategies that need none. Test `layout::strategy`, e.g. `aarch64_3_18::lock_bit_spin`.
+//! The matrix: every layout of `pte_layouts::for_each_layout!` (hardware A/D where the layout
+//! has the choice), plus aarch64/6.6 without HAFDBS, × every strategy of the set the layout
+//! has (all five with a lock bit; i386/2.6.8 has none: the three strategies that need none).
+//! Test `layout::strategy`, e.g. `aarch64_3_18::lock_bit_spin`.
 //! Thread counts cycle through 2, 4 and 8 across the matrix.
 //!
 //! Environment:
@@ -23,8 +23,8 @@
 
 use std::fmt::Write as _;
 
-use arch_aarch64::{Aarch64_3_18, Aarch64_6_6};
-use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
+use arch_aarch64::Aarch64_6_6;
+use arch_i386::I386Pae2_6_8;
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::fault::{
@@ -203,27 +203,81 @@ fn threads(kind: StrategyKind, rot: usize) -> usize {
     THREADS[(rot + kind as usize) % THREADS.len()]
 }
 
-/// One module per layout row, one test per strategy the row's layout has (`locked`: all
-/// five, `plain`: those that need no lock bit).
-macro_rules! matrix {
-    ($($row:ident: $a:ty, hafdbs = $hafdbs:expr, rot = $rot:expr, $lock:ident;)*) => {$(
-        mod $row {
-            use super::*;
-            matrix!(@cells $lock, $a, $hafdbs, $rot, [cmpxchg, mm_lock, split_lock]);
-            matrix!(@lock_bit $lock, $a, $hafdbs, $rot);
+/// The rotation of layout `A`'s row: its place in [`pte_layouts::LAYOUTS`].
+fn row<A: Arch>() -> usize {
+    pte_layouts::LAYOUTS
+        .iter()
+        .position(|e| e.layout.name == A::LAYOUT.name)
+        .unwrap_or_else(|| panic!("{} is not listed", A::LAYOUT.name))
+}
+
+/// The strategies, once, as test names: calls `$callback!` with the arguments given and
+/// `name: locked` (needs a lock bit) or `name: plain` per strategy, in
+/// [`StrategyKind::ALL`] order. `strategies_are_strategy_kind_all` checks it against the set
+/// (and a new kind fails to compile below until it is listed here).
+macro_rules! for_each_strategy {
+    ($callback:ident!($($args:tt)*)) => {
+        $callback! {
+            $($args)*
+            mm_lock: plain,
+            split_lock: plain,
+            lock_bit_refault: locked,
+            lock_bit_spin: locked,
+            cmpxchg: plain,
         }
-    )*};
-    (@lock_bit locked, $a:ty, $hafdbs:expr, $rot:expr) => {
-        matrix!(@cells locked, $a, $hafdbs, $rot, [lock_bit_refault, lock_bit_spin]);
     };
-    (@lock_bit plain, $($rest:tt)*) => {};
-    (@cells $lock:ident, $a:ty, $hafdbs:expr, $rot:expr, [$($s:ident),+]) => {$(
+}
+
+macro_rules! count {
+    ($($s:ident: $needs:ident,)*) => {
+        [$(stringify!($s)),*].len()
+    };
+}
+const _: () = assert!(for_each_strategy!(count!()) == StrategyKind::ALL.len());
+
+macro_rules! names {
+    ($($s:ident: $needs:ident,)*) => {
+        [$((stringify!($s), stringify!($needs))),*]
+    };
+}
+
+/// The list of [`for_each_strategy!`] is [`StrategyKind::ALL`], in order, and says which
+/// strategies need a lock bit.
+#[test]
+fn strategies_are_strategy_kind_all() {
+    let listed = for_each_strategy!(names!());
+    assert_eq!(listed.len(), StrategyKind::ALL.len());
+    for ((name, needs), kind) in listed.into_iter().zip(StrategyKind::ALL) {
+        assert_eq!(self::kind(name), kind, "{name}");
+        assert_eq!(needs == "locked", kind.needs_lock_bit(), "{name}");
+    }
+}
+
+/// One test per strategy the row's layout has (`locked`: every strategy, `plain`: those
+/// that need no lock bit), named after the strategy.
+macro_rules! cells {
+    ($lock:ident, $a:ty, $hafdbs:expr, $rot:expr; $($s:ident: $needs:ident,)*) => {$(
+        cells!(@cell $lock $needs $s, $a, $hafdbs, $rot);
+    )*};
+    (@cell plain locked $($rest:tt)*) => {};
+    (@cell $lock:ident $needs:ident $s:ident, $a:ty, $hafdbs:expr, $rot:expr) => {
         #[test]
         #[cfg_attr(miri, ignore = "about half a minute per run under Miri: see `small::*`")]
         fn $s() {
             $lock::<$a>(stringify!($s), $hafdbs, $rot);
         }
-    )+};
+    };
+}
+
+/// One module per layout of [`pte_layouts::for_each_layout!`], with hardware A/D where the
+/// layout has the choice, rotated by its place in the list.
+macro_rules! matrix {
+    ($($id:ident => $a:ty, $dir:literal, $lock:ident;)*) => {$(
+        mod $id {
+            use super::*;
+            for_each_strategy!(cells!($lock, $a, true, row::<$a>();));
+        }
+    )*};
 }
 
 // The any-state bit-spinlock (`lock_bit_spin` on x86_64/2.6.8, ia64/6.6, aarch64) with an MMU
@@ -231,21 +285,20 @@ macro_rules! matrix {
 // HAFDBS): every release must keep what the MMU did meanwhile. The window is narrow and this
 // MMU re-walks every access (no TLB), so a run rarely shows it;
 // `sim_units::lock_bit_spin_replace_vs_dbm_dirty` shows it every time. With software A/D
-// (ia64; aarch64 without HAFDBS, 3.18) the MMU writes nothing.
-matrix! {
-    x86_64_6_6: X86_64_6_6, hafdbs = true, rot = 0, locked;
-    i386_6_6: I386_6_6, hafdbs = true, rot = 1, locked;
-    i386_pae_6_6: I386Pae6_6, hafdbs = true, rot = 2, locked;
-    ia64_6_6: Ia64_6_6, hafdbs = true, rot = 0, locked;
-    aarch64_6_6_hafdbs: Aarch64_6_6, hafdbs = true, rot = 1, locked;
-    aarch64_6_6_no_hafdbs: Aarch64_6_6, hafdbs = false, rot = 2, locked;
-    // Nonlinear file entries (`remap_file_pages`, gone in Linux 4.0).
-    x86_64_2_6_8: X86_64_2_6_8, hafdbs = true, rot = 0, locked;
-    i386_pae_2_6_8: I386Pae2_6_8, hafdbs = true, rot = 1, locked;
-    ia64_2_6_8: Ia64_2_6_8, hafdbs = true, rot = 2, locked;
-    aarch64_3_18: Aarch64_3_18, hafdbs = true, rot = 0, locked;
-    // No bit of i386/2.6.8 can be a lock bit.
-    i386_2_6_8: I386_2_6_8, hafdbs = true, rot = 1, plain;
+// (ia64; aarch64 without HAFDBS, 3.18) the MMU writes nothing. The eras before Linux 4.0
+// (2.6.8, aarch64/3.18) have nonlinear file entries (`remap_file_pages`); no bit of
+// i386/2.6.8 can be a lock bit.
+pte_layouts::for_each_layout!(matrix);
+
+/// aarch64/6.6 without HAFDBS too (software A/D); the row after the listed ones.
+mod aarch64_6_6_no_hafdbs {
+    use super::*;
+    for_each_strategy!(cells!(
+        locked,
+        Aarch64_6_6,
+        false,
+        pte_layouts::LAYOUTS.len();
+    ));
 }
 
 /// Tiny runs, the only ones kept under Miri: both lock-bit disciplines, hardware and
@@ -400,7 +453,7 @@ fn table(title: &str, rows: &[(String, Totals)]) -> String {
 fn every_strategy<A: Arch + CompareExchange + LockBit>(
     hafdbs: bool,
     st: &StressConfig,
-) -> [Report; 5] {
+) -> [Report; StrategyKind::ALL.len()] {
     StrategyKind::ALL.map(|kind| kind.with_new::<A, _>(Run { hafdbs, st }))
 }
 
@@ -412,7 +465,7 @@ fn every_strategy<A: Arch + CompareExchange + LockBit>(
 #[cfg_attr(miri, ignore = "see `small::*`")]
 fn stress_totals_by_strategy() {
     let st = shape(4);
-    let layouts: [(&str, [Report; 5]); 5] = [
+    let layouts: [(&str, [Report; StrategyKind::ALL.len()]); 5] = [
         ("x86_64/6.6", every_strategy::<X86_64_6_6>(true, &st)),
         ("i386-pae/2.6.8", every_strategy::<I386Pae2_6_8>(true, &st)),
         ("ia64/6.6", every_strategy::<Ia64_6_6>(true, &st)),
@@ -425,7 +478,7 @@ fn stress_totals_by_strategy() {
             every_strategy::<Aarch64_6_6>(false, &st),
         ),
     ];
-    let mut by_strategy = [Totals::default(); 5];
+    let mut by_strategy = [Totals::default(); StrategyKind::ALL.len()];
     let mut by_layout = Vec::new();
     for (layout, reports) in &layouts {
         for (i, r) in reports.iter().enumerate() {
