@@ -3,7 +3,8 @@
 //!
 //! Group `install/<layout>`, one thread, one slot, the slot's cache line hot:
 //!
-//! * `cmpxchg`, `mm-lock`, `split-lock`, `lock-bit-refault`, `lock-bit-spin`:
+//! * every strategy of `StrategyKind::ALL` (`cmpxchg`, `mm-lock`, `split-lock`,
+//!   `lock-bit-refault`, `lock-bit-spin`), named by `Strategy::NAME`:
 //!   `Strategy::install_empty` with a `Leaf { slot, ptl }` and a `prepare` closure that returns
 //!   a prebuilt entry;
 //! * `raw-cas`: `PteSlot::compare_exchange(none, pte)`;
@@ -35,20 +36,24 @@ use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{Leaf, Step, Strategies, Strategy, StrategyKind, StrategyVisitor};
 use pte_core::{Arch, LockBit, Pte, PteSlot};
 
-/// The variants, in table order.
-const VARIANTS: [&str; 11] = [
-    "raw-cas",
-    "raw-spinlock",
-    "raw-lockbit",
-    "cmpxchg",
-    "mm-lock",
-    "split-lock",
-    "lock-bit-refault",
-    "lock-bit-spin",
-    "reset-only",
-    "std-cas",
-    "std-reset",
-];
+/// The table's rows before the strategies: the primitives they are made of.
+const PRIMITIVES: [&str; 3] = ["raw-cas", "raw-spinlock", "raw-lockbit"];
+
+/// The table's rows after the strategies: the reset alone and the `std` references.
+const REFERENCES: [&str; 3] = ["reset-only", "std-cas", "std-reset"];
+
+/// The variants, in table order: the primitives, every strategy of [`StrategyKind::ALL`] by
+/// name in declaration order (cmpxchg first, the order the table has always had), the
+/// references.
+fn variants() -> Vec<&'static str> {
+    let mut kinds = StrategyKind::ALL;
+    kinds.sort();
+    PRIMITIVES
+        .into_iter()
+        .chain(kinds.map(StrategyKind::name))
+        .chain(REFERENCES)
+        .collect()
+}
 
 /// A value on a cache line of its own (a slot and its table lock do not share one in a
 /// kernel either).
@@ -205,7 +210,7 @@ fn main() {
         let group = format!("install/{id}");
         let cas = run.ns(&group, "raw-cas");
         let less_reset = |t: Option<f64>| Some(t? - run.ns(&group, "reset-only")?);
-        for v in VARIANTS {
+        for v in variants() {
             let t = run.ns(&group, v);
             if t.is_none() {
                 continue;

@@ -10,8 +10,9 @@ use pte_core::{Arch, LockBit};
 use crate::cache::FILE_PAGES;
 use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform};
 
-/// Strategies exercised, each in its own span of the window.
-pub const STRATEGIES: usize = 5;
+/// Strategies exercised, each in its own span of the window: every one of the set (a new
+/// kind makes [`SPAN_STRATEGIES`] fail to compile until it has a span).
+pub const STRATEGIES: usize = StrategyKind::ALL.len();
 /// Bytes of window per strategy.
 const SPAN: u64 = 16 << 20;
 /// Pages of the private anonymous region per CPU.
@@ -171,6 +172,19 @@ pub const SPAN_STRATEGIES: [StrategyKind; STRATEGIES] = [
     StrategyKind::SplitLock,
     StrategyKind::MmLock,
 ];
+
+// Every kind has a span (so, with `STRATEGIES` spans, none has two).
+const _: () = {
+    let mut i = 0;
+    while i < StrategyKind::ALL.len() {
+        let mut j = 0;
+        while SPAN_STRATEGIES[j] as usize != StrategyKind::ALL[i] as usize {
+            j += 1;
+            assert!(j < STRATEGIES, "a strategy without a span");
+        }
+        i += 1;
+    }
+};
 
 /// A strategy's event counters.
 struct StatsOf;
