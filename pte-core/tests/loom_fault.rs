@@ -214,7 +214,7 @@ fn fault(write: bool) -> Fault {
 /// A fault on the model's page through `handle_retrying`: the result and the refaults.
 fn do_fault<A: Layout, S: Strategy<A>>(
     s: &S,
-    k: &Kernel<A>,
+    k: &LoomKernel<A>,
     write: bool,
 ) -> (Result<Resolved, pte_core::fault::FaultError>, u64) {
     handle_retrying(s, &k.env(), &anon_vma(), fault(write))
@@ -223,7 +223,7 @@ fn do_fault<A: Layout, S: Strategy<A>>(
 /// Zap (`zap_pte_range`): a present entry becomes none through the strategy; the frame it
 /// mapped is freed. Returns the entry replaced (its dirty bit says whether the page must be
 /// written back).
-fn zap<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
+fn zap<A: Layout, S: Strategy<A>>(s: &S, k: &LoomKernel<A>) -> Option<Pte<A>> {
     let old = s.update(&k.leaf(), |p| match s.classify(p) {
         Decoded::Present { .. } => Some(Pte::none()),
         _ => None,
@@ -236,7 +236,7 @@ fn zap<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
 /// The x86 MMU on a write access: if the entry is present and writable, `lock or` A|D into it.
 /// (A load, then the RMW: on KNL the RMW can land after another CPU cleared the entry.)
 /// Returns the entry the OR was applied to.
-fn mmu_write_access<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<Pte<A>> {
+fn mmu_write_access<A: Layout, S: Strategy<A>>(s: &S, k: &LoomKernel<A>) -> Option<Pte<A>> {
     let p = k.slot().load();
     if matches!(s.classify(p), Decoded::Present { .. }) && p.is_writable() {
         Some(k.slot().fetch_or(A::LAYOUT.hw_set))
@@ -251,8 +251,8 @@ fn mmu_write_access<A: Layout, S: Strategy<A>>(s: &S, k: &Kernel<A>) -> Option<P
 fn install_race<A: Layout, S: Strategy<A> + Send + 'static>(
     name: &str,
     bound: Option<usize>,
-    make_kernel: fn() -> Kernel<A>,
-    make_strategy: fn(&Arc<Kernel<A>>) -> S,
+    make_kernel: fn() -> LoomKernel<A>,
+    make_strategy: fn(&Arc<LoomKernel<A>>) -> S,
 ) {
     let mut expect = vec![
         "the write fault installed",
@@ -356,7 +356,7 @@ fn m1_install_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
     name: &str,
     bound: Option<usize>,
 ) {
-    install_race::<A, S>(name, bound, || Kernel::new(4), |_| S::default());
+    install_race::<A, S>(name, bound, || LoomKernel::new(4), |_| S::default());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +373,7 @@ fn hw_ad<A: Layout, S: Strategy<A> + Send + 'static>(
         "the MMU wrote after test_and_clear_young",
     ];
     explore(name, bound, "", &expect, 2, move |cov, variant| {
-        let k = Arc::new(Kernel::<A>::new(2));
+        let k = Arc::new(LoomKernel::<A>::new(2));
         let s = Arc::new(make_strategy());
         let installer = {
             let (k, s) = (k.clone(), s.clone());
@@ -459,7 +459,7 @@ fn m2c_replace_vs_mmu<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         "the MMU wrote after the fault's replace",
     ];
     explore(name, bound, "", &expect, 2, |cov, variant| {
-        let k = Arc::new(Kernel::<A>::new(2));
+        let k = Arc::new(LoomKernel::<A>::new(2));
         let p0 = k.map_initial(ORIG);
         // Aged by the scanner before the threads start: present, clean, old.
         k.slot().store(k.slot().load().make_old());
@@ -522,7 +522,7 @@ fn m2b_knl_erratum<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         "the MMU dirtied the new page",
     ];
     explore(name, bound, "", &expect, 2, |cov, variant| {
-        let k = Arc::new(Kernel::<A>::new(3));
+        let k = Arc::new(LoomKernel::<A>::new(3));
         let p0 = k.map_initial(ORIG);
         let s = Arc::new(S::default());
         let zapper = {
@@ -582,7 +582,7 @@ fn knl_none_word<A: Layout, S: Strategy<A> + Default + Send + 'static>(
     bound: Option<usize>,
 ) {
     explore(name, bound, "", &[], 1, |_, _| {
-        let k = Arc::new(Kernel::<A>::new(2));
+        let k = Arc::new(LoomKernel::<A>::new(2));
         let erratum = Pte::<A>::from_raw(A::LAYOUT.hw_set).unwrap();
         assert!(
             erratum.is_none(),
@@ -618,7 +618,7 @@ fn swap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         "the fault swapped the page in",
     ];
     explore(name, bound, "", &expect, 2, move |cov, variant| {
-        let k = Arc::new(Kernel::<A>::new(3));
+        let k = Arc::new(LoomKernel::<A>::new(3));
         let p0 = k.map_initial(ORIG);
         let s = Arc::new(S::default());
         // Swap-out: write the page to the slot, then replace the PTE; free the frame.
@@ -730,7 +730,7 @@ fn zap_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
         &["the zap found the installed page", "the zap found no page"]
     };
     explore(name, bound, "", expect, 2, move |cov, variant| {
-        let k = Arc::new(Kernel::<A>::new(3));
+        let k = Arc::new(LoomKernel::<A>::new(3));
         let p0 = start_present.then(|| k.map_initial(ORIG));
         let s = Arc::new(S::default());
         let faulter = {
@@ -930,7 +930,7 @@ fn m6_refault_bound<A: Layout>(name: &str, bound: usize) {
         &["a fault refaulted"],
         1,
         move |cov, _| {
-            let k = Arc::new(Kernel::<A>::new(3));
+            let k = Arc::new(LoomKernel::<A>::new(3));
             let s = Arc::new(LockBitRefault::new());
             let spawn_fault = |write: bool| {
                 let (k, s) = (k.clone(), s.clone());
@@ -1082,7 +1082,7 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
         expect.push("the reader's access met the break");
     }
     explore(name, bound, "", &expect, 2, move |cov, variant| {
-        let k = Arc::new(Kernel::<A>::with_cached_page(4, FILE));
+        let k = Arc::new(LoomKernel::<A>::with_cached_page(4, FILE));
         let cached = k.slot().load().pfn().unwrap();
         let s = Arc::new(S::default());
         let go = |write: bool| {
@@ -1336,7 +1336,7 @@ mod negative {
         install_race::<X86_64_6_6, PlainStore>(
             "negative/a plain-store install",
             P1,
-            || Kernel::new(4),
+            || LoomKernel::new(4),
             |_| PlainStore::default(),
         );
     }
@@ -1348,7 +1348,7 @@ mod negative {
         install_race::<X86_64_6_6, ZeroAfterPublish>(
             "negative/b zero after publish",
             P1,
-            || Kernel::with_frames(Frames::with_zeroing(4, false)),
+            || LoomKernel::with_frames(Frames::with_zeroing(4, false)),
             |k| ZeroAfterPublish {
                 frames: k.frames.clone(),
                 stats: Stats::default(),

@@ -303,7 +303,8 @@ impl SwapDevice for OneSlotSwap {
 }
 
 /// The kernel of one model: frames, a one-leaf table, a one-page cache, a one-slot swap device.
-pub struct Kernel<A: Arch> {
+/// Not a `fault::Kernel`: it hands the fault path an [`Env`] of its parts ([`Self::env`]).
+pub struct LoomKernel<A: Arch> {
     /// The frames.
     pub frames: Arc<Frames>,
     /// The page tables.
@@ -314,7 +315,7 @@ pub struct Kernel<A: Arch> {
     pub swap: OneSlotSwap,
 }
 
-impl<A: Arch> Kernel<A> {
+impl<A: Arch> LoomKernel<A> {
     /// `n` frames, an empty leaf.
     pub fn new(n: usize) -> Self {
         Self::with_frames(Frames::new(n))
@@ -323,7 +324,7 @@ impl<A: Arch> Kernel<A> {
     /// A kernel over `frames`, with an empty leaf.
     pub fn with_frames(frames: Frames) -> Self {
         let frames = Arc::new(frames);
-        Kernel {
+        LoomKernel {
             swap: OneSlotSwap::new(frames.clone()),
             cache: OnePageCache::new(u64::MAX >> 12),
             tables: OneLeaf::new(Pte::none()),
