@@ -10,13 +10,45 @@ use crate::classify::{Decoded, SwapEntry, classify};
 use crate::limits::Limits;
 use crate::model::{Layout, bit_opt, low_mask};
 
+/// The field a value did not fit ([`EncodeError::TooLarge`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// The swap type (`swap type`).
+    SwapType,
+    /// The swap offset (`swap offset`).
+    SwapOffset,
+    /// The pgoff of a nonlinear file entry (`file pgoff`).
+    FilePgoff,
+    /// The page frame number of a present or protnone entry (`pfn`).
+    Pfn,
+}
+
+impl Field {
+    /// The field's name in messages: `swap type`, `swap offset`, `file pgoff`, `pfn`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::SwapType => "swap type",
+            Field::SwapOffset => "swap offset",
+            Field::FilePgoff => "file pgoff",
+            Field::Pfn => "pfn",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Why a value cannot be encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EncodeError {
     /// A value does not fit its field or exceeds a limit.
     TooLarge {
-        /// The field (`swap type`, `swap offset`, `file pgoff`, `pfn`).
-        field: &'static str,
+        /// The field (displayed as `swap type`, `swap offset`, `file pgoff`, `pfn`).
+        field: Field,
         /// The value given.
         value: u64,
         /// The value must be below `2^limit_bits`.
@@ -78,7 +110,7 @@ impl fmt::Display for EncodeError {
 }
 
 #[inline(always)]
-const fn check(field: &'static str, value: u64, limit_bits: u32) -> Result<(), EncodeError> {
+const fn check(field: Field, value: u64, limit_bits: u32) -> Result<(), EncodeError> {
     if value > low_mask(limit_bits) {
         Err(EncodeError::TooLarge {
             field,
@@ -125,12 +157,12 @@ pub const fn encode_swap(
 ) -> Result<u64, EncodeError> {
     let swap = &layout.swap;
     tri!(check(
-        "swap type",
+        Field::SwapType,
         entry.ty,
         min(limits.swap_type_bits, swap.type_field.width)
     ));
     tri!(check(
-        "swap offset",
+        Field::SwapOffset,
         entry.offset,
         min(limits.swap_offset_bits, swap.offset.width())
     ));
@@ -157,7 +189,7 @@ pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result
     let Some(m) = limits.file_pgoff_bits else {
         return Err(EncodeError::NoFileEntries);
     };
-    tri!(check("file pgoff", pgoff, min(m, file.pgoff.width())));
+    tri!(check(Field::FilePgoff, pgoff, min(m, file.pgoff.width())));
     let word = (1u64 << file.marker) | file.pgoff.put(pgoff);
     match classify(layout, limits, word) {
         Decoded::File { .. } => Ok(word),
@@ -171,7 +203,7 @@ pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result
 #[inline(always)]
 const fn pfn_bits(layout: &Layout, pfn: u64, inverted: bool) -> Result<u64, EncodeError> {
     let f = layout.pfn.field;
-    tri!(check("pfn", pfn, min(layout.pfn.value_bits, f.width)));
+    tri!(check(Field::Pfn, pfn, min(layout.pfn.value_bits, f.width)));
     Ok(if inverted { f.put(!pfn) } else { f.put(pfn) })
 }
 

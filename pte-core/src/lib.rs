@@ -54,21 +54,27 @@ pub mod word;
 pub use bitflags;
 
 pub use classify::{Decoded, Discipline, Invalid, State, SwapEntry, classify, classify_locked};
-pub use encode::EncodeError;
+pub use encode::{EncodeError, Field};
 pub use limits::{LimitError, Limits};
 pub use model::Layout;
 pub use proof::{Collision, LockProof, Verdict, prove};
-pub use pte::{Arch, CompareExchange, LockBit, Pte, WordTooWide};
+#[doc(hidden)]
+pub use pte::DeclareLockBit;
+pub use pte::{Arch, ArchChecked, CompareExchange, LockBit, Pte, WordTooWide};
 pub use registry::LayoutEntry;
 pub use slot::PteSlot;
 pub use word::{PteWord, Word64};
 
-/// Declares the lock bit of a layout type and proves it in a `const`.
+/// Declares the lock bit of a layout type and proves it in a `const`: the only way to get a
+/// [`LockBit`].
 ///
-/// Expands to the [`LockBit`] impl and a `const` evaluation of the proof
-/// ([`proof::require`]); a bit that collides is a compile error whose message names the state
-/// and field, e.g. `i386/2.6.8 bit 9 none-only: rejected, collides with swap: offset;
-/// 0x00000200 is swap type 0, offset 2`.
+/// Expands to a (hidden) declaration of the bit and discipline, and a `const` evaluation of
+/// the [`LockBit`] constants, which pte-core computes by proving the bit
+/// ([`proof::require`]) against the type's own checked layout and limits ([`ArchChecked`]).
+/// A bit that collides is a compile error at this line whose message names the state and
+/// field, e.g. `i386/2.6.8 bit 9 none-only: rejected, collides with swap: offset;
+/// 0x00000200 is swap type 0, offset 2`; so is a type whose `Word` is not the layout's width
+/// or whose `LIMITS` widen the layout's. See [`LockBit`] for why the result cannot be forged.
 ///
 /// ```
 /// pte_core::narrowed_arch!(
@@ -93,15 +99,11 @@ pub use word::{PteWord, Word64};
 #[macro_export]
 macro_rules! lock_bit {
     ($arch:ty, bit = $bit:expr, discipline = $disc:ident $(,)?) => {
-        impl $crate::LockBit for $arch {
-            const PROOF: $crate::LockProof = $crate::proof::require(
-                <$arch as $crate::Arch>::LAYOUT,
-                <$arch as $crate::Arch>::LIMITS,
-                $bit,
-                $crate::Discipline::$disc,
-            );
+        impl $crate::DeclareLockBit for $arch {
+            const DECLARED_BIT: u32 = $bit;
+            const DECLARED_DISCIPLINE: $crate::Discipline = $crate::Discipline::$disc;
         }
-        const _: u32 = <$arch as $crate::LockBit>::BIT;
+        const _: u64 = <$arch as $crate::LockBit>::MASK;
     };
 }
 
@@ -124,12 +126,64 @@ macro_rules! layout_type {
             type Flags = $f;
             const LAYOUT: &'static $crate::Layout = &$l;
         }
+        const _: $crate::Limits = <$name as $crate::ArchChecked>::CHECKED_LIMITS;
     };
 }
 
 /// Declares a layout type with narrowed limits: an explicit, typed trade-off.
 ///
-/// See [`lock_bit!`] for an example.
+/// `narrowed_arch!(Name = Base, limit = bits, …)` declares a zero-sized type with `Base`'s
+/// word, flags and layout, and `Base`'s limits narrowed. The limits (each a bit count: a value
+/// must be below `2^bits`; [`Limits`], docs/DESIGN.md#limits) are:
+///
+/// * `swap_type_bits` — T, the swap type (`MAX_SWAPFILES_SHIFT`, 5 everywhere);
+/// * `swap_offset_bits` — N, the swap offset;
+/// * `file_pgoff_bits` — M, the pgoff of a nonlinear file entry (only layouts with file PTEs:
+///   the old eras).
+///
+/// Any non-empty combination may be given, each at most once, in any order; each is applied
+/// with [`Limits::with_swap_type_bits`] and friends, so it may only narrow (a wider or zero
+/// limit, or `file_pgoff_bits` on a layout without file PTEs, is a compile error at the
+/// declaration). Narrowing removes states: fewer words classify as swap or file entries, so
+/// more lock bits may be provable — and the kernel must then really never create the words
+/// given up.
+///
+/// ```
+/// // One limit: i386/2.6.8 with 23-bit swap offsets frees bit 31 (none-only).
+/// pte_core::narrowed_arch!(
+///     /// i386/2.6.8, swap offsets below 2^23.
+///     pub Swap23 = arch_i386::I386_2_6_8, swap_offset_bits = 23
+/// );
+/// pte_core::lock_bit!(Swap23, bit = 31, discipline = NoneOnly);
+///
+/// // Several: ia64/2.6.8 with 51-bit file pgoffs, 30-bit offsets and 4 swap types.
+/// pte_core::narrowed_arch!(
+///     /// ia64/2.6.8, narrowed three ways.
+///     pub Small = arch_ia64_sim::Ia64_2_6_8,
+///         file_pgoff_bits = 51, swap_offset_bits = 30, swap_type_bits = 2
+/// );
+/// pte_core::lock_bit!(Small, bit = 56, discipline = AnyState);
+/// let l = <Small as pte_core::Arch>::LIMITS;
+/// assert_eq!((l.swap_type_bits, l.swap_offset_bits, l.file_pgoff_bits), (2, 30, Some(51)));
+/// ```
+///
+/// Widening does not compile:
+///
+/// ```compile_fail
+/// pte_core::narrowed_arch!(
+///     /// i386/2.6.8 with 25-bit offsets: the kernel stops at 24.
+///     pub Wide = arch_i386::I386_2_6_8, swap_offset_bits = 25
+/// );
+/// ```
+///
+/// Nor does a file limit on a layout without file PTEs:
+///
+/// ```compile_fail
+/// pte_core::narrowed_arch!(
+///     /// x86_64/6.6 has no nonlinear file entries.
+///     pub NoFile = arch_x86_64::X86_64_6_6, file_pgoff_bits = 20
+/// );
+/// ```
 #[macro_export]
 macro_rules! narrowed_arch {
     ($(#[$m:meta])* $vis:vis $name:ident = $base:ty, $($limit:ident = $bits:expr),+ $(,)?) => {
@@ -146,6 +200,7 @@ macro_rules! narrowed_arch {
                 l
             };
         }
+        const _: $crate::Limits = <$name as $crate::ArchChecked>::CHECKED_LIMITS;
     };
     (@narrow $l:ident, swap_offset_bits, $bits:expr) => {
         $crate::Limits::expect($l.with_swap_offset_bits($bits))

@@ -8,44 +8,198 @@ use crate::classify::{Decoded, Discipline, State, SwapEntry, classify, classify_
 use crate::encode::{EncodeError, encode_file, encode_present, encode_protnone, encode_swap};
 use crate::helpers;
 use crate::limits::Limits;
+use crate::message::Message;
 use crate::model::Layout;
 use crate::proof::LockProof;
 use crate::word::PteWord;
 
 /// A PTE layout as a type: its word, its flags, its `const` [`Layout`] and [`Limits`].
 ///
-/// Architecture crates implement it for one zero-sized type per layout; a user narrows the
-/// limits with [`narrowed_arch!`](crate::narrowed_arch).
+/// Architecture crates implement it for one zero-sized type per layout
+/// ([`layout_type!`](crate::layout_type)); a user narrows the limits with
+/// [`narrowed_arch!`](crate::narrowed_arch). What an impl declares is not trusted: every use in
+/// this crate goes through [`ArchChecked`], which refuses (at compile time) a `Word` whose width
+/// is not the layout's and `LIMITS` wider than the layout's defaults.
 pub trait Arch: Copy + Send + Sync + 'static {
-    /// The stored word: `u32` for 2-level i386, [`Word64`](crate::Word64) otherwise.
+    /// The stored word: `u32` for 2-level i386, [`Word64`](crate::Word64) otherwise. Its width
+    /// must be [`Layout::word_bits`] ([`ArchChecked::CHECKED_LAYOUT`] checks).
     type Word: PteWord;
     /// The `bitflags` type of present-entry flags.
     type Flags: bitflags::Flags<Bits = <Self::Word as PteWord>::Bits> + Copy;
     /// The format model.
     const LAYOUT: &'static Layout;
-    /// The limits in force (the layout's defaults unless narrowed).
+    /// The limits in force (the layout's defaults unless narrowed). They may only narrow
+    /// `LAYOUT.default_limits` ([`ArchChecked::CHECKED_LIMITS`] checks).
     const LIMITS: Limits = Self::LAYOUT.default_limits;
 }
 
-/// A layout with a proved software lock bit (see [`lock_bit!`](crate::lock_bit)).
+/// An [`Arch`] impl's declarations, checked: implemented by this crate for every `Arch`
+/// (a blanket impl, so nothing here can be overridden).
 ///
-/// The only way to build the [`LockProof`] is [`proof::require`](crate::proof::require),
-/// which evaluates the proof at compile time.
-pub trait LockBit: Arch {
-    /// The proof of the bit under its discipline.
-    const PROOF: LockProof;
-    /// The lock bit, after checking the proof was made for this layout and its limits.
-    const BIT: u32 = {
-        assert!(
-            Self::PROOF.is_for(Self::LAYOUT, &Self::LIMITS),
-            "the lock-bit proof was made for another layout or other limits"
-        );
-        Self::PROOF.bit()
+/// Evaluating either constant is a compile error, naming the layout, if
+/// * `<A::Word as PteWord>::BITS != A::LAYOUT.word_bits` (a 32-bit word on a 64-bit layout:
+///   entries would be truncated), or
+/// * `A::LIMITS` is wider than `A::LAYOUT.default_limits` in any limit, zero in any limit, or
+///   disagrees with the layout on whether file PTEs exist (a wider limit admits words the
+///   kernel never creates, and a lock-bit proof under it would be a proof about another
+///   kernel).
+///
+/// [`Pte`], [`LockBit`] and [`LayoutEntry`](crate::LayoutEntry) read the layout and limits
+/// only through these constants; [`layout_type!`](crate::layout_type),
+/// [`narrowed_arch!`](crate::narrowed_arch) and [`lock_bit!`](crate::lock_bit) evaluate them at
+/// the declaration. A hand-written `impl Arch` that is never used with them is not checked
+/// (it is not used either).
+pub trait ArchChecked: Arch {
+    /// `A::LAYOUT`, after checking the word's width.
+    const CHECKED_LAYOUT: &'static Layout;
+    /// `A::LIMITS`, after checking they only narrow the layout's defaults.
+    const CHECKED_LIMITS: Limits;
+}
+
+impl<A: Arch> ArchChecked for A {
+    const CHECKED_LAYOUT: &'static Layout = {
+        let layout = A::LAYOUT;
+        let bits = <A::Word as PteWord>::BITS;
+        if bits != layout.word_bits {
+            let m = Message::new()
+                .push(layout.name)
+                .push(": the Arch impl's Word has ")
+                .dec(bits as u64)
+                .push(" bits but the layout's entries have ")
+                .dec(layout.word_bits as u64)
+                .push(" (use the word type of the layout's crate)");
+            panic!("{}", m.as_str());
+        }
+        layout
     };
+    const CHECKED_LIMITS: Limits = {
+        let layout = A::CHECKED_LAYOUT;
+        let (l, d) = (A::LIMITS, layout.default_limits);
+        let m = Message::new().push(layout.name).push(": Arch::LIMITS.");
+        let bad = match (l.file_pgoff_bits, d.file_pgoff_bits) {
+            (Some(a), Some(b)) => limit_msg(m, "file_pgoff_bits", a, b),
+            (None, None) => None,
+            (Some(_), None) => {
+                Some(m.push("file_pgoff_bits is Some but the layout has no file PTEs"))
+            }
+            (None, Some(_)) => Some(
+                m.push("file_pgoff_bits is None but the layout has file PTEs (narrow it instead)"),
+            ),
+        };
+        let bad = match bad {
+            None => limit_msg(m, "swap_type_bits", l.swap_type_bits, d.swap_type_bits),
+            b => b,
+        };
+        let bad = match bad {
+            None => limit_msg(
+                m,
+                "swap_offset_bits",
+                l.swap_offset_bits,
+                d.swap_offset_bits,
+            ),
+            b => b,
+        };
+        if let Some(m) = bad {
+            panic!("{}", m.as_str());
+        }
+        l
+    };
+}
+
+/// The message for a limit that is not a narrowing of the default, if it is not.
+const fn limit_msg(m: Message, name: &str, requested: u32, default: u32) -> Option<Message> {
+    if requested == 0 {
+        Some(m.push(name).push(" is 0, which forbids every value"))
+    } else if requested > default {
+        Some(
+            m.push(name)
+                .push(" is ")
+                .dec(requested as u64)
+                .push(", wider than the layout's ")
+                .dec(default as u64)
+                .push("; limits can only be narrowed (narrowed_arch!)"),
+        )
+    } else {
+        None
+    }
+}
+
+/// The declaration [`lock_bit!`](crate::lock_bit) writes: a bit and a discipline, nothing
+/// proved. Not part of the API: use the macro.
+///
+/// Declaring is all it does; [`LockBit`] (a blanket impl over this trait) re-proves the bit
+/// against the type's own checked layout and limits. A hand-written impl of this trait can
+/// therefore not forge anything; it only loses the macro's evaluation at the declaration, so
+/// a colliding bit is then reported where the type is first used as a `LockBit`.
+#[doc(hidden)]
+pub trait DeclareLockBit: Arch {
+    /// The declared bit.
+    const DECLARED_BIT: u32;
+    /// The declared discipline.
+    const DECLARED_DISCIPLINE: Discipline;
+}
+
+mod sealed {
+    /// Implemented exactly for the types with a [`DeclareLockBit`](super::DeclareLockBit)
+    /// impl: `LockBit` cannot be implemented by hand.
+    #[diagnostic::on_unimplemented(
+        message = "`LockBit` cannot be implemented by hand for `{Self}`: declare the bit with `pte_core::lock_bit!`, which proves it",
+        label = "not declared with `pte_core::lock_bit!`",
+        note = "`LockBit`'s constants are computed by pte-core from the type's own layout and limits; they cannot be written, overridden or copied from another type"
+    )]
+    pub trait Proved {}
+    impl<A: super::DeclareLockBit> Proved for A {}
+}
+
+/// A layout with a proved software lock bit.
+///
+/// **[`lock_bit!`](crate::lock_bit) is the only way to get one.** The macro writes a
+/// declaration (the bit and the discipline) and this crate implements `LockBit` for every
+/// declared type (a blanket impl; the trait is sealed, so a hand-written `impl LockBit` does
+/// not compile). All four constants are *computed* there:
+/// `PROOF = proof::require(CHECKED_LAYOUT, CHECKED_LIMITS, bit, discipline)`, and `BIT`,
+/// `DISCIPLINE`, `MASK` are read from that proof. Why this is sound:
+///
+/// * nothing can be overridden: the constants belong to the blanket impl, not to the user;
+/// * nothing can be transplanted: the proof is made against the type's own
+///   [`Arch::LAYOUT`] and [`Arch::LIMITS`], never taken from another type;
+/// * the layout and limits themselves are checked ([`ArchChecked`]): the word type has the
+///   layout's width and the limits only narrow the layout's defaults;
+/// * `lock_bit!` evaluates the proof at the declaration, so a colliding bit is a compile
+///   error there (under `cargo check` too), naming the state, the field and a witness word.
+///
+/// What remains: `unsafe` code can do anything (e.g. transmute a [`PteSlot`](crate::PteSlot)
+/// of one layout into another's), and a layout type describes *a* layout — a user who writes a
+/// wrong `Layout` gets proofs about that wrong layout. A hand-written (hidden, unsupported)
+/// declaration impl forges nothing, but its proof is then evaluated only where the type is
+/// used as a `LockBit`.
+///
+/// What a proof promises depends on the discipline ([`Discipline`]): an **any-state** bit is
+/// never 1 in any in-limit entry of any state; a **none-only** bit only makes the locked-empty
+/// word invalid, and may well be a field bit of other states — e.g. on x86_64/6.6 bit 56 lies
+/// in the inverted swap offset and bits 12–51 in the PFN of present entries. That is by
+/// design: a none-only bit is only ever set on an empty entry.
+pub trait LockBit: Arch + sealed::Proved {
+    /// The proof of the bit under its discipline, for this type's layout and limits.
+    const PROOF: LockProof;
+    /// The lock bit.
+    const BIT: u32;
     /// The discipline.
-    const DISCIPLINE: Discipline = Self::PROOF.discipline();
+    const DISCIPLINE: Discipline;
     /// The lock bit as a mask.
-    const MASK: u64 = 1u64 << Self::BIT;
+    const MASK: u64;
+}
+
+impl<A: DeclareLockBit> LockBit for A {
+    const PROOF: LockProof = crate::proof::require(
+        A::CHECKED_LAYOUT,
+        A::CHECKED_LIMITS,
+        A::DECLARED_BIT,
+        A::DECLARED_DISCIPLINE,
+    );
+    const BIT: u32 = Self::PROOF.bit();
+    const DISCIPLINE: Discipline = Self::PROOF.discipline();
+    const MASK: u64 = Self::PROOF.mask();
 }
 
 /// The PTE word has lock-free compare-and-swap on this target.
@@ -82,7 +236,7 @@ impl<A: Arch> fmt::Debug for Pte<A> {
         write!(
             f,
             "Pte<{}>({:#x}: {:?})",
-            A::LAYOUT.name,
+            A::CHECKED_LAYOUT.name,
             self.raw(),
             self.decode()
         )
@@ -109,13 +263,19 @@ impl fmt::Display for WordTooWide {
 }
 
 impl<A: Arch> Pte<A> {
-    /// The empty entry.
-    pub fn none() -> Self {
-        Self::from_word(A::Word::from_u64(0))
+    /// The empty entry (`const`: a static table can be built from it).
+    pub const fn none() -> Self {
+        Self::from_word(<A::Word as PteWord>::ZERO)
     }
 
     /// Wraps a stored word.
-    pub fn from_word(word: A::Word) -> Self {
+    ///
+    /// Every `Pte<A>` is made here, which evaluates [`ArchChecked`]'s checks of `A` (at
+    /// compile time; nothing is checked at run time).
+    pub const fn from_word(word: A::Word) -> Self {
+        const {
+            let _ = A::CHECKED_LIMITS;
+        }
         Pte {
             word,
             _layout: PhantomData,
@@ -125,17 +285,17 @@ impl<A: Arch> Pte<A> {
     /// Wraps a raw value, refusing bits beyond the word.
     #[doc(alias = "__pte")]
     pub fn from_raw(raw: u64) -> Result<Self, WordTooWide> {
-        if raw & !A::LAYOUT.word_mask() != 0 {
+        if raw & !A::CHECKED_LAYOUT.word_mask() != 0 {
             return Err(WordTooWide {
                 value: raw,
-                word_bits: A::LAYOUT.word_bits,
+                word_bits: A::CHECKED_LAYOUT.word_bits,
             });
         }
         Ok(Self::from_word(A::Word::from_u64(raw)))
     }
 
     /// The stored word.
-    pub fn word(self) -> A::Word {
+    pub const fn word(self) -> A::Word {
         self.word
     }
 
@@ -147,7 +307,7 @@ impl<A: Arch> Pte<A> {
 
     /// Classifies the entry (no lock bit considered).
     pub fn decode(self) -> Decoded {
-        classify(A::LAYOUT, &A::LIMITS, self.raw())
+        classify(A::CHECKED_LAYOUT, &A::CHECKED_LIMITS, self.raw())
     }
 
     /// The entry's state.
@@ -158,7 +318,7 @@ impl<A: Arch> Pte<A> {
     /// `pte_none()`.
     #[doc(alias = "pte_none")]
     pub fn is_none(self) -> bool {
-        crate::classify::is_none(A::LAYOUT, self.raw())
+        crate::classify::is_none(A::CHECKED_LAYOUT, self.raw())
     }
 
     /// `pte_present()` (valid, protnone or present-invalid).
@@ -185,30 +345,30 @@ impl<A: Arch> Pte<A> {
     #[doc(alias = "pfn_pte")]
     pub fn present(pfn: u64, flags: A::Flags) -> Result<Self, EncodeError> {
         let bits = A::Word::from_bits(bitflags::Flags::bits(&flags)).to_u64();
-        encode_present(A::LAYOUT, pfn, bits).map(Self::from_valid)
+        encode_present(A::CHECKED_LAYOUT, pfn, bits).map(Self::from_valid)
     }
 
     /// `pfn_pte(pfn, prot)` with a raw protection (e.g. [`Layout::page_shared`]).
     #[doc(alias = "pfn_pte")]
     pub fn with_prot(pfn: u64, prot: u64) -> Result<Self, EncodeError> {
-        encode_present(A::LAYOUT, pfn, prot).map(Self::from_valid)
+        encode_present(A::CHECKED_LAYOUT, pfn, prot).map(Self::from_valid)
     }
 
     /// `pfn_pte(pfn, PAGE_NONE)`.
     pub fn protnone(pfn: u64) -> Result<Self, EncodeError> {
-        encode_protnone(A::LAYOUT, pfn).map(Self::from_valid)
+        encode_protnone(A::CHECKED_LAYOUT, pfn).map(Self::from_valid)
     }
 
     /// `swp_entry_to_pte()` with the swap-PTE flags.
     #[doc(alias = "swp_entry_to_pte")]
     pub fn swap(entry: SwapEntry) -> Result<Self, EncodeError> {
-        encode_swap(A::LAYOUT, &A::LIMITS, entry).map(Self::from_valid)
+        encode_swap(A::CHECKED_LAYOUT, &A::CHECKED_LIMITS, entry).map(Self::from_valid)
     }
 
     /// `pgoff_to_pte()`.
     #[doc(alias = "pgoff_to_pte")]
     pub fn file(pgoff: u64) -> Result<Self, EncodeError> {
-        encode_file(A::LAYOUT, &A::LIMITS, pgoff).map(Self::from_valid)
+        encode_file(A::CHECKED_LAYOUT, &A::CHECKED_LIMITS, pgoff).map(Self::from_valid)
     }
 
     fn from_valid(raw: u64) -> Self {
@@ -216,13 +376,13 @@ impl<A: Arch> Pte<A> {
     }
 
     fn map(self, f: impl FnOnce(&'static Layout, u64) -> u64) -> Self {
-        Self::from_valid(f(A::LAYOUT, self.raw()))
+        Self::from_valid(f(A::CHECKED_LAYOUT, self.raw()))
     }
 
     /// `pte_young()`.
     #[doc(alias = "pte_young")]
     pub fn is_young(self) -> bool {
-        helpers::is_young(A::LAYOUT, self.raw())
+        helpers::is_young(A::CHECKED_LAYOUT, self.raw())
     }
 
     /// `pte_mkyoung()`.
@@ -242,7 +402,7 @@ impl<A: Arch> Pte<A> {
     /// `pte_dirty()`.
     #[doc(alias = "pte_dirty")]
     pub fn is_dirty(self) -> bool {
-        helpers::is_dirty(A::LAYOUT, self.raw())
+        helpers::is_dirty(A::CHECKED_LAYOUT, self.raw())
     }
 
     /// `pte_mkdirty()`.
@@ -262,7 +422,7 @@ impl<A: Arch> Pte<A> {
     /// `pte_write()`.
     #[doc(alias = "pte_write")]
     pub fn is_writable(self) -> bool {
-        helpers::is_writable(A::LAYOUT, self.raw())
+        helpers::is_writable(A::CHECKED_LAYOUT, self.raw())
     }
 
     /// `pte_mkwrite()`.
@@ -285,7 +445,11 @@ impl<A: Arch> Pte<A> {
     #[must_use]
     pub fn with_protection(self, prot: A::Flags) -> Self {
         let prot = A::Word::from_bits(bitflags::Flags::bits(&prot)).to_u64();
-        Self::from_valid(helpers::with_protection(A::LAYOUT, self.raw(), prot))
+        Self::from_valid(helpers::with_protection(
+            A::CHECKED_LAYOUT,
+            self.raw(),
+            prot,
+        ))
     }
 }
 
@@ -293,8 +457,8 @@ impl<A: LockBit> Pte<A> {
     /// Classifies the entry knowing the lock bit: `(decoded, locked)`.
     pub fn decode_locked(self) -> (Decoded, bool) {
         classify_locked(
-            A::LAYOUT,
-            &A::LIMITS,
+            A::CHECKED_LAYOUT,
+            &A::CHECKED_LIMITS,
             self.raw(),
             Some((A::BIT, A::DISCIPLINE)),
         )
@@ -315,7 +479,7 @@ impl<A: LockBit> Pte<A> {
     pub fn is_locked(self) -> bool {
         let raw = self.raw();
         match A::DISCIPLINE {
-            Discipline::NoneOnly => raw & !A::LAYOUT.none_ignore == A::MASK,
+            Discipline::NoneOnly => raw & !A::CHECKED_LAYOUT.none_ignore == A::MASK,
             Discipline::AnyState => raw & A::MASK != 0,
         }
     }

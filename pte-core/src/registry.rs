@@ -7,7 +7,7 @@
 use crate::limits::Limits;
 use crate::model::Layout;
 use crate::proof::LockProof;
-use crate::pte::{Arch, LockBit};
+use crate::pte::{Arch, ArchChecked, LockBit};
 use crate::word::PteWord;
 
 /// One layout type, described at run time.
@@ -27,8 +27,8 @@ impl LayoutEntry {
     /// A layout type without a lock bit.
     pub const fn of<A: Arch>() -> Self {
         LayoutEntry {
-            layout: A::LAYOUT,
-            limits: A::LIMITS,
+            layout: A::CHECKED_LAYOUT,
+            limits: A::CHECKED_LIMITS,
             lock: None,
             compare_exchange: <A::Word as PteWord>::LOCK_FREE,
         }
@@ -36,7 +36,6 @@ impl LayoutEntry {
 
     /// A layout type with its lock bit.
     pub const fn locked<A: LockBit>() -> Self {
-        let _checked = A::BIT;
         LayoutEntry {
             lock: Some(A::PROOF),
             ..Self::of::<A>()

@@ -42,13 +42,68 @@ impl<A: Arch> Default for PteSlot<A> {
     }
 }
 
+/// A word reinterpreted as its atomic cell, in `const` (trait methods cannot be `const`).
+#[cfg(not(loom))]
+union WordAsCell<W: Copy, C> {
+    word: W,
+    cell: core::mem::ManuallyDrop<C>,
+}
+
 impl<A: Arch> PteSlot<A> {
-    /// A slot holding `pte`.
+    /// A slot holding `pte` (`const`, so a static page table can be built without `unsafe`).
+    ///
+    /// ```
+    /// use arch_x86_64::X86_64_6_6;
+    /// use pte_core::{Pte, PteSlot};
+    ///
+    /// // A leaf table, all entries empty, as a kernel's static.
+    /// static TABLE: [PteSlot<X86_64_6_6>; 512] = [const { PteSlot::none() }; 512];
+    /// // One entry preset, in a const context.
+    /// static ONE: PteSlot<X86_64_6_6> = PteSlot::new(Pte::none());
+    ///
+    /// assert!(TABLE.iter().all(|s| s.load().is_none()));
+    /// assert!(ONE.load().is_none());
+    /// ```
+    #[cfg(not(loom))]
+    pub const fn new(pte: Pte<A>) -> Self {
+        const {
+            assert!(
+                core::mem::size_of::<<A::Word as PteWord>::Cell>()
+                    == core::mem::size_of::<A::Word>()
+            );
+        }
+        let pun = WordAsCell::<A::Word, <A::Word as PteWord>::Cell> { word: pte.word() };
+        // SAFETY: outside loom the cell is `#[repr(transparent)]` over `atomic::Atomic<W>`,
+        // which is transparent over `UnsafeCell<W>`, so every initialized `W` is a valid cell
+        // holding that word; the sizes are equal (asserted above), so `cell` reads exactly the
+        // initialized bytes of `word`.
+        let cell = unsafe { core::mem::ManuallyDrop::into_inner(pun.cell) };
+        PteSlot {
+            cell,
+            _layout: PhantomData,
+        }
+    }
+
+    /// A slot holding `pte` (under loom, whose atomics have no `const` constructor).
+    #[cfg(loom)]
     pub fn new(pte: Pte<A>) -> Self {
         PteSlot {
             cell: AtomicCell::new(pte.word()),
             _layout: PhantomData,
         }
+    }
+
+    /// An empty slot ([`Pte::none`]), `const`: `[const { PteSlot::none() }; 512]` is a
+    /// static leaf table (see [`new`](Self::new)).
+    #[cfg(not(loom))]
+    pub const fn none() -> Self {
+        Self::new(Pte::none())
+    }
+
+    /// An empty slot (under loom: not `const`).
+    #[cfg(loom)]
+    pub fn none() -> Self {
+        Self::new(Pte::none())
     }
 
     /// The entry at `ptr` of a page table the kernel owns, viewed as a slot: how a kernel's

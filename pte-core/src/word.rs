@@ -46,6 +46,8 @@ pub trait PteWord: Copy + Eq + Debug + Send + Sync + 'static + sealed::Sealed {
     type Cell: AtomicCell<Self>;
     /// Word width in bits.
     const BITS: u32;
+    /// The zero word (`pte_none()`'s usual value, `const`).
+    const ZERO: Self;
     /// Whether the word's atomic cell is lock-free on this target (then it is a
     /// [`LockFreeWord`] and layouts using it have [`CompareExchange`](crate::CompareExchange)).
     const LOCK_FREE: bool;
@@ -63,6 +65,7 @@ impl PteWord for u32 {
     type Bits = u32;
     type Cell = Cell32;
     const BITS: u32 = 32;
+    const ZERO: Self = 0;
     const LOCK_FREE: bool = cfg!(any(loom, target_has_atomic = "32"));
     #[inline]
     fn to_u64(self) -> u64 {
@@ -87,6 +90,7 @@ impl PteWord for Word64 {
     type Bits = u64;
     type Cell = Cell64;
     const BITS: u32 = 64;
+    const ZERO: Self = Word64(0);
     const LOCK_FREE: bool = cfg!(any(loom, target_has_atomic = "64"));
     #[inline]
     fn to_u64(self) -> u64 {

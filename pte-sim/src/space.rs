@@ -295,7 +295,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         let swap = Arc::new(SwapArea::new(
             Arc::clone(&pool),
             config.swap_slots,
-            A::LIMITS.swap_offset_bits,
+            <A as pte_core::ArchChecked>::CHECKED_LIMITS.swap_offset_bits,
         ));
         AddressSpace {
             strategy,

@@ -96,7 +96,7 @@ fn too_large(r: Result<u64, EncodeError>, field: &str, limit: u32) {
             limit_bits,
             ..
         }) => {
-            assert_eq!((f, limit_bits), (field, limit));
+            assert_eq!((f.name(), limit_bits), (field, limit));
         }
         other => panic!("{field}: expected TooLarge below 2^{limit}, got {other:?}"),
     }
