@@ -132,6 +132,11 @@ const fn limit_msg(m: Message, name: &str, requested: u32, default: u32) -> Opti
 /// therefore not forge anything; it only loses the macro's evaluation at the declaration, so
 /// a colliding bit is then reported where the type is first used as a `LockBit`.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no lock bit: none was declared with `pte_core::lock_bit!`",
+    label = "`{Self}` is not a `LockBit` layout",
+    note = "a lock bit is declared (and proved) with `pte_core::lock_bit!(Type, bit = B, discipline = NoneOnly | AnyState)`"
+)]
 pub trait DeclareLockBit: Arch {
     /// The declared bit.
     const DECLARED_BIT: u32;
