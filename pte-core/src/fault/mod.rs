@@ -55,13 +55,28 @@ pub use set::{NeedsLockBit, NewStrategyVisitor, Strategies, StrategyKind, Strate
 pub use strategy::{Cmpxchg, LockBitRefault, LockBitSpin, MmLock, SplitLock, Step, Strategy};
 
 /// Physical frames, as the kernel's page allocator provides them.
+///
+/// Ownership: a frame returned by [`alloc_zeroed`](Self::alloc_zeroed) or
+/// [`alloc_copy`](Self::alloc_copy) (or by [`SwapDevice::read`], which allocates here) belongs
+/// to the fault that asked for it. If that fault publishes it in an entry, it belongs to the
+/// mapping from then on and the fault path never frees it (unmapping is the kernel's business).
+/// On every other path — a lost race, a refault ([`FaultError::Retry`]), an entry that cannot
+/// be encoded, a strategy that gives up — the fault path returns it with [`free`](Self::free)
+/// before `handle` returns. So an `Err` or [`Resolved::AlreadyDone`] leaves no frame behind.
 pub trait FrameAllocator {
-    /// A frame whose contents are zero. Zeroing is real work: lock-free strategies call this
-    /// before taking anything.
+    /// A frame whose contents are zero, owned by the caller (see the trait). Zeroing is real
+    /// work: lock-free strategies call this before taking anything. `None`: out of memory.
     fn alloc_zeroed(&self) -> Option<u64>;
-    /// A new frame holding a copy of frame `src` (copy-on-write).
+    /// A new frame, owned by the caller, holding a copy of frame `src` (copy-on-write).
+    /// `src` is only read: the caller holds a reference to it for the call (a page-cache
+    /// reference, or the mapping of the entry being copied) and keeps it. `None`: out of
+    /// memory.
     fn alloc_copy(&self, src: u64) -> Option<u64>;
-    /// Returns a frame that was never published (the loser of a race) or was unmapped.
+    /// Takes back a frame this allocator handed out ([`alloc_zeroed`](Self::alloc_zeroed),
+    /// [`alloc_copy`](Self::alloc_copy), [`SwapDevice::read`]) that was never published: the
+    /// loser of a race, or a fault that failed after allocating. The fault path never calls
+    /// it for a published frame, nor for a page-cache page (those go to
+    /// [`PageCache::put`]); the kernel may also call it for frames it unmaps.
     fn free(&self, pfn: u64);
 }
 
@@ -76,10 +91,14 @@ pub struct Leaf<'t, A: Arch> {
 }
 
 /// The page tables of one address space.
+///
+/// Ownership: the walker owns every table; the fault path only borrows a leaf slot and its
+/// lock for the duration of one fault, and never allocates or frees a table.
 pub trait TableWalker<A: Arch> {
-    /// The leaf slot for `addr`, populating missing tables on the way. Upper levels are
-    /// populated with compare-and-swap; the loser of that race frees its table. `None`: out
-    /// of memory, or `addr` outside the tables.
+    /// The leaf slot for `addr`, populating missing tables on the way, borrowed for as long
+    /// as `&self`. Upper levels are populated with compare-and-swap; the loser of that race
+    /// frees its own table (the walker's business: the fault path sees neither). `None`: out
+    /// of memory, or `addr` outside the tables; nothing is then held by the fault.
     fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>>;
 
     /// Invalidates every CPU's cached translation of the page at `addr` and waits until none
@@ -87,37 +106,71 @@ pub trait TableWalker<A: Arch> {
     /// fast path calls it when an entry gets a new output address (copy-on-write): between
     /// the invalid and the new entry on a break-before-make architecture
     /// ([`Family::break_before_make`](crate::model::Family::break_before_make)), after the
-    /// replacement elsewhere, so no CPU keeps reading the old page.
+    /// replacement elsewhere, so no CPU keeps reading the old page. Only after it returns
+    /// does the fault path drop its reference to the old page ([`PageCache::put`]).
     fn flush_tlb(&self, addr: u64);
 }
 
 /// The page cache: file pages by (file, page offset).
+///
+/// Ownership: page-cache frames belong to the cache; the fault path holds *references*, taken
+/// by [`get`](Self::get) and dropped by [`put`](Self::put), never
+/// [`FrameAllocator::free`]. A reference taken for a fault that publishes the page in an
+/// entry becomes the mapping's reference (a present entry of a page-cache page holds one). On
+/// a lost race, a refault or a failure the fault path puts it before `handle` returns. A
+/// private write fault takes a reference only to copy the page and puts it right after
+/// [`FrameAllocator::alloc_copy`]. Copy-on-write of a mapped page-cache page puts the
+/// mapping's reference once the private copy has replaced it and the TLB is flushed (on a
+/// lost race it puts nothing: the page is still mapped).
 pub trait PageCache {
     /// The frame caching page `pgoff` of `file`, read in if needed, with a reference taken
-    /// for the caller. `None`: beyond the end of the file, or out of memory.
+    /// for the caller (see the trait). `None`: beyond the end of the file, or out of memory;
+    /// no reference is then taken.
     fn get(&self, file: u32, pgoff: u64) -> Option<u64>;
-    /// Drops a reference taken by [`get`](Self::get) (a lost race, or an unmap).
+    /// Drops one reference taken by [`get`](Self::get) (a lost race, a failed fault, the copy
+    /// source of a private write, the replaced mapping of a copy-on-write, or an unmap).
     fn put(&self, pfn: u64);
     /// Whether `pfn` is a page-cache page (copy-on-write copies it and drops the reference;
-    /// an anonymous page is reused in place instead).
+    /// an anonymous page is reused in place instead). A query: no reference changes hands.
     fn contains(&self, pfn: u64) -> bool;
 }
 
 /// The swap device.
+///
+/// Ownership: a swap slot belongs to the swap entry that names it until the page is swapped
+/// in; then exactly one fault — the one that published the page — frees it with
+/// [`free_slot`](Self::free_slot). The frame [`read`](Self::read) returns belongs to the
+/// calling fault, like one from [`FrameAllocator::alloc_zeroed`].
 pub trait SwapDevice {
     /// A new frame holding the contents of swap slot `entry`. `None`: out of memory, or the
-    /// slot was freed meanwhile (another fault swapped the page in first).
+    /// slot was freed meanwhile (another fault swapped the page in first); nothing is then
+    /// held.
+    ///
+    /// The frame must come from the kernel's [`FrameAllocator`] (the `Kernel::Frames` of the
+    /// same [`Kernel`]): it belongs to the calling fault, which publishes it or — on a lost
+    /// race, a refault, or an entry that cannot be encoded — gives it back with
+    /// [`FrameAllocator::free`], not to the swap device. The slot itself is left untouched:
+    /// the loser of a race does not free it.
     ///
     /// Contract: a freed slot is not reused while a fault that read its entry may still read
     /// it (the kernel's swap cache and swap count give this); otherwise a stale read could be
     /// published over the same entry value — the ABA hazard of docs/DESIGN.md#h11.
     fn read(&self, entry: SwapEntry) -> Option<u64>;
-    /// Frees the slot: called exactly once per swap-in, by the fault that published it.
+    /// Frees the slot: called exactly once per swap-in, by the fault that published the page
+    /// read from it, after publishing (never by a loser, never for a failed fault).
     fn free_slot(&self, entry: SwapEntry);
 }
 
 /// What the kernel provides to the fast path, for layout `A`: its page allocator, page tables,
 /// page cache and swap device. Every function of the fast path takes one `K: Kernel<A>`.
+///
+/// Ownership across the four (each trait says the rest): the fault path returns a frame to
+/// the allocator it came from — [`frames`](Self::frames) for frames from
+/// [`FrameAllocator::alloc_zeroed`], [`FrameAllocator::alloc_copy`] *and*
+/// [`SwapDevice::read`], [`cache`](Self::cache) for page-cache references — so the four must
+/// belong together: the swap device must allocate from `frames()`. When
+/// [`handle`] returns, the fault holds nothing: what it took was either published (and then
+/// belongs to the mapping) or given back.
 ///
 /// Two ways to provide it:
 ///

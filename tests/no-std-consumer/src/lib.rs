@@ -6,6 +6,17 @@ use arch_aarch64::Aarch64_6_6;
 use arch_x86_64::X86_64_6_6;
 use pte_core::{CompareExchange, Decoded, LockBit, Pte, PteSlot};
 
+/// A static leaf table, every entry empty: built in safe code (`PteSlot::none` is `const`).
+pub static LEAF: [PteSlot<X86_64_6_6>; 512] = [const { PteSlot::none() }; 512];
+
+/// One preset entry, from a `const` `Pte`.
+pub static PRESET: PteSlot<X86_64_6_6> = PteSlot::new(Pte::none());
+
+/// Installs `new` in the static leaf table at `index`, if that entry is empty.
+pub fn install_static(index: usize, new: Pte<X86_64_6_6>) -> bool {
+    LEAF.get(index).is_some_and(|slot| install(slot, new))
+}
+
 /// Installs `new` over an empty entry with one compare-and-swap.
 pub fn install<A: CompareExchange>(slot: &PteSlot<A>, new: Pte<A>) -> bool {
     slot.compare_exchange(Pte::none(), new).is_ok()
