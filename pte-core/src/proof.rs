@@ -350,7 +350,10 @@ impl LockProof {
         1u64 << self.bit
     }
 
-    /// Whether this proof was made for `layout` under `limits` (checked where it is used).
+    /// Whether this proof was made for a layout of `layout`'s name under `limits`.
+    ///
+    /// Informational only: a [`LockBit`](crate::LockBit)'s proof is computed from the type's
+    /// own layout and limits, never compared with one made elsewhere.
     pub const fn is_for(&self, layout: &Layout, limits: &Limits) -> bool {
         same_str(self.layout.name, layout.name)
             && self.limits.swap_type_bits == limits.swap_type_bits

@@ -18,6 +18,7 @@
 //!
 //! * `word_width_mismatch`: a 32-bit `Word` on a 64-bit layout.
 //! * `widened_limits`: a direct `const LIMITS` wider than the layout's defaults.
+//! * `widened_limits_static`: the same, caught by a static table of the type (no `lock_bit!`).
 
 #[test]
 #[cfg_attr(miri, ignore = "runs rustc")]
