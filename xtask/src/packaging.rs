@@ -29,8 +29,8 @@ const PACKAGED_ROOT_FILES: &[&str] = &["LICENSE-MIT", "LICENSE-APACHE", "Cargo.t
 /// Builds the library crates with the toolchain named by `[workspace.package] rust-version`,
 /// installing it (minimal profile) if it is missing, for the host and for a bare-metal target.
 /// `build`, not `check`: codegen of the non-generic code also evaluates the constants it uses,
-/// and on 2 cores it costs no more than `check` (both ~10 s cold per target; the toolchain
-/// download is ~20 s). `--locked`: the old cargo must accept the shared lockfile as it is.
+/// and on 2 cores it costs no more than `check` (10-15 s cold per target either way; the
+/// toolchain download is ~15 s). `--locked`: the old cargo must accept the shared lockfile as it is.
 pub(crate) fn msrv(ctx: &mut Ctx) {
     let manifest = ctx.root.join("Cargo.toml");
     let version = match fs::read_to_string(&manifest) {
