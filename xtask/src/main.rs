@@ -7,8 +7,8 @@
 //! cargo xtask test --step clippy    # `setup`, then only `clippy` (repeatable)
 //! ```
 //!
-//! Steps, in order: setup, fmt, clippy, host, cross, no_std, kernels, loom, miri. Each step
-//! is timed; every command is printed before it runs and its output streams
+//! Steps, in order: setup, fmt, clippy, host, cross, no_std, msrv, package, kernels, loom,
+//! miri. Each step is timed; every command is printed before it runs and its output streams
 //! through. A failing step does not stop later steps (so the summary shows
 //! everything), except `setup`, whose failure aborts the run. The process
 //! exits non-zero if any step failed.
@@ -25,6 +25,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 mod kernels;
+mod packaging;
 
 /// Targets whose tests run under qemu-user (runners: `.cargo/qemu-runners.toml`).
 const CROSS_TARGETS: &[&str] = &[
@@ -105,19 +106,23 @@ enum Step {
     Host,
     Cross,
     NoStd,
+    Msrv,
+    Package,
     Kernels,
     Loom,
     Miri,
 }
 
 impl Step {
-    const ALL: [Step; 9] = [
+    const ALL: [Step; 11] = [
         Step::Setup,
         Step::Fmt,
         Step::Clippy,
         Step::Host,
         Step::Cross,
         Step::NoStd,
+        Step::Msrv,
+        Step::Package,
         Step::Kernels,
         Step::Loom,
         Step::Miri,
@@ -131,6 +136,8 @@ impl Step {
             Step::Host => "host",
             Step::Cross => "cross",
             Step::NoStd => "no_std",
+            Step::Msrv => "msrv",
+            Step::Package => "package",
             Step::Kernels => "kernels",
             Step::Loom => "loom",
             Step::Miri => "miri",
@@ -146,6 +153,8 @@ impl Step {
             "host" | "host_tests" => Step::Host,
             "cross" | "cross_tests" => Step::Cross,
             "no_std" | "nostd" => Step::NoStd,
+            "msrv" => Step::Msrv,
+            "package" => Step::Package,
             "kernels" => Step::Kernels,
             "loom" => Step::Loom,
             "miri" => Step::Miri,
@@ -365,6 +374,8 @@ fn run(selection: &Selection) -> ExitCode {
             Step::Host => host_tests(&mut ctx),
             Step::Cross => cross_tests(&mut ctx),
             Step::NoStd => no_std(&mut ctx),
+            Step::Msrv => packaging::msrv(&mut ctx),
+            Step::Package => packaging::package(&mut ctx),
             Step::Kernels => kernels::kernels(&mut ctx),
             Step::Loom => loom(&mut ctx),
             Step::Miri => miri(&mut ctx),
