@@ -507,7 +507,8 @@ fn resolve<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         .tables()
         .leaf(fault.addr)
         .ok_or(FaultError::NoMemory)?;
-    let old = leaf.slot.load();
+    // Through the strategy: a lock held on a non-empty entry is waited for, never dispatched.
+    let old = strategy.load(&leaf);
     match strategy.classify(old) {
         // A held lock bit on an empty entry: the strategy refaults or waits.
         Decoded::None | Decoded::LockedNone => fault_empty(strategy, kernel, vma, fault, &leaf),
