@@ -23,12 +23,17 @@
 //! 5. two faults through a two-level walker that populates the missing leaf table by CAS;
 //! 6. `LockBitRefault`: two faults on the same empty page, refaults ≤ the preemption bound;
 //! 7. copy-on-write of a private file page vs a read fault, on aarch64/6.6 (break-before-make:
-//!    the entry goes none, the TLB is flushed, then the copy is installed) and x86_64/6.6.
+//!    the entry goes none, the TLB is flushed, then the copy is installed) and x86_64/6.6;
+//! 8. two swap-ins (a write and a read fault) of one swap entry: the slot is freed exactly
+//!    once, one frame is mapped, the loser's frame is freed;
+//! 9. a preparation failure (the first `alloc_zeroed` returns `None`) vs a concurrent fault:
+//!    the failing fault leaves the entry as it was (no lock bit left set), the other installs.
 //!
 //! Negative controls (each must fail, for the stated reason): (a) a plain-store install,
 //! (b) zeroing after the publish, (c) clear-then-set swap-out, (d) the V14 stray-semicolon
 //! populate, (e) a load/store `update` that loses the MMU's dirty bit, (f) a load/store zap
-//! that loses a fault's dirty bit.
+//! that loses a fault's dirty bit, (g) a swap-in loser that believes it won and frees the slot
+//! too, (h) a `LockBitRefault` that leaves its bit set when the preparation fails.
 //!
 //! loom 0.7.3 limitations these models work around (see `explore` and `loom_limits`):
 //! * DPOR misses interleavings (tokio-rs/loom#392, #166): a thread that only loads an atomic
@@ -61,8 +66,8 @@ use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use loom::thread;
 use loom_support::*;
 use pte_core::fault::{
-    Cmpxchg, Env, Fault, FrameAllocator, Leaf, LockBitRefault, LockBitSpin, MmLock, Resolved,
-    SplitLock, Stats, Step, Strategy, handle_retrying,
+    Cmpxchg, Env, Fault, FaultError, FrameAllocator, Leaf, LockBitRefault, LockBitSpin, MmLock,
+    Resolved, SplitLock, Stats, Step, Strategy, handle, handle_retrying,
 };
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
@@ -1010,6 +1015,100 @@ impl<A: Layout> Strategy<A> for PlainStore {
     }
 }
 
+/// (g): the `Cmpxchg` protocol, but a `replace` whose CAS failed reports `Installed`: the
+/// loser of a swap-in race frees the slot too (and keeps its frame).
+#[derive(Debug, Default)]
+struct LoserWins {
+    stats: Stats,
+}
+
+impl<A: Layout> Strategy<A> for LoserWins {
+    const NAME: &'static str = "broken-loser-wins";
+
+    fn install_empty<P>(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
+    ) -> Step<A> {
+        // Not under test: the library's compare-and-swap.
+        Strategy::<A>::install_empty(&Cmpxchg::new(), leaf, prepare, discard)
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        let _ = leaf.slot.compare_exchange(old, new);
+        Step::Installed
+    }
+
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
+        // Not under test: the library's compare-and-swap loop.
+        Strategy::<A>::update(&Cmpxchg::new(), leaf, f)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+/// (h): the `LockBitRefault` install, but a failed preparation returns with the bit still
+/// set.
+#[derive(Debug, Default)]
+struct LockLeftSet {
+    stats: Stats,
+}
+
+impl<A: Layout> Strategy<A> for LockLeftSet {
+    const NAME: &'static str = "broken-lock-left-set";
+
+    fn classify(&self, pte: Pte<A>) -> Decoded {
+        pte.decode_locked().0
+    }
+
+    fn install_empty<P>(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        _discard: impl FnOnce(P),
+    ) -> Step<A> {
+        loop {
+            match leaf.slot.try_lock_none() {
+                Ok(()) => break,
+                Err(cur) if cur.is_locked() => return Step::Retry,
+                Err(cur) if cur.is_none() => continue,
+                Err(cur) => return Step::Lost(cur),
+            }
+        }
+        match prepare() {
+            Some((new, _)) => {
+                leaf.slot.store_unlocking(new);
+                Step::Installed
+            }
+            // The bug: no unlock.
+            None => Step::NoPage,
+        }
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        Strategy::<A>::replace(&LockBitRefault::new(), leaf, old, new)
+    }
+
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
+        Strategy::<A>::update(&LockBitRefault::new(), leaf, f)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
 /// (b): the `Cmpxchg` protocol, but the frame is zeroed after the publish (the allocator
 /// leaves it as it was).
 struct ZeroAfterPublish {
@@ -1153,6 +1252,164 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
 }
 
 // ---------------------------------------------------------------------------------------------
+// Model 8: two swap-ins of one swap entry (a write and a read fault). Exactly one publishes
+// (the winner frees the slot, once); the loser gives its frame back, or finds the slot freed
+// (the swap device then reads `None`) or the page present and reads nothing.
+
+fn swap_in_race<A: Layout, S: Strategy<A> + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    make_strategy: fn() -> S,
+) {
+    let expect = [
+        "the write fault swapped the page in",
+        "the read fault swapped the page in",
+        "the loser read the slot and gave its frame back",
+        "the loser found the work done without a frame",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(LoomKernel::<A>::new(3));
+        k.swap.write_slot(ORIG);
+        k.slot().store(Pte::<A>::swap(SLOT).unwrap());
+        let s = Arc::new(make_strategy());
+        let go = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let (r, _) = do_fault(&*s, &k, write);
+                (r, access(&*s, k.slot(), &k.frames))
+            }
+        };
+        let ((w, w_seen), (r, r_seen)) = both(variant == 1, go(true), go(false));
+
+        for res in [&w, &r] {
+            assert!(
+                matches!(
+                    res,
+                    Ok(Resolved::SwapIn | Resolved::AlreadyDone | Resolved::AccessDirty)
+                ),
+                "a fault failed: {res:?}"
+            );
+        }
+        let swap_ins = [&w, &r]
+            .iter()
+            .filter(|res| ***res == Ok(Resolved::SwapIn))
+            .count();
+        let frees = k.swap.frees();
+        assert_eq!(
+            frees, 1,
+            "swap slot freed {frees} times (faults: {w:?} {r:?})"
+        );
+        assert_eq!(swap_ins, 1, "swap-ins reported: {w:?} {r:?}");
+        let mapped = match s.classify(k.slot().load()) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present after both swap-ins: {d:?}"),
+        };
+        assert_eq!(k.frames.read(mapped), ORIG, "page contents lost");
+        k.frames.assert_accounted(Some(mapped));
+        for seen in [w_seen, r_seen] {
+            assert_eq!(
+                seen,
+                Some((mapped, ORIG)),
+                "a faulting thread did not reach the swapped-in page"
+            );
+        }
+        cov.saw(if w == Ok(Resolved::SwapIn) {
+            "the write fault swapped the page in"
+        } else {
+            "the read fault swapped the page in"
+        });
+        cov.saw(if k.frames.allocated() == 2 {
+            "the loser read the slot and gave its frame back"
+        } else {
+            "the loser found the work done without a frame"
+        });
+    });
+}
+
+fn m8_swap_in_race<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    swap_in_race::<A, S>(name, bound, S::default);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model 9: a preparation failure. The first `alloc_zeroed` fails (out of memory): the fault
+// that made it returns `NoMemory` and leaves the empty entry as it was — no lock bit left set —
+// and the concurrent fault (the second allocation) installs. Each fault refaults at most
+// `MAX_REFAULTS` times: a lock bit left set would make the other one refault forever.
+
+const MAX_REFAULTS: usize = 16;
+
+fn prepare_fails<A: Layout, S: Strategy<A> + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    make_strategy: fn() -> S,
+) {
+    let expect = [
+        "the write fault's preparation failed",
+        "the read fault's preparation failed",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(LoomKernel::<A>::with_frames(Frames::failing_first(2)));
+        let s = Arc::new(make_strategy());
+        let go = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                for _ in 0..MAX_REFAULTS {
+                    match handle(&*s, &k.env(), &anon_vma(), fault(write)) {
+                        Err(FaultError::Retry) => pte_core::fault::lock::relax(),
+                        other => return other,
+                    }
+                }
+                panic!(
+                    "a fault refaulted {MAX_REFAULTS} times: the lock bit was left set ({:?})",
+                    k.slot().load()
+                );
+            }
+        };
+        let (w, r) = both(variant == 1, go(true), go(false));
+
+        let fin = k.slot().load();
+        assert!(
+            !fin.is_locked(),
+            "the lock bit was left set after a failed preparation: {fin:?}"
+        );
+        let failed = [&w, &r]
+            .iter()
+            .filter(|res| ***res == Err(FaultError::NoMemory))
+            .count();
+        let installed = [&w, &r]
+            .iter()
+            .filter(|res| ***res == Ok(Resolved::Anonymous))
+            .count();
+        assert_eq!(
+            (failed, installed),
+            (1, 1),
+            "one fault must fail, the other install: {w:?} {r:?}"
+        );
+        let mapped = match s.classify(fin) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("entry not present after the concurrent fault: {d:?}"),
+        };
+        assert_eq!(k.frames.read(mapped), 0, "the installed page is not zeroed");
+        k.frames.assert_accounted(Some(mapped));
+        cov.saw(if w == Err(FaultError::NoMemory) {
+            "the write fault's preparation failed"
+        } else {
+            "the read fault's preparation failed"
+        });
+    });
+}
+
+fn m9_prepare_fails<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    prepare_fails::<A, S>(name, bound, S::default);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tests: one per (model, strategy, layout).
 
 /// Preemption bound of model 1 (three threads; 1.1k–3.6k executions, about 1 s each). Without
@@ -1220,6 +1477,8 @@ per_strategy!(m1_install_race, m1_install_race, P1);
 per_strategy!(m3_swap, m3_swap, None);
 per_strategy!(m4_zap_present, m4_zap_present, None);
 per_strategy!(m5_populate, m5_populate, None);
+per_strategy!(m8_swap_in_race, m8_swap_in_race, None);
+per_strategy!(m9_prepare_fails, m9_prepare_fails, None);
 
 mod m2_hw_ad {
     use super::*;
@@ -1380,6 +1639,30 @@ mod negative {
     #[should_panic(expected = "the zap lost the fault's dirty bit")]
     fn f_plain_store_zap() {
         zap_race::<X86_64_6_6, PlainStore>("negative/f plain-store zap", None, true);
+    }
+
+    /// (g) A loser that believes it won (its `replace` reports `Installed` when the CAS
+    /// failed): both swap-ins free the slot.
+    #[test]
+    #[should_panic(expected = "swap slot freed 2 times")]
+    fn g_loser_frees_the_slot() {
+        swap_in_race::<X86_64_6_6, LoserWins>(
+            "negative/g loser frees the slot",
+            None,
+            LoserWins::default,
+        );
+    }
+
+    /// (h) `LockBitRefault` leaving its bit set when the preparation fails: the other fault
+    /// refaults forever.
+    #[test]
+    #[should_panic(expected = "the lock bit was left set")]
+    fn h_lock_left_set_on_failure() {
+        prepare_fails::<X86_64_6_6, LockLeftSet>(
+            "negative/h lock left set on failure",
+            None,
+            LockLeftSet::default,
+        );
     }
 
     /// (e) A load/compute/store `update`: the MMU's dirty bit is overwritten.

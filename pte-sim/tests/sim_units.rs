@@ -10,12 +10,12 @@ mod common;
 
 use arch_aarch64::Aarch64_6_6;
 use arch_ia64_sim::Ia64_2_6_8;
-use arch_x86_64::X86_64_2_6_8;
+use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use common::config;
 use pte_core::classify::{Decoded, SwapEntry};
 use pte_core::fault::{
-    Backing, Cmpxchg, FrameAllocator, Leaf, LockBitSpin, PageCache as _, Strategy, SwapDevice as _,
-    TableWalker as _,
+    Backing, Cmpxchg, Fault, FrameAllocator, Leaf, LockBitRefault, LockBitSpin, PageCache as _,
+    Resolved, Step, Strategy, SwapDevice as _, TableWalker as _,
 };
 use pte_core::{Arch, LockBit, Pte};
 use pte_sim::{
@@ -318,10 +318,12 @@ fn cow_of_a_read_only_private_copy() {
     s.check(&exp).assert_ok();
 }
 
-/// `LockBitSpin::replace` on an any-state aarch64 layout: while the fault waits for the bit,
-/// the MMU (HAFDBS + DBM) dirties the entry by *clearing* `PTE_RDONLY`. The fault's
-/// `pte_mkyoung` of the entry it read must not set `PTE_RDONLY` again (the hardware dirty
-/// state would be lost).
+/// `LockBitSpin::replace` on an any-state aarch64 layout: while the fault holds the bit, the
+/// MMU (HAFDBS + DBM) dirties the entry by *clearing* `PTE_RDONLY` (it honours no software
+/// lock). The fault's `pte_mkyoung` of the entry it read must not set `PTE_RDONLY` again: the
+/// publishing compare-and-swap of `unlock_to` fails, the bit is dropped and the fault loses.
+/// Staged through `replace_staged`, whose hook runs exactly while the bit is held, so a
+/// plain-store `unlock_to` fails this every time.
 #[test]
 fn lock_bit_spin_replace_vs_dbm_dirty() {
     const PTE_RDONLY: u64 = 1 << 7;
@@ -333,26 +335,150 @@ fn lock_bit_spin_replace_vs_dbm_dirty() {
     let old = leaf.slot.load();
     assert!(!old.is_dirty() && !old.is_young());
     assert_ne!(old.raw() & PTE_RDONLY, 0, "clean: PTE_RDONLY set");
-    // Another writer holds the bit.
-    leaf.slot.test_and_set_lock();
-    std::thread::scope(|scope| {
-        let fault = scope.spawn(|| {
-            <LockBitSpin as Strategy<Aarch64_6_6>>::replace(
-                s.strategy(),
-                &leaf,
-                old,
-                old.make_young(),
-            )
+    let mut mmu_wrote = false;
+    let step = s
+        .strategy()
+        .replace_staged(&leaf, old, old.make_young(), || {
+            // The MMU writes through the (locked) entry: DBM clears RDONLY.
+            let locked = leaf.slot.load();
+            assert!(locked.is_locked(), "the hook runs with the bit held");
+            let dirtied = Pte::<Aarch64_6_6>::from_raw(locked.raw() & !PTE_RDONLY).unwrap();
+            leaf.slot.compare_exchange(locked, dirtied).unwrap();
+            mmu_wrote = true;
         });
-        // The MMU writes through the (locked) entry: DBM clears RDONLY.
-        let locked = leaf.slot.load();
-        let dirtied = Pte::<Aarch64_6_6>::from_raw(locked.raw() & !PTE_RDONLY).unwrap();
-        leaf.slot.compare_exchange(locked, dirtied).unwrap();
-        leaf.slot.fetch_and(!<Aarch64_6_6 as LockBit>::MASK);
-        fault.join().unwrap();
-    });
+    assert!(mmu_wrote, "replace never held the bit on the entry");
     let now = leaf.slot.load();
     assert!(now.is_dirty(), "hardware dirty state lost: {now:?}");
+    assert!(!now.is_locked(), "the bit was left set: {now:?}");
+    assert!(
+        matches!(step, Step::Lost(p) if p == now),
+        "the fault's stale mkyoung was published: {step:?}"
+    );
+}
+
+/// `LockBitRefault` holds its none-only bit on the empty entry while it prepares the page. A
+/// writer that goes through `Strategy::update` without special-casing the lock (here one that
+/// puts a swap entry over any non-present entry) must not be handed the locked entry and
+/// then be overwritten by the install (the swap slot's reference would leak), nor erased by
+/// the unlock of a failed preparation. Either the writer leaves the held entry alone, or its
+/// entry stays and the install gives its page back. Staged in one thread: the writer runs
+/// inside `prepare`, where the bit is held.
+fn lock_bit_refault_install_vs_blind_writer<A: LockBit + pte_core::CompareExchange>() {
+    let t = PageTables::<A>::new(0, 8);
+    let leaf = t.leaf(0x10000).unwrap();
+    let swp = Pte::<A>::swap(SwapEntry {
+        ty: 0,
+        offset: 1,
+        ..SwapEntry::default()
+    })
+    .unwrap();
+    let page = Pte::<A>::with_prot(0x100, A::LAYOUT.page_shared).unwrap();
+    for prepared in [true, false] {
+        leaf.slot.store(Pte::none());
+        let strategy = LockBitRefault::new();
+        let mut wrote = None;
+        let mut discarded = None;
+        let step = Strategy::<A>::install_empty(
+            &strategy,
+            &leaf,
+            || {
+                assert!(leaf.slot.load().is_locked(), "prepare runs under the bit");
+                wrote = strategy.update(&leaf, |p| (!p.is_present()).then_some(swp));
+                prepared.then_some((page, 0x100u64))
+            },
+            |pfn| discarded = Some(pfn),
+        );
+        let now = leaf.slot.load();
+        let what = if prepared {
+            "install"
+        } else {
+            "failed preparation"
+        };
+        assert!(!now.is_locked(), "{what}: the bit was left set: {now:?}");
+        match wrote {
+            Some(_) => {
+                assert_eq!(
+                    now, swp,
+                    "{what}: the writer's swap entry, written through `update` while the \
+                     bit was held, was overwritten (a leaked swap reference): {now:?}"
+                );
+                if prepared {
+                    assert!(matches!(step, Step::Lost(p) if p == swp), "{what}");
+                    assert_eq!(
+                        discarded,
+                        Some(0x100),
+                        "{what}: the page was not given back"
+                    );
+                }
+            }
+            None => {
+                assert_eq!(discarded, None, "{what}");
+                if prepared {
+                    assert!(matches!(step, Step::Installed) && now == page, "{what}");
+                } else {
+                    assert!(matches!(step, Step::NoPage) && now.is_none(), "{what}");
+                }
+            }
+        }
+        if !prepared {
+            assert!(matches!(step, Step::NoPage), "{what}");
+        }
+    }
+}
+
+#[test]
+fn lock_bit_refault_install_vs_blind_writer_none_only() {
+    lock_bit_refault_install_vs_blind_writer::<X86_64_6_6>();
+}
+
+#[test]
+fn lock_bit_refault_install_vs_blind_writer_any_state() {
+    lock_bit_refault_install_vs_blind_writer::<X86_64_2_6_8>();
+}
+
+/// `LockBitSpin` on an any-state layout (x86_64/2.6.8): a fault that reads a swap entry whose
+/// bit another writer holds must wait for the bit before deciding (`Strategy::load`), not
+/// read the swap slot and hand the locked entry to `replace` (whose precondition is an `old`
+/// with the bit clear): that `replace` can only lose, after a wasted swap-in read, and the
+/// access refaults.
+#[test]
+fn lock_bit_spin_fault_waits_for_a_held_bit() {
+    let s = AddressSpace::<X86_64_2_6_8, _>::new(LockBitSpin::new(), config());
+    s.map(0x10000, 1, Backing::Anonymous, true).unwrap();
+    s.write(0x10000, 7).unwrap();
+    assert!(matches!(s.swap_out(0x10000), Reclaim::SwappedOut { .. }));
+    let leaf = s.tables().lookup(0x10000).unwrap();
+    assert!(matches!(leaf.slot.load().decode(), Decoded::Swap(_)));
+    // Another writer (a swap-out or zap under the bit) holds the bit.
+    let prev = leaf.slot.test_and_set_lock();
+    assert!(!prev.is_locked());
+    let spins = || {
+        Strategy::<X86_64_2_6_8>::stats(s.strategy())
+            .snapshot()
+            .spins
+    };
+    let r = std::thread::scope(|scope| {
+        let fault = scope.spawn(|| {
+            s.fault(Fault {
+                addr: 0x10000,
+                write: false,
+            })
+        });
+        // The fault waits for the bit (before deciding, or in `replace` without the fix).
+        while spins() == 0 {
+            std::thread::yield_now();
+        }
+        leaf.slot.unlock();
+        fault.join().unwrap()
+    });
+    assert_eq!(
+        r,
+        Ok(Resolved::SwapIn),
+        "the fault decided on the locked entry (a wasted swap-in read, then a lost replace)"
+    );
+    let mut exp = Expected::new();
+    exp.set(0x10000, 7);
+    s.check(&exp).assert_ok();
 }
 
 /// `remap_file_pages` over an empty entry that a fault is installing under a none-only lock

@@ -6,7 +6,8 @@
 //! [`Kernel`] on its own type).
 //!
 //! One function, [`handle`], resolves a fault: it walks to the leaf slot, reads the entry
-//! once (Acquire), decides what the fault is from that value and the mapping, prepares the
+//! once (Acquire, through [`Strategy::load`]: a lock held on a non-empty entry is waited
+//! for), decides what the fault is from that value and the mapping, prepares the
 //! new page *outside* any lock (allocate and zero, copy, read from swap or the page cache),
 //! and lets the strategy publish it. Six kinds of fault are handled — the 2004 review's point
 //! that anonymous memory alone is not enough:
@@ -33,6 +34,20 @@
 //! empty entry is one compare-and-swap from the exact old value, because the MMU's own
 //! accessed/dirty writes (x86, aarch64 with HAFDBS) do not take any lock. A new output
 //! address is followed by [`TableWalker::flush_tlb`].
+//!
+//! These orderings are checked by the loom models only (`pte-core/tests/loom_fault.rs`, run
+//! with `RUSTFLAGS="--cfg loom" cargo test --release -p pte-core --test loom_fault
+//! --target-dir target/loom`), and that is on purpose. Weakening any of them to `Relaxed` — the
+//! compare-and-swap that publishes an install ([`PteSlot::compare_exchange`]), the acquire of
+//! [`lock::RawSpinLock`], the Acquire load of [`PteSlot::load`] — passes every test that runs
+//! on hardware, the simulator's stress (`pte-sim/tests/sim_stress.rs`) included: on an x86
+//! host those orderings compile to the same instructions (`lock cmpxchg`, `mov`) and differ
+//! only in what the compiler may move, which a stress run does not observe. The models fail
+//! at once: a Relaxed install CAS (success and failure) fails models 1, 3, 7 and 8, a Relaxed
+//! spinlock acquire models 1 and 5 ("double mapping" under `MmLock` and `SplitLock`) and 7, a
+//! Relaxed slot load models 1, 3, 7 and 8 under every strategy. A stress test that could catch them would need a weakly
+//! ordered host and luck, and would prove less than the models: do not add one; check a
+//! change of ordering against the models instead.
 //!
 //! # Strategies
 //!
@@ -560,7 +575,8 @@ fn resolve<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         .tables()
         .leaf(fault.addr)
         .ok_or(FaultError::NoMemory)?;
-    let old = leaf.slot.load();
+    // Through the strategy: a lock held on a non-empty entry is waited for, never dispatched.
+    let old = strategy.load(&leaf);
     match strategy.classify(old) {
         // A held lock bit on an empty entry: the strategy refaults or waits.
         Decoded::None | Decoded::LockedNone => fault_empty(strategy, kernel, vma, fault, &leaf),

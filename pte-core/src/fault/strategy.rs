@@ -13,8 +13,10 @@
 //!   table page, so faults on different tables do not contend.
 //! * [`LockBitRefault`] — the August 2004 fastpath (v1/v2): set the lock bit on the empty
 //!   entry (here with a compare-and-swap none → locked-none, so a non-empty entry is never
-//!   touched); allocate and zero *while holding it*; a thread that finds it set returns
-//!   [`Step::Retry`] and refaults. Kept to measure its livelock under oversubscription.
+//!   touched); allocate and zero *while holding it*; publish by compare-and-swap from the
+//!   locked word; a thread that finds it set returns [`Step::Retry`] and refaults, and
+//!   [`Strategy::update`] leaves it alone. Kept to measure its livelock under
+//!   oversubscription.
 //! * [`LockBitSpin`] — a bit-spinlock held only for the install: allocate and zero outside,
 //!   then spin for the bit, re-check, store.
 //! * [`Cmpxchg`] — allocate and zero outside, publish with one compare-and-swap from the
@@ -56,6 +58,15 @@ pub trait Strategy<A: Arch>: Sync {
     /// Classifies an entry read from a slot (a held none-only lock reads as locked-none).
     fn classify(&self, pte: Pte<A>) -> Decoded {
         pte.decode()
+    }
+
+    /// The entry a fault decides on, read once (Acquire). By default the slot's value; a
+    /// strategy whose lock can be held on a non-empty entry ([`LockBitSpin`] on an any-state
+    /// layout) waits until it is dropped, so that [`replace`](Self::replace) gets an `old`
+    /// with the lock bit clear (its precondition) instead of a locked entry it can only lose
+    /// on — after a wasted swap-in read or copy.
+    fn load(&self, leaf: &Leaf<'_, A>) -> Pte<A> {
+        leaf.slot.load()
     }
 
     /// Publishes the entry `prepare` builds over an empty entry. `prepare` returns the entry
@@ -298,7 +309,9 @@ fn count_lost<A: Arch>(stats: &Stats, step: Step<A>) -> Step<A> {
 /// Orderings: the lock is taken by a compare-and-swap none → locked-none with Acquire (the
 /// 2004 `test_and_set_bit` could set the bit in an entry that had just become present — on
 /// i386 that is a swap-offset bit, the collision the review found); the install is one
-/// Release store that also drops the lock ("setting the pte clears the pte lock"). Hazard:
+/// compare-and-swap from the locked word (Release) that also drops the lock ("setting the pte
+/// clears the pte lock"; 2004 used a store, which would overwrite an entry another writer put
+/// there meanwhile), and [`Strategy::update`] skips a held entry. Hazard:
 /// the holder allocates and zeroes while others refault; under oversubscription a preempted
 /// holder makes the others spin through the whole fault path — Hugh's "feels livelocky"
 /// (docs/DESIGN.md#h12). [`Stats::retries`] measures it.
@@ -327,7 +340,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         &self,
         leaf: &Leaf<'_, A>,
         prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
-        _discard: impl FnOnce(P),
+        discard: impl FnOnce(P),
     ) -> Step<A> {
         loop {
             match leaf.slot.try_lock_none() {
@@ -345,16 +358,17 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
             }
         }
         // The lock is held across allocation and zeroing, as in 2004: this is what keeps the
-        // refaulting threads busy.
-        // Nothing is ever discarded: once the page is prepared, the held lock guarantees the
-        // install.
+        // refaulting threads busy. Every writer through `update` leaves the held entry alone,
+        // so the install normally cannot lose; it still publishes (and a failed preparation
+        // unlocks) by compare-and-swap from the locked word, never by a plain store, so a
+        // writer that changed the slot meanwhile without the strategy is not overwritten.
         match prepare() {
-            Some((new, _)) => {
-                leaf.slot.store_unlocking(new);
-                Step::Installed
-            }
+            Some((new, token)) => match unlock_none_to(leaf, new) {
+                Ok(()) => Step::Installed,
+                Err(now) => lost_install(&self.stats, discard, token, now),
+            },
             None => {
-                leaf.slot.store_unlocking(Pte::none());
+                let _ = unlock_none_to(leaf, Pte::none());
                 Step::NoPage
             }
         }
@@ -367,13 +381,35 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
-        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        cas_update(leaf, f)
+        // The bit is only ever set on an empty entry, by an install in progress: skip a held
+        // one (as `LockBitSpin` does on a none-only layout) instead of handing it to `f`,
+        // which might replace it by an entry the install would then have to give way to.
+        cas_update(leaf, |p| if p.is_locked() { None } else { f(p) })
     }
 
     fn stats(&self) -> &Stats {
         &self.stats
+    }
+}
+
+/// Publishes `new` over the empty entry this thread locked with
+/// [`PteSlot::try_lock_none`](crate::PteSlot::try_lock_none), dropping the lock: one compare-and-swap from the locked word (Release
+/// on success). The word may only have gained the bits `pte_none` ignores (the KNL erratum's
+/// A/D): it is still ours, try again from it. Anything else is another writer's entry, which
+/// is kept: `Err` with it.
+fn unlock_none_to<A: LockBit + CompareExchange>(
+    leaf: &Leaf<'_, A>,
+    new: Pte<A>,
+) -> Result<(), Pte<A>> {
+    let mut locked = Pte::<A>::locked_none();
+    loop {
+        match leaf.slot.compare_exchange(locked, new) {
+            Ok(_) => return Ok(()),
+            Err(now) if now.decode_locked().0 == Decoded::LockedNone => locked = now,
+            Err(now) => return Err(now),
+        }
     }
 }
 
@@ -411,6 +447,31 @@ impl LockBitSpin {
         }
     }
 
+    /// [`Strategy::replace`], running `held` at the point where the bit is held on `old`
+    /// (any-state; right before the compare-and-swap on a none-only layout) — the window in
+    /// which only the MMU can still change the entry. A seam for staged tests (the MMU's
+    /// write in that window, deterministically); not for kernels.
+    #[doc(hidden)]
+    pub fn replace_staged<A: LockBit + CompareExchange>(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        held: impl FnOnce(),
+    ) -> Step<A> {
+        if A::DISCIPLINE == Discipline::NoneOnly {
+            held();
+            return count_lost(&self.stats, cas_replace(leaf, old, new));
+        }
+        let locked = self.lock_any(leaf);
+        if locked != old {
+            leaf.slot.unlock();
+            return count_lost(&self.stats, Step::Lost(locked));
+        }
+        held();
+        self.unlock_to(leaf, old, new)
+    }
+
     /// Publishes `new` over the locked `old` and drops the bit, in one compare-and-swap from
     /// exactly `old | lock`. If the MMU changed the locked entry meanwhile (it ignores the lock
     /// bit: sets accessed/dirty, or clears `PTE_RDONLY` under DBM), `new` — decided from
@@ -440,6 +501,18 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         pte.decode_locked().0
     }
 
+    fn load(&self, leaf: &Leaf<'_, A>) -> Pte<A> {
+        loop {
+            let pte = leaf.slot.load();
+            // A held none-only bit is an install in progress: `install_empty` waits for it.
+            if A::DISCIPLINE == Discipline::NoneOnly || !pte.is_locked() {
+                return pte;
+            }
+            self.stats.spins.add(1);
+            relax();
+        }
+    }
+
     fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
@@ -466,15 +539,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
     }
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
-        if A::DISCIPLINE == Discipline::NoneOnly {
-            return count_lost(&self.stats, cas_replace(leaf, old, new));
-        }
-        let held = self.lock_any(leaf);
-        if held != old {
-            leaf.slot.unlock();
-            return count_lost(&self.stats, Step::Lost(held));
-        }
-        self.unlock_to(leaf, old, new)
+        self.replace_staged(leaf, old, new, || {})
     }
 
     fn update(

@@ -9,7 +9,7 @@
 //! * [`TwoLevel`]: a walker whose leaf table is populated on demand by compare-and-swap on an
 //!   upper-level entry (the reference populate a kernel would write), for the populate model.
 //! * [`OnePageCache`], [`OneSlotSwap`]: a page cache with one page and a swap device with one
-//!   slot, whose frees are counted with loom atomics.
+//!   slot, whose frees are counted with loom atomics (a freed slot reads as `None`).
 //!
 //! Everything shared between threads is a loom type, so loom sees every access; bookkeeping
 //! that only the final checks read (after every thread is joined) is loom too, with Relaxed
@@ -25,7 +25,7 @@ use pte_core::fault::{
     Backing, Env, FrameAllocator, Leaf, PageCache, Strategy, SwapDevice, TableWalker, Vma,
 };
 use pte_core::{Arch, Decoded, Pte, PteSlot, SwapEntry};
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 /// What a frame holds before it is first written: the previous owner's data.
 pub const POISON: u64 = 0x5a5a_5a5a_5a5a_5a5a;
@@ -61,6 +61,9 @@ pub struct Frames {
     /// `false`: `alloc_zeroed` leaves the frame as it was (a strategy that zeroes after the
     /// publish calls [`Frames::zero`] itself: negative control).
     zero_on_alloc: bool,
+    /// `true`: the first `alloc_zeroed` fails (out of memory); frame 0 is then never handed
+    /// out (counted as allocated and freed, so [`Frames::assert_accounted`] ignores it).
+    fail_first: bool,
 }
 
 // The cells are only accessed through loom's tracked `with` / `with_mut`.
@@ -79,6 +82,15 @@ impl Frames {
             freed: (0..n).map(|_| AtomicBool::new(false)).collect(),
             next: AtomicUsize::new(0),
             zero_on_alloc,
+            fail_first: false,
+        }
+    }
+
+    /// `n` frames, the first `alloc_zeroed` of which fails (the preparation-failure model).
+    pub fn failing_first(n: usize) -> Self {
+        Frames {
+            fail_first: true,
+            ..Self::new(n)
         }
     }
 
@@ -150,6 +162,10 @@ impl FrameAllocator for Frames {
     fn alloc_zeroed(&self) -> Option<u64> {
         let i = self.next.fetch_add(1, Relaxed);
         if i >= self.cells.len() {
+            return None;
+        }
+        if self.fail_first && i == 0 {
+            self.freed[0].store(true, Relaxed);
             return None;
         }
         if self.zero_on_alloc {
@@ -290,15 +306,21 @@ impl OneSlotSwap {
 }
 
 impl SwapDevice for OneSlotSwap {
+    /// `None` once the slot is freed (another fault swapped the page in and published it).
+    /// Acquire/Release on the free count stand for the swap device's own locking
+    /// (`swap_map`): a read that sees the free also sees the winner's entry.
     fn read(&self, entry: SwapEntry) -> Option<u64> {
         assert_eq!(entry, SLOT, "swap-in of a corrupted swap entry");
+        if self.frees.load(Acquire) > 0 {
+            return None;
+        }
         let v = self.contents.with(|p| unsafe { *p });
         self.frames.alloc_with(v)
     }
 
     fn free_slot(&self, entry: SwapEntry) {
         assert_eq!(entry, SLOT, "free of a corrupted swap entry");
-        self.frees.fetch_add(1, Relaxed);
+        self.frees.fetch_add(1, Release);
     }
 }
 
