@@ -9,6 +9,7 @@
 use pte_core::LayoutEntry;
 
 pub mod hand;
+pub mod roundtrip;
 
 /// Every layout of the four architecture crates (the eleven kernel layouts).
 pub fn all_layouts() -> impl Iterator<Item = &'static LayoutEntry> {

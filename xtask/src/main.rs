@@ -7,7 +7,7 @@
 //! cargo xtask test --step clippy    # `setup`, then only `clippy` (repeatable)
 //! ```
 //!
-//! Steps, in order: setup, fmt, clippy, host, cross, no_std, kernels, loom, miri. Each step
+//! Steps, in order: setup, fmt, clippy, host, cross, no_std, kernels, loom, fuzz, miri. Each step
 //! is timed; every command is printed before it runs and its output streams
 //! through. A failing step does not stop later steps (so the summary shows
 //! everything), except `setup`, whose failure aborts the run. The process
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod fuzz;
 mod kernels;
 
 /// Targets whose tests run under qemu-user (runners: `.cargo/qemu-runners.toml`).
@@ -107,11 +108,12 @@ enum Step {
     NoStd,
     Kernels,
     Loom,
+    Fuzz,
     Miri,
 }
 
 impl Step {
-    const ALL: [Step; 9] = [
+    const ALL: [Step; 10] = [
         Step::Setup,
         Step::Fmt,
         Step::Clippy,
@@ -120,6 +122,7 @@ impl Step {
         Step::NoStd,
         Step::Kernels,
         Step::Loom,
+        Step::Fuzz,
         Step::Miri,
     ];
 
@@ -133,6 +136,7 @@ impl Step {
             Step::NoStd => "no_std",
             Step::Kernels => "kernels",
             Step::Loom => "loom",
+            Step::Fuzz => "fuzz",
             Step::Miri => "miri",
         }
     }
@@ -148,6 +152,7 @@ impl Step {
             "no_std" | "nostd" => Step::NoStd,
             "kernels" => Step::Kernels,
             "loom" => Step::Loom,
+            "fuzz" => Step::Fuzz,
             "miri" => Step::Miri,
             _ => return None,
         })
@@ -167,7 +172,7 @@ usage: cargo xtask test [--quick | --step NAME...]
   --step NAME    run `setup` and then only step NAME; may be repeated
                  (names: {names})
 
-Environment: MIRIFLAGS overrides the default Miri flags."
+Environment: MIRIFLAGS overrides the default Miri flags; PTE_FUZZ_SECONDS sets each fuzz\ntarget's budget (default 30)."
     )
 }
 
@@ -367,6 +372,7 @@ fn run(selection: &Selection) -> ExitCode {
             Step::NoStd => no_std(&mut ctx),
             Step::Kernels => kernels::kernels(&mut ctx),
             Step::Loom => loom(&mut ctx),
+            Step::Fuzz => fuzz::fuzz(&mut ctx),
             Step::Miri => miri(&mut ctx),
         }
         let time = start.elapsed();
