@@ -139,7 +139,7 @@ fn parsers_alone(text: &str) {
     bad("--repetitions", parsers::parse_repetitions(text).map(drop));
     bad("--seed", parsers::parse_seed(text).map(drop));
     match parsers::parse_memory(text) {
-        Ok(bytes) => assert!(bytes > 0 && bytes <= 2 << 30, "--memory {text:?} = {bytes}"),
+        Ok(bytes) => assert!(bytes > 0 && bytes <= parsers::MAX_MEMORY, "--memory {text:?} = {bytes}"),
         Err(e) => refused_well("--memory", &Err(e)),
     }
 }

@@ -152,8 +152,8 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Wr
 /// The parsers of single values and option lists, for the fuzz targets.
 pub mod parsers {
     pub use crate::bench::options::{
-        Workload, parse_layouts, parse_memory, parse_repetitions, parse_seed, parse_strategies,
-        parse_threads, parse_workloads,
+        MAX_MEMORY, MAX_REPETITIONS, MAX_THREADS, Workload, parse_layouts, parse_memory,
+        parse_repetitions, parse_seed, parse_strategies, parse_threads, parse_workloads,
     };
     pub use crate::input::{find_entry, parse_number, parse_u64, parse_word};
 }

@@ -1,7 +1,7 @@
 //! Decode, then re-encode: the property the `classify` fuzz target and the `reencode` proptests
 //! (`tests/tests/reencode.rs`) check on arbitrary words.
 //!
-//! For every word and every layout, [`classify`] returns without panicking (and
+//! For every word and every layout, [`classify()`] returns without panicking (and
 //! [`classify_locked`], [`check_locked`]), and a word it reads as
 //!
 //! * **swap** re-encodes to itself with [`encode_swap`] (type, offset and flags as decoded, under
@@ -79,7 +79,7 @@ pub fn check(layout: &Layout, limits: &Limits, w: u64) -> Result<Decoded, String
 }
 
 /// [`classify_locked`] with lock bit `bit` under `discipline`: total, and a word it reports
-/// unlocked classifies as [`classify`] says.
+/// unlocked classifies as [`classify()`] says.
 pub fn check_locked(
     layout: &Layout,
     limits: &Limits,
