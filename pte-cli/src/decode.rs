@@ -24,9 +24,9 @@ pub struct Args {
 }
 
 /// Reads words from stdin, one per line; blank lines are skipped, a bad line is bad input.
-fn read_stdin(words: &mut Vec<u64>) -> CliResult {
+fn read_stdin(stdin: &mut dyn Read, words: &mut Vec<u64>) -> CliResult {
     let mut bytes = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut bytes)?;
+    stdin.read_to_end(&mut bytes)?;
     for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let text = String::from_utf8_lossy(line);
         let text = text.trim();
@@ -77,7 +77,7 @@ fn word_json(entry: &LayoutEntry, word: u64, decoded: &Decoded, locked: bool) ->
 }
 
 /// Runs `pte decode`.
-pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
+pub fn run(args: &Args, stdin: &mut dyn Read, out: &mut dyn Write) -> CliResult {
     let entry = find_entry(&args.name)?;
     // Parse everything first: bad input produces no partial output.
     let mut words = Vec::new();
@@ -85,7 +85,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
     for text in &args.words {
         if text == "-" {
             if !read_stdin_once {
-                read_stdin(&mut words)?;
+                read_stdin(stdin, &mut words)?;
                 read_stdin_once = true;
             }
         } else {

@@ -1,11 +1,15 @@
 //! The cross-architecture suite of the pte workspace.
 //!
-//! The library part is small: the registry of every layout the suite iterates over, and the
-//! diagram file each layout's doc comment includes. The tests are in `tests/`; the README's
+//! The library part is small: the registry of every layout the suite iterates over, the
+//! diagram file each layout's doc comment includes, and the hand-written masks ([`hand`]) that
+//! `pte-cli`'s `model` benchmark and the `hand_diff` fuzz target compare the model with. The tests are in `tests/`; the README's
 //! examples are compiled and run here as doctests.
 #![doc = include_str!("../../README.md")]
 
 use pte_core::LayoutEntry;
+
+pub mod hand;
+pub mod roundtrip;
 
 /// Every layout of the four architecture crates (the eleven kernel layouts).
 pub fn all_layouts() -> impl Iterator<Item = &'static LayoutEntry> {

@@ -8,10 +8,10 @@
 //! ```
 //!
 //! Steps, in order: setup, fmt, clippy, host, cross, no_std, msrv, package, kernels, loom,
-//! miri. Each step is timed; every command is printed before it runs and its output streams
-//! through. A failing step does not stop later steps (so the summary shows
-//! everything), except `setup`, whose failure aborts the run. The process
-//! exits non-zero if any step failed.
+//! fuzz, miri. Each step is timed; every command is printed before it runs and its output
+//! streams through. A failing step does not stop later steps (so the summary shows
+//! everything), except `setup`, whose failure aborts the run. The process exits non-zero if
+//! any step failed.
 //!
 //! std only, on purpose: this must build before anything else is installed.
 
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod fuzz;
 mod kernels;
 mod packaging;
 
@@ -110,11 +111,12 @@ enum Step {
     Package,
     Kernels,
     Loom,
+    Fuzz,
     Miri,
 }
 
 impl Step {
-    const ALL: [Step; 11] = [
+    const ALL: [Step; 12] = [
         Step::Setup,
         Step::Fmt,
         Step::Clippy,
@@ -125,6 +127,7 @@ impl Step {
         Step::Package,
         Step::Kernels,
         Step::Loom,
+        Step::Fuzz,
         Step::Miri,
     ];
 
@@ -140,6 +143,7 @@ impl Step {
             Step::Package => "package",
             Step::Kernels => "kernels",
             Step::Loom => "loom",
+            Step::Fuzz => "fuzz",
             Step::Miri => "miri",
         }
     }
@@ -157,6 +161,7 @@ impl Step {
             "package" => Step::Package,
             "kernels" => Step::Kernels,
             "loom" => Step::Loom,
+            "fuzz" => Step::Fuzz,
             "miri" => Step::Miri,
             _ => return None,
         })
@@ -176,7 +181,7 @@ usage: cargo xtask test [--quick | --step NAME...]
   --step NAME    run `setup` and then only step NAME; may be repeated
                  (names: {names})
 
-Environment: MIRIFLAGS overrides the default Miri flags."
+Environment: MIRIFLAGS overrides the default Miri flags; PTE_FUZZ_SECONDS sets each fuzz\ntarget's budget (default 30)."
     )
 }
 
@@ -378,6 +383,7 @@ fn run(selection: &Selection) -> ExitCode {
             Step::Package => packaging::package(&mut ctx),
             Step::Kernels => kernels::kernels(&mut ctx),
             Step::Loom => loom(&mut ctx),
+            Step::Fuzz => fuzz::fuzz(&mut ctx),
             Step::Miri => miri(&mut ctx),
         }
         let time = start.elapsed();

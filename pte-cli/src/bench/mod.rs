@@ -31,7 +31,7 @@
 //!
 //! (`null` where a number does not apply: no 1-thread row, or a reference row's retries.)
 
-mod options;
+pub(crate) mod options;
 mod plot;
 mod reference;
 mod report;
@@ -305,6 +305,11 @@ fn host() -> serde_json::Value {
         "kernel": kernel,
         "page_size": reference::host_page_size(),
     })
+}
+
+/// Validates the options of `pte bench` as [`run`] does, without running anything.
+pub fn check(args: &Args) -> CliResult {
+    plan(args).map(drop)
 }
 
 /// Runs `pte bench`.

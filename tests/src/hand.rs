@@ -1,0 +1,399 @@
+//! Hand-written masks: the state of a word, the swap decode and the swap encode of each of the
+//! eleven layouts, translated by hand from the kernel headers (`source` of each layout).
+//!
+//! They are independent of the format model on purpose: every constant is a literal, nothing is
+//! read from `Layout`, so a wrong model (or a wrong translation here) shows as a disagreement.
+//! `pte-cli`'s `model` benchmark measures them against the library and the `hand_diff` fuzz
+//! target (`fuzz/`) compares them with the library on arbitrary words and entries.
+
+use arch_aarch64::{Aarch64_3_18, Aarch64_6_6, Aarch64_6_18};
+use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
+use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
+use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
+use pte_core::{Arch, State, SwapEntry};
+
+/// What a decode returns for a word that is not a swap entry.
+pub const NOT_SWAP: (u64, u64) = (u64::MAX, u64::MAX);
+
+/// The same answers, written by hand from the kernel headers of each layout (the constants are
+/// literals, not read from the model).
+pub trait Hand: Arch {
+    /// The state of `w`, in Linux's order (none, present, protnone, file, swap, else invalid).
+    fn classify(w: u64) -> State;
+    /// `(__swp_type(w), __swp_offset(w))`, trusting `w` to be a swap entry.
+    fn swap_raw(w: u64) -> (u64, u64);
+    /// The swap word of `e`, or `None` where the library refuses it.
+    fn encode(e: SwapEntry) -> Option<u64>;
+
+    /// Classify, then read the entry: the library's `decode_swap` answer on any word.
+    #[inline]
+    fn decode(w: u64) -> (u64, u64) {
+        if Self::classify(w) == State::Swap {
+            Self::swap_raw(w)
+        } else {
+            NOT_SWAP
+        }
+    }
+}
+
+/// `Some(w)` unless `w` is the none word (type 0, offset 0, no flag).
+#[inline]
+fn not_none(w: u64) -> Option<u64> {
+    if w == 0 { None } else { Some(w) }
+}
+
+impl Hand for X86_64_2_6_8 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x80 != 0 {
+            State::ProtNone
+        } else if w & 0x40 != 0 {
+            // _PAGE_FILE | pgoff in bits 12–51.
+            if w & !0x000F_FFFF_FFFF_F040 == 0 {
+                State::File
+            } else {
+                State::Invalid
+            }
+        } else if w & !0x0000_00FF_FFFF_FF3E == 0 {
+            // Type bits 1–5 (T = 5 of the 6-bit field), offset bits 8–39 (N = 32).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 1) & 0x3f, w >> 8)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 32 || e.exclusive || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 1 | e.offset << 8)
+    }
+}
+
+impl Hand for X86_64_6_6 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w & !0x60 == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x100 != 0 {
+            State::ProtNone
+        } else if w & 0xF0 == 0 && w & 0x07F8_0000_0000_0000 == 0x07F8_0000_0000_0000 {
+            // Nothing in bits 4–7; ~offset in 9–58 with its top 8 bits set (N = 42).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        (w >> 59, (!w << 5) >> 14)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 42 {
+            return None;
+        }
+        let flags =
+            u64::from(e.exclusive) << 3 | u64::from(e.soft_dirty) << 1 | u64::from(e.uffd_wp) << 2;
+        Some(e.ty << 59 | (!e.offset << 14) >> 5 | flags)
+    }
+}
+
+impl Hand for I386_2_6_8 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w >> 32 != 0 {
+            State::Invalid
+        } else if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x80 != 0 {
+            State::ProtNone
+        } else if w & 0x40 != 0 {
+            // Every 32-bit word with _PAGE_FILE is an exact pgoff (bits 1–5 and 8–31).
+            State::File
+        } else {
+            // Likewise every other one is an exact swap entry (type 1–5, offset 8–31).
+            State::Swap
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 1) & 0x1f, w >> 8)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 24 || e.exclusive || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 1 | e.offset << 8)
+    }
+}
+
+impl Hand for I386Pae2_6_8 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x80 != 0 {
+            State::ProtNone
+        } else if w & 0x40 != 0 {
+            // _PAGE_FILE in pte_low, the pgoff is pte_high.
+            if w & 0xFFFF_FFBF == 0 {
+                State::File
+            } else {
+                State::Invalid
+            }
+        } else if w & !0xFFFF_FF3E == 0 {
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 1) & 0x1f, (w & 0xFFFF_FFFF) >> 8)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 24 || e.exclusive || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 1 | e.offset << 8)
+    }
+}
+
+impl Hand for I386_6_6 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w >> 32 != 0 {
+            State::Invalid
+        } else if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x100 != 0 {
+            State::ProtNone
+        } else if w & 0x40 != 0 {
+            // Bit 6 is the only bit outside type (1–5), exclusive (7) and offset (9–31).
+            State::Invalid
+        } else {
+            State::Swap
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 1) & 0x1f, w >> 9)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 23 || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 1 | e.offset << 9 | u64::from(e.exclusive) << 7)
+    }
+}
+
+impl Hand for I386Pae6_6 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w & !0x60 == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x100 != 0 {
+            State::ProtNone
+        } else if w & 0x7E == 0 && w & 0x07FF_FFF8_0000_0000 == 0x07FF_FFF8_0000_0000 {
+            // Nothing in bits 1–6; ~offset in 9–58 with its top 24 bits set (N = 26).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        (w >> 59, (!w << 5) >> 14)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 26 || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        Some(e.ty << 59 | (!e.offset << 14) >> 5 | u64::from(e.exclusive) << 7)
+    }
+}
+
+impl Hand for Ia64_2_6_8 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x8000_0000_0000_0000 != 0 {
+            State::ProtNone
+        } else if w & 0x2 != 0 {
+            // pgoff in bits 2–62: every such word is exact.
+            State::File
+        } else if w & !0x0000_01FF_FFFF_FE7C == 0 {
+            // Type bits 2–6 (T = 5 of 7), offset bits 9–40 (N = 32).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 2) & 0x7f, (w << 1) >> 10)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 32 || e.exclusive || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 2 | e.offset << 9)
+    }
+}
+
+impl Hand for Ia64_6_6 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x8000_0000_0000_0000 != 0 {
+            State::ProtNone
+        } else if w & !0x0000_3FFF_FFFF_FFBE == 0 {
+            // Type bits 1–5 (T = 5 of 6), exclusive 7, offset bits 8–45 (N = 38).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 1) & 0x3f, (w << 1) >> 9)
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 38 || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 1 | e.offset << 8 | u64::from(e.exclusive) << 7)
+    }
+}
+
+impl Hand for Aarch64_3_18 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x0400_0000_0000_0000 != 0 {
+            State::ProtNone
+        } else if w & 0x4 != 0 {
+            // PTE_FILE: bit 1 must be clear and the pgoff below 2^55 (bits 59–63 clear).
+            if w & 0xF800_0000_0000_0002 == 0 {
+                State::File
+            } else {
+                State::Invalid
+            }
+        } else if w & !0x0000_01FF_FFFF_FEF8 == 0 {
+            // Type bits 3–7 (T = 5 of 6), offset bits 9–40 (N = 32).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 3) & 0x3f, (w >> 9) & ((1 << 49) - 1))
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 32 || e.exclusive || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 3 | e.offset << 9)
+    }
+}
+
+impl Hand for Aarch64_6_6 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x0400_0000_0000_0000 != 0 {
+            State::ProtNone
+        } else if w & !0x0000_3FFF_FFFF_FFFC == 0 {
+            // Exclusive 2, type bits 3–7, offset bits 8–45 (N = 38).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 3) & 0x1f, (w >> 8) & ((1 << 50) - 1))
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 38 || e.soft_dirty || e.uffd_wp {
+            return None;
+        }
+        not_none(e.ty << 3 | e.offset << 8 | u64::from(e.exclusive) << 2)
+    }
+}
+
+impl Hand for Aarch64_6_18 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x800 != 0 {
+            // PTE_PRESENT_INVALID: protnone iff !PTE_USER && PTE_UXN.
+            if w & 0x0040_0000_0000_0040 == 0x0040_0000_0000_0000 {
+                State::ProtNone
+            } else {
+                State::PresentInvalid
+            }
+        } else if w & !0x0003_FFFF_FFFF_F7CC == 0 {
+            // Exclusive 2, uffd-wp 3, type bits 6–10, offset bits 12–49 (N = 38).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 6) & 0x1f, (w >> 12) & ((1 << 50) - 1))
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 38 || e.soft_dirty {
+            return None;
+        }
+        not_none(
+            e.ty << 6 | e.offset << 12 | u64::from(e.exclusive) << 2 | u64::from(e.uffd_wp) << 3,
+        )
+    }
+}
