@@ -16,7 +16,7 @@
 use core::marker::PhantomData;
 use core::sync::atomic::Ordering;
 
-use crate::pte::{Arch, LockBit, Pte};
+use crate::pte::{Arch, ArchChecked, LockBit, Pte};
 use crate::word::{AtomicCell, PteWord};
 
 /// An atomic PTE of layout `A`.
@@ -74,9 +74,12 @@ impl<A: Arch> PteSlot<A> {
         }
         let pun = WordAsCell::<A::Word, <A::Word as PteWord>::Cell> { word: pte.word() };
         // SAFETY: outside loom the cell is `#[repr(transparent)]` over `atomic::Atomic<W>`,
-        // which is transparent over `UnsafeCell<W>`, so every initialized `W` is a valid cell
-        // holding that word; the sizes are equal (asserted above), so `cell` reads exactly the
-        // initialized bytes of `word`.
+        // which (atomic 0.6) is `#[repr(transparent)]` over `UnsafeCell<MaybeUninit<W>>`, so
+        // every initialized `W` is a valid cell holding that word; `W` (u32 or `Word64`) has
+        // no padding and the sizes are equal (asserted above), so `cell` reads exactly the
+        // initialized bytes of `word`. `atomic` does not promise that representation: the
+        // size assertion here and the size/alignment ones in `from_ptr` catch most drift, and
+        // the slot tests (also under Miri) check that a `new` slot loads what it was given.
         let cell = unsafe { core::mem::ManuallyDrop::into_inner(pun.cell) };
         PteSlot {
             cell,
@@ -181,7 +184,7 @@ impl<A: Arch> PteSlot<A> {
     pub fn fetch_or(&self, bits: u64) -> Pte<A> {
         Pte::from_word(
             self.cell
-                .fetch_or(bits & A::LAYOUT.word_mask(), Ordering::AcqRel),
+                .fetch_or(bits & A::CHECKED_LAYOUT.word_mask(), Ordering::AcqRel),
         )
     }
 
@@ -189,7 +192,7 @@ impl<A: Arch> PteSlot<A> {
     pub fn fetch_and(&self, keep: u64) -> Pte<A> {
         Pte::from_word(
             self.cell
-                .fetch_and(keep | !A::LAYOUT.word_mask(), Ordering::AcqRel),
+                .fetch_and(keep | !A::CHECKED_LAYOUT.word_mask(), Ordering::AcqRel),
         )
     }
 }

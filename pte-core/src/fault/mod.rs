@@ -63,7 +63,7 @@ pub mod strategy;
 use core::sync::atomic::Ordering;
 
 use crate::classify::{Decoded, SwapEntry};
-use crate::pte::{Arch, Pte};
+use crate::pte::{Arch, ArchChecked, Pte};
 use crate::slot::PteSlot;
 use lock::RawSpinLock;
 pub use set::{NeedsLockBit, NewStrategyVisitor, Strategies, StrategyKind, StrategyVisitor};
@@ -135,8 +135,11 @@ pub trait TableWalker<A: Arch> {
 /// a lost race, a refault or a failure the fault path puts it before `handle` returns. A
 /// private write fault takes a reference only to copy the page and puts it right after
 /// [`FrameAllocator::alloc_copy`]. Copy-on-write of a mapped page-cache page puts the
-/// mapping's reference once the private copy has replaced it and the TLB is flushed (on a
-/// lost race it puts nothing: the page is still mapped).
+/// mapping's reference once the page is no longer mapped there and the TLB is flushed: after
+/// the copy replaced it, or — on a break-before-make architecture — after the break to an
+/// invalid entry, even if the copy's install then loses (the page is unmapped either way). A
+/// copy-on-write that loses the race to replace or break the entry puts nothing: the page is
+/// still mapped.
 pub trait PageCache {
     /// The frame caching page `pgoff` of `file`, read in if needed, with a reference taken
     /// for the caller (see the trait). `None`: beyond the end of the file, or out of memory;
@@ -583,8 +586,9 @@ fn resolve<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         Decoded::Present { pfn } => fault_present(strategy, kernel, vma, fault, &leaf, old, pfn),
         Decoded::Swap(entry) => {
             let Some(pfn) = kernel.swap().read(entry) else {
-                // Freed by the fault that won, or out of memory: which one, the entry says.
-                return if leaf.slot.load() == old {
+                // Freed by the fault that won, or out of memory: which one, the entry says
+                // (read through the strategy, so a lock briefly held on it is not a change).
+                return if strategy.load(&leaf) == old {
                     Err(FaultError::NoMemory)
                 } else {
                     Ok(Resolved::AlreadyDone)
@@ -644,7 +648,7 @@ pub fn handle_retrying<A: Arch, S: Strategy<A>, K: Kernel<A>>(
 
 /// `pfn_pte(pfn, PAGE_SHARED or PAGE_READONLY)`, dirtied for a write.
 fn present<A: Arch>(pfn: u64, dirty: bool, writable: bool) -> Result<Pte<A>, FaultError> {
-    let layout = A::LAYOUT;
+    let layout = A::CHECKED_LAYOUT;
     let prot = if writable {
         layout.page_shared
     } else {
@@ -733,7 +737,7 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
                     .ok_or(FaultError::NoMemory)?;
                 let new =
                     present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
-                if A::LAYOUT.family.break_before_make() {
+                if A::CHECKED_LAYOUT.family.break_before_make() {
                     let prepared = (new, copy);
                     return copy_on_write_bbm(strategy, kernel, fault, leaf, old, pfn, prepared);
                 }

@@ -72,7 +72,11 @@ pub trait Strategy<A: Arch>: Sync {
     /// Publishes the entry `prepare` builds over an empty entry. `prepare` returns the entry
     /// and a token for what it prepared (the fault path passes the frame number); if the
     /// entry is not published, the token — exactly what was prepared, nothing to decode — goes
-    /// to `discard`, at most once.
+    /// to `discard`: exactly once if `prepare` ran and returned `Some` and nothing was
+    /// published, never otherwise (a strategy that gives up before preparing never calls
+    /// `prepare`). `prepare` may run with the strategy's lock held (`LockBitRefault` holds the
+    /// locked-empty entry): it must not fault on this entry, block on it, or panic — a panic
+    /// leaves the lock set.
     fn install_empty<P>(
         &self,
         leaf: &Leaf<'_, A>,
@@ -88,7 +92,8 @@ pub trait Strategy<A: Arch>: Sync {
 
     /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
-    /// (or lock bit) the faults take.
+    /// (or lock bit) the faults take — so `f` runs with that lock held: it must not fault on
+    /// this entry, block on it, or panic (a panic leaves a lock bit set).
     fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>)
     -> Option<Pte<A>>;
 
@@ -450,7 +455,9 @@ impl LockBitSpin {
     /// [`Strategy::replace`], running `held` at the point where the bit is held on `old`
     /// (any-state; right before the compare-and-swap on a none-only layout) — the window in
     /// which only the MMU can still change the entry. A seam for staged tests (the MMU's
-    /// write in that window, deterministically); not for kernels.
+    /// write in that window, deterministically); not for kernels. `held` runs with the bit
+    /// held: it must not fault on, update or replace this entry (that would spin forever on
+    /// its own bit) and must not panic (the bit would stay set).
     #[doc(hidden)]
     pub fn replace_staged<A: LockBit + CompareExchange>(
         &self,
