@@ -26,13 +26,18 @@ use std::time::{Duration, Instant};
 
 mod fuzz;
 mod kernels;
+mod loong64;
 mod packaging;
 
 /// Targets whose tests run under qemu-user (runners: `.cargo/qemu-runners.toml`).
+/// loongarch64 is built with nightly's `-Zbuild-std` and its own linker, sysroot and qemu
+/// (see [`loong64`]).
 const CROSS_TARGETS: &[&str] = &[
     "aarch64-unknown-linux-gnu",
     "i686-unknown-linux-gnu",
     "i586-unknown-linux-gnu",
+    "riscv64gc-unknown-linux-gnu",
+    loong64::TARGET,
 ];
 
 /// Bare-metal targets the `no_std` consumer is built for.
@@ -89,14 +94,20 @@ const NO_STD_MANIFEST: &str = "tests/no-std-consumer/Cargo.toml";
 const DEBIAN_NEEDS: &[(&str, &[&str])] = &[
     ("qemu-aarch64", &["qemu-user"]),
     ("qemu-i386", &["qemu-user"]),
+    ("qemu-riscv64", &["qemu-user"]),
     ("aarch64-linux-gnu-gcc", &["gcc-aarch64-linux-gnu"]),
     ("i686-linux-gnu-gcc", &["gcc-i686-linux-gnu"]),
+    ("riscv64-linux-gnu-gcc", &["gcc-riscv64-linux-gnu"]),
     // Cross glibc: needed to link, and by qemu (`-L /usr/<triple>`) to run.
     (
         "/usr/aarch64-linux-gnu/lib/crt1.o",
         &["libc6-dev-arm64-cross"],
     ),
     ("/usr/i686-linux-gnu/lib/crt1.o", &["libc6-dev-i386-cross"]),
+    (
+        "/usr/riscv64-linux-gnu/lib/crt1.o",
+        &["libc6-dev-riscv64-cross"],
+    ),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -497,7 +508,8 @@ fn setup(ctx: &mut Ctx) {
     // present). Targets go to the active toolchain, the one every non-Miri
     // step uses (stable, unless the caller chose e.g. `cargo +1.95.0 xtask`).
     let mut targets = vec!["target", "add"];
-    targets.extend(CROSS_TARGETS);
+    // loongarch64 has no rust-std to download (HTTP 404): the cross step builds it.
+    targets.extend(CROSS_TARGETS.iter().filter(|&&t| t != loong64::TARGET));
     targets.extend(NO_STD_TARGETS);
     targets.push(NARROW_ATOMICS_TARGET);
     targets.extend(kernels::kernel_targets());
@@ -542,6 +554,9 @@ fn setup(ctx: &mut Ctx) {
     );
 
     debian_packages(ctx);
+    if ctx.selected.contains(&Step::Cross) {
+        loong64::ensure(ctx);
+    }
     if ctx.selected.contains(&Step::Kernels) {
         kernels::ensure_qemu(ctx);
     }
@@ -691,6 +706,12 @@ fn cross_tests(ctx: &mut Ctx) {
     // running, so the summary could not say which targets pass.
     for t in CROSS_TARGETS {
         let mut args = vec!["test", "--no-fail-fast", "--target", t];
+        if *t == loong64::TARGET {
+            // No rust-std for it can be downloaded: build it from nightly's rust-src (which
+            // setup installs for Miri).
+            args.splice(0..0, ["+nightly"]);
+            args.push("-Zbuild-std");
+        }
         for p in CROSS_PACKAGES {
             args.extend(["-p", p]);
         }
