@@ -12,9 +12,10 @@
 //! * No `rust-std` for the target to download (`rustup target add`: HTTP 404), so the cross step
 //!   builds the standard library from nightly's `rust-src` (`-Zbuild-std`).
 //!
-//! Everything lands in `.qemu/loong64` (git-ignored, about 40 MB), fetched once with
-//! `apt-get download` from a Debian 13 package list kept in `.qemu/loong64/apt` (the machine's
-//! own apt sources are not changed) and unpacked with `dpkg -x`.
+//! Everything lands in `.qemu/loong64` (git-ignored, about 115 MB), fetched once with
+//! `apt-get download` from a Debian 13 package list fetched into `.qemu/loong64/apt` (the
+//! machine's own apt sources and lists are not changed; the list and the `.deb`s are deleted
+//! after the unpack) and unpacked with `dpkg -x`.
 
 use std::fs;
 use std::path::Path;
@@ -112,8 +113,9 @@ dpkg-deb --fsys-tarfile "$4"_*.deb | tar -x -C "$3" ./usr/bin/qemu-loongarch64
     if !ctx.run("dpkg -x loong64", &mut unpack) {
         return;
     }
-    // The qemu-user package is 70 MB; only its one binary is kept.
+    // The qemu-user package is 70 MB (only its one binary is kept), the list 28 MB.
     let _ = fs::remove_dir_all(&debs);
+    let _ = fs::remove_dir_all(&apt);
     if let Err(e) = fs::write(
         dir.join(STAMP),
         [LIB_PACKAGES, &[QEMU_PACKAGE]].concat().join("\n"),
