@@ -43,6 +43,8 @@ fn expected() -> Vec<(&'static str, Vec<u32>, Vec<u32>)> {
             ranges(&[(1, 1), (4, 5), (50, 63)]),
             vec![57, 59, 63],
         ),
+        ("riscv64/6.6", ranges(&[(1, 4), (58, 63)]), vec![]),
+        ("riscv64/6.18", ranges(&[(1, 2), (58, 63)]), vec![]),
     ]
 }
 

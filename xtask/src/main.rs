@@ -50,6 +50,7 @@ const NO_STD_LIBRARIES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "arch-riscv64",
 ];
 
 /// Targets Miri interprets pte-core's tests for, besides the host.
@@ -70,6 +71,7 @@ const CROSS_PACKAGES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "arch-riscv64",
     "pte-layouts",
     "pte-tests",
 ];
