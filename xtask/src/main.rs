@@ -51,6 +51,7 @@ const NO_STD_LIBRARIES: &[&str] = &[
     "arch-ia64-sim",
     "arch-aarch64",
     "arch-riscv64",
+    "arch-loongarch64",
 ];
 
 /// Targets Miri interprets pte-core's tests for, besides the host.
@@ -72,6 +73,7 @@ const CROSS_PACKAGES: &[&str] = &[
     "arch-ia64-sim",
     "arch-aarch64",
     "arch-riscv64",
+    "arch-loongarch64",
     "pte-layouts",
     "pte-tests",
 ];
