@@ -1,7 +1,7 @@
 //! A layout with what a tool needs to know about it at run time: its limits, its lock bit
 //! (if one was declared and proved) and whether `CompareExchange` holds on this target.
 //!
-//! The `pte-layouts` crate lists the eleven kernel layouts once and builds their entries; the
+//! The `pte-layouts` crate lists the kernel layouts once and builds their entries; the
 //! CLI and the test suite iterate over those instead of naming every type.
 
 use crate::limits::Limits;

@@ -187,3 +187,82 @@ fn aarch64_6_18_present_invalid_vs_protnone() {
         Decoded::PresentInvalid { pfn: 42 }
     );
 }
+
+/// Linux 6.6 `arch/riscv/include/asm/pgtable.h`: `__swp_entry(type, offset) = (type << 7) |
+/// (offset << 12)`, `_PAGE_SWP_EXCLUSIVE = _PAGE_ACCESSED` (0x40):
+/// type 3 / offset 0x1234 → 0x0123_4180; with exclusive → 0x0123_41c0; `PAGE_NONE =
+/// _PAGE_PROT_NONE | _PAGE_READ` → `pfn_pte(0x42, PAGE_NONE)` = 0x42 << 10 | 0x22 = 0x10822.
+#[test]
+fn riscv64_6_6_words() {
+    assert_eq!(encode("riscv64/6.6", swap(3, 0x1234)), 0x0123_4180);
+    let excl = SwapEntry {
+        exclusive: true,
+        ..swap(3, 0x1234)
+    };
+    assert_eq!(encode("riscv64/6.6", excl), 0x0123_41c0);
+    assert_eq!(decode("riscv64/6.6", 0x0123_41c0), Decoded::Swap(excl));
+    let l = layout("riscv64/6.6").layout;
+    assert_eq!(encode_protnone(l, 0x42), Ok(0x10822));
+    // `_PAGE_GLOBAL` with `_PAGE_PRESENT` is a valid global page, not protnone.
+    assert_eq!(
+        decode("riscv64/6.6", 0x10821),
+        Decoded::Present { pfn: 0x42 }
+    );
+    // Bit 3 (`_PAGE_EXEC`, "must be zero" in the 6.6 swap format) makes the word invalid.
+    assert_eq!(
+        classify(l, &l.default_limits, 0x0123_4188).state(),
+        State::Invalid
+    );
+    // The largest offset below N = 46: 0x3fff_ffff_ffff << 12.
+    assert_eq!(
+        encode("riscv64/6.6", swap(0, (1 << 46) - 1)),
+        0x03ff_ffff_ffff_f000
+    );
+}
+
+/// Linux 6.18 `arch/riscv/include/asm/pgtable-bits.h` (Svrsw60t59b): `_PAGE_SWP_SOFT_DIRTY =
+/// _PAGE_EXEC` (0x8), `_PAGE_SWP_UFFD_WP = _PAGE_USER` (0x10): type 1 / offset 1 with both
+/// → 0x1000 | 0x80 | 0x8 | 0x10 = 0x1098.
+#[test]
+fn riscv64_6_18_swap_flags() {
+    let e = SwapEntry {
+        soft_dirty: true,
+        uffd_wp: true,
+        ..swap(1, 1)
+    };
+    assert_eq!(encode("riscv64/6.18", e), 0x1098);
+    assert_eq!(decode("riscv64/6.18", 0x1098), Decoded::Swap(e));
+    // The same word is invalid on 6.6, which has no such flags.
+    let l = layout("riscv64/6.6").layout;
+    assert_eq!(
+        classify(l, &l.default_limits, 0x1098).state(),
+        State::Invalid
+    );
+}
+
+/// Linux 6.6 `arch/loongarch/include/asm/pgtable.h`, `pgtable-bits.h`: `mk_swap_pte(3, 0x1234)
+/// = 3 << 16 | 0x1234 << 24` = 0x12_3403_0000; with `_PAGE_SWP_EXCLUSIVE` (1 << 23)
+/// 0x12_3483_0000. `pte_none()` ignores `_PAGE_GLOBAL` (0x40); V alone (0x1) is neither none
+/// nor present. `PAGE_NONE = _PAGE_PROTNONE | _PAGE_NO_READ | _PAGE_USER | _CACHE_CC` =
+/// 0x2000_0000_0000_041c; `pfn_pte(0x42, PAGE_NONE)` adds 0x42 << 14.
+#[test]
+fn loongarch64_6_6_words() {
+    assert_eq!(encode("loongarch64/6.6", swap(3, 0x1234)), 0x12_3403_0000);
+    let excl = SwapEntry {
+        exclusive: true,
+        ..swap(3, 0x1234)
+    };
+    assert_eq!(encode("loongarch64/6.6", excl), 0x12_3483_0000);
+    assert_eq!(decode("loongarch64/6.6", 0x40), Decoded::None);
+    let l = layout("loongarch64/6.6").layout;
+    assert_eq!(classify(l, &l.default_limits, 0x1).state(), State::Invalid);
+    assert_eq!(
+        encode_protnone(l, 0x42),
+        Ok(0x2000_0000_0000_041c | 0x42 << 14)
+    );
+    // `PAGE_READONLY | _PAGE_VALID`: present.
+    assert_eq!(
+        decode("loongarch64/6.18", 0x9d | 0x42 << 14),
+        Decoded::Present { pfn: 0x42 }
+    );
+}

@@ -55,6 +55,8 @@ const NO_STD_LIBRARIES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "arch-riscv64",
+    "arch-loongarch64",
 ];
 
 /// Targets Miri interprets pte-core's tests for, besides the host.
@@ -75,6 +77,8 @@ const CROSS_PACKAGES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "arch-riscv64",
+    "arch-loongarch64",
     "pte-layouts",
     "pte-tests",
 ];

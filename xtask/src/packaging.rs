@@ -19,6 +19,8 @@ const PACKAGES: &[&str] = &[
     "arch-i386",
     "arch-ia64-sim",
     "arch-aarch64",
+    "arch-riscv64",
+    "arch-loongarch64",
     "pte-layouts",
 ];
 
