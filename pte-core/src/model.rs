@@ -360,6 +360,10 @@ pub enum Family {
     Ia64,
     /// AArch64 stage-1, Linux arm64.
     Aarch64,
+    /// RISC-V 64-bit (RV64 Sv39 / Sv48 / Sv57), Linux riscv.
+    Riscv64,
+    /// LoongArch64 (software-refilled TLB, page tables walked by the refill handler).
+    Loongarch64,
 }
 
 impl Family {
@@ -370,6 +374,16 @@ impl Family {
     /// output address): two live translations of one address may otherwise both hit in a TLB.
     /// x86 allows the direct replacement (the old translation stays usable until `invlpg`);
     /// the ia64 simulation follows x86 here.
+    ///
+    /// RISC-V does not require it: the privileged architecture (Volume II, "Supervisor
+    /// Memory-Management Fence Instruction") lets a hart keep using a stale translation until
+    /// an `SFENCE.VMA`, and defines no conflict between the old and the new leaf; Linux riscv
+    /// replaces a valid leaf directly (`set_pte()` is a plain store, `ptep_set_access_flags()`
+    /// rewrites in place) and flushes afterwards. (Only Svnapot's contiguous ranges need a
+    /// clear-then-flush when their size changes; Linux handles that in its hugetlb code.)
+    /// LoongArch does not either: the TLB is refilled by software from the page table, a
+    /// replaced entry stays cached until `invtlb`, and the two translations never coexist in
+    /// hardware as a conflict (Linux loongarch's `set_pte()` is a plain store).
     pub const fn break_before_make(self) -> bool {
         matches!(self, Family::Aarch64)
     }
