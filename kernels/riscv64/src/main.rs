@@ -232,8 +232,8 @@ extern "C" fn boot_main(hart: u64) -> ! {
     // `fence rw, rw`: the stores above (and .bss zeroing) are visible to a hart before it
     // starts; it reads them with the MMU off and then on.
     fence(Ordering::SeqCst);
-    for cpu in 1..cpus {
-        let id = HART_OF[cpu].load(Ordering::Relaxed);
+    for (cpu, hart_of) in HART_OF.iter().enumerate().take(cpus).skip(1) {
+        let id = hart_of.load(Ordering::Relaxed);
         let (err, _) = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, [id, entry, cpu as u64, 0]);
         assert_eq!(err, SBI_SUCCESS, "SBI HSM hart_start of hart {id} failed");
     }
