@@ -101,7 +101,8 @@ pub trait Platform: Sync + 'static {
     fn hardware_ad(&self) -> HardwareAd;
 
     /// The accessed bit as the architecture manual defines it (x86 bit 5; aarch64 AF, bit 10;
-    /// RISC-V A, bit 6), independent of the library: the checks compare the library's `young()` with it.
+    /// RISC-V A, bit 6), independent of the library: the checks compare the library's
+    /// `young()` with it.
     fn hw_young(raw: u64) -> bool;
 
     /// "Written since made clean" as the hardware records it (x86 D, bit 6; aarch64 DBM
