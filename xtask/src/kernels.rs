@@ -2,8 +2,9 @@
 //! qemu-system, which walks the tables the library built, sets accessed/dirty bits itself and
 //! traps on entries that are not present.
 //!
-//! qemu-system is NOT installed with apt: Debian 12's `qemu-system-x86`/`qemu-system-arm` 7.2
-//! conflict with the newer `qemu-utils` these machines carry (docs/DESIGN.md#toolchain, T4).
+//! qemu-system is NOT installed with apt: Debian 12's `qemu-system-x86`/`qemu-system-arm`/
+//! `qemu-system-misc` 7.2 conflict with the newer `qemu-utils` these machines carry
+//! (docs/DESIGN.md#toolchain, T4).
 //! The packages and the libraries they need are fetched with `apt-get download` and unpacked
 //! with `dpkg -x` into `.qemu/root` (git-ignored); the binaries then run with
 //! `LD_LIBRARY_PATH` pointing there.
@@ -23,7 +24,8 @@ struct Machine {
     /// Machine arguments (before the CPU model, the CPU count and the common ones).
     args: &'static [&'static str],
     /// qemu's exit status for a pass: semihosting `SYS_EXIT` 0 on aarch64; on x86 the
-    /// `isa-debug-exit` device turns the value 0x10 the kernel writes into (0x10 << 1) | 1.
+    /// `isa-debug-exit` device turns the value 0x10 the kernel writes into (0x10 << 1) | 1;
+    /// on RISC-V the test finisher's `FINISHER_PASS` is 0.
     pass_status: i32,
 }
 
@@ -44,6 +46,15 @@ const Q35: Machine = Machine {
         "isa-debug-exit,iobase=0xf4,iosize=0x04",
     ],
     pass_status: 33,
+};
+
+/// RISC-V `-M virt` with OpenSBI as the M-mode firmware (`-bios default`: qemu's
+/// `opensbi-riscv64-generic-fw_dynamic.bin`, shipped in `qemu-system-data`), exiting through
+/// the SiFive test finisher (`FINISHER_PASS` ends qemu with status 0).
+const RISCV_VIRT: Machine = Machine {
+    qemu: "qemu-system-riscv64",
+    args: &["-M", "virt", "-bios", "default"],
+    pass_status: 0,
 };
 
 /// One example kernel and how to boot it.
@@ -90,6 +101,16 @@ const KERNELS: &[Kernel] = &[
         cpu: "max",
         cpus: 1,
     },
+    // S-mode under OpenSBI, Sv39; harts started with SBI HSM. qemu 7.2 sets A/D itself (the
+    // kernel's boot probe finds out and reports it).
+    Kernel {
+        name: "riscv64",
+        package: "pte-kernel-riscv64",
+        target: "riscv64imac-unknown-none-elf",
+        machine: &RISCV_VIRT,
+        cpu: "rv64",
+        cpus: 4,
+    },
     Kernel {
         name: "x86_64",
         package: "pte-kernel-x86_64",
@@ -111,11 +132,14 @@ pub fn kernel_targets() -> impl Iterator<Item = &'static str> {
 /// Where qemu-system is unpacked, relative to the workspace root (git-ignored).
 const QEMU_DIR: &str = ".qemu";
 
-/// The Debian packages unpacked there: the two qemu-system packages, their shared files and
-/// firmware, and the libraries the binaries link that a base system lacks.
+/// The Debian packages unpacked there: the qemu-system packages (`-misc` has
+/// `qemu-system-riscv64`), their shared files and firmware (`qemu-system-data` carries qemu's
+/// OpenSBI build for RISC-V `-bios default`; Debian's `opensbi` package is not needed), and
+/// the libraries the binaries link that a base system lacks.
 const QEMU_PACKAGES: &[&str] = &[
     "qemu-system-arm",
     "qemu-system-x86",
+    "qemu-system-misc",
     "qemu-system-common",
     "qemu-system-data",
     "seabios",
@@ -136,13 +160,18 @@ const QEMU_PACKAGES: &[&str] = &[
 /// (x86_64 `-smp 4` took 63 s with three copies running on 2 cores).
 const TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Marks a complete unpack (written last).
+/// Marks a complete unpack (written last): the list of the packages unpacked.
 const STAMP: &str = "root/.unpacked";
 
-/// Fetches and unpacks qemu-system into `.qemu/root` unless it is there already.
+/// Fetches and unpacks qemu-system into `.qemu/root` unless it is there already, with the
+/// packages of [`QEMU_PACKAGES`] (a stamp from a shorter list fetches them all again).
 pub fn ensure_qemu(ctx: &mut Ctx) {
     let dir = ctx.root.join(QEMU_DIR);
-    if dir.join(STAMP).is_file() {
+    let unpacked = fs::read_to_string(dir.join(STAMP)).unwrap_or_default();
+    if QEMU_PACKAGES
+        .iter()
+        .all(|p| unpacked.lines().any(|l| l == *p))
+    {
         println!("\nqemu-system: unpacked in {}", dir.join("root").display());
         return;
     }

@@ -1,9 +1,9 @@
 //! What the example kernels share.
 //!
-//! Each kernel (`kernels/aarch64`, `kernels/i386-pae`, `kernels/x86_64`) boots its CPU(s),
-//! builds an identity map, enables the MMU with the hardware's accessed/dirty management, and
-//! implements [`Platform`]. Everything after that is here, written only against pte's public
-//! API, exactly as an outside kernel would use it:
+//! Each kernel (`kernels/aarch64`, `kernels/i386-pae`, `kernels/riscv64`, `kernels/x86_64`)
+//! boots its CPU(s), builds an identity map, enables the MMU with the hardware's
+//! accessed/dirty management, and implements [`Platform`]. Everything after that is here,
+//! written only against pte's public API, exactly as an outside kernel would use it:
 //!
 //! * [`frames`]: the page allocator (`FrameAllocator`) over a pool of frames in the image,
 //!   with a state per frame so the checks can tell a lost or doubly-mapped frame;
@@ -39,9 +39,11 @@ use pte_core::{Arch, CompareExchange, LockBit};
 /// Which accessed/dirty management the kernel turned on in the MMU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HardwareAd {
-    /// The MMU sets the accessed bit itself (x86 always; aarch64 with TCR_EL1.HA).
+    /// The MMU sets the accessed bit itself (x86 always; aarch64 with TCR_EL1.HA; RISC-V
+    /// when the implementation updates A in hardware rather than faulting, Svadu vs Svade).
     pub accessed: bool,
-    /// The MMU records writes in the entry itself (x86 D; aarch64 DBM with TCR_EL1.HD).
+    /// The MMU records writes in the entry itself (x86 D; aarch64 DBM with TCR_EL1.HD;
+    /// RISC-V D, as for `accessed`).
     pub dirty: bool,
 }
 
@@ -58,7 +60,8 @@ pub trait Platform: Sync + 'static {
     const NAME: &'static str;
 
     /// The index shift of each level the walker visits, first level first, leaf last
-    /// (x86_64 and aarch64 4 KiB: `[39, 30, 21, 12]`; i386 PAE: `[30, 21, 12]`).
+    /// (x86_64 and aarch64 4 KiB: `[39, 30, 21, 12]`; i386 PAE and RISC-V Sv39:
+    /// `[30, 21, 12]`).
     const LEVEL_SHIFTS: &'static [u32];
 
     /// Base of the lazily-mapped window: 5 × 16 MiB of virtual addresses that the boot
@@ -66,9 +69,9 @@ pub trait Platform: Sync + 'static {
     /// it is populated). Aligned to 16 MiB.
     const WINDOW: u64;
 
-    /// The physical address of the first-level table (`TTBR0_EL1`, `CR3`'s PML4; for PAE the
-    /// PDPT, whose 4 entries are loaded at `CR3` write time and must therefore be present
-    /// from boot).
+    /// The physical address of the first-level table (`TTBR0_EL1`, `CR3`'s PML4, `satp`'s
+    /// root; for PAE the PDPT, whose 4 entries are loaded at `CR3` write time and must
+    /// therefore be present from boot).
     fn root(&self) -> u64;
 
     /// The entry of level `level` (index into [`LEVEL_SHIFTS`](Self::LEVEL_SHIFTS)) that points
@@ -80,7 +83,8 @@ pub trait Platform: Sync + 'static {
     fn next_table(level: usize, entry: u64) -> Option<u64>;
 
     /// Makes table writes visible to the hardware walker before the faulting access is
-    /// retried (aarch64: `dsb ishst; isb`; x86: nothing, the walker snoops).
+    /// retried (aarch64: `dsb ishst; isb`; x86: nothing, the walker snoops; RISC-V:
+    /// `sfence.vma`, since a hart may cache invalid entries).
     fn sync_tables(&self);
 
     /// Invalidates the translation of `addr` on every CPU (after an entry stopped being
@@ -96,12 +100,14 @@ pub trait Platform: Sync + 'static {
     /// The accessed/dirty management the kernel enabled.
     fn hardware_ad(&self) -> HardwareAd;
 
-    /// The accessed bit as the architecture manual defines it (x86 bit 5; aarch64 AF, bit 10),
-    /// independent of the library: the checks compare the library's `young()` with it.
+    /// The accessed bit as the architecture manual defines it (x86 bit 5; aarch64 AF, bit 10;
+    /// RISC-V A, bit 6), independent of the library: the checks compare the library's
+    /// `young()` with it.
     fn hw_young(raw: u64) -> bool;
 
     /// "Written since made clean" as the hardware records it (x86 D, bit 6; aarch64 DBM
-    /// (bit 51) set and AP[2] (bit 7) clear): compared with the library's `dirty()`.
+    /// (bit 51) set and AP[2] (bit 7) clear; RISC-V D, bit 7): compared with the library's
+    /// `dirty()`.
     fn hw_dirty(raw: u64) -> bool;
 
     /// Writes bytes to the serial port (called with the console lock held).
