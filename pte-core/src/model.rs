@@ -300,21 +300,6 @@ pub enum HelperModel {
         /// `PTE_RDONLY`, if the era tracks hardware dirty through it (`PTE_DBM`).
         rdonly_hw_dirty: Option<u32>,
     },
-    /// A hardware dirty bit that is really a write enable (LoongArch, as MIPS): Linux keeps
-    /// a software write permission and a software "modified" bit, and sets the hardware bit
-    /// only when both hold (`pte_mkdirty()` sets modified, and the hardware bit if writable;
-    /// `pte_mkwrite()` sets write, and the hardware bit if modified; `pte_wrprotect()` clears
-    /// write and the hardware bit; `pte_dirty()` is either bit).
-    WriteEnableDirty {
-        /// The accessed bit (LoongArch: `_PAGE_ACCESSED`, which is the hardware V bit).
-        accessed: u32,
-        /// The software write permission (`_PAGE_WRITE`).
-        write: u32,
-        /// The software dirty bit (`_PAGE_MODIFIED`).
-        modified: u32,
-        /// The hardware dirty / write-enable bit (`_PAGE_DIRTY`, the TLB's D).
-        hw_dirty: u32,
-    },
 }
 
 /// One paging geometry of a layout: page size and the index width of each level.

@@ -20,7 +20,6 @@ const PACKAGES: &[&str] = &[
     "arch-ia64-sim",
     "arch-aarch64",
     "arch-riscv64",
-    "arch-loongarch64",
     "pte-layouts",
 ];
 
