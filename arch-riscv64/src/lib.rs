@@ -50,10 +50,14 @@
 //!
 //! ## Sources and ambiguities
 //!
-//! The headers were read from stored copies of the upstream tree (no network clone was
-//! possible): the 6.6 `pgtable-bits.h` is a 6.6-era copy (line numbers below are from it),
-//! the 6.18 `pgtable-bits.h` a copy carrying the Svrsw60t59b soft-dirty / uffd-wp patches;
-//! `pgtable.h` and `pgtable-64.h` facts are cited by macro and function name. Where the
+**Provenance, not yet verified against the tags.** The headers were read from stored
+//! copies of the upstream tree whose exact version could not be pinned (no network clone was
+//! possible): the 6.6 `pgtable-bits.h` is a 6.6-era copy (line numbers below are from it and
+//! may differ by a few lines from the `v6.6` tag), the 6.18 `pgtable-bits.h` a copy carrying
+//! the Svrsw60t59b soft-dirty / uffd-wp patches; `pgtable.h` and `pgtable-64.h` facts are
+//! cited by macro and function name, and `MAX_PHYSMEM_BITS` (56) and 6.18's
+//! `pte_present()`/`pte_none()` are from the stored copies and recollection, not a tagged
+//! tree. Checking every value against `v6.6` and `v6.18` is open work (issue 13). Where the
 //! headers were ambiguous:
 //!
 //! * `_PAGE_PROT_NONE` is `_PAGE_GLOBAL`: a *valid* kernel entry has G set, so the marker
