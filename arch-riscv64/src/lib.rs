@@ -50,7 +50,7 @@
 //!
 //! ## Sources and ambiguities
 //!
-**Provenance, not yet verified against the tags.** The headers were read from stored
+//! **Provenance, not yet verified against the tags.** The headers were read from stored
 //! copies of the upstream tree whose exact version could not be pinned (no network clone was
 //! possible): the 6.6 `pgtable-bits.h` is a 6.6-era copy (line numbers below are from it and
 //! may differ by a few lines from the `v6.6` tag), the 6.18 `pgtable-bits.h` a copy carrying
