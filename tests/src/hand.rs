@@ -432,8 +432,12 @@ impl Hand for Riscv64_6_6 {
     }
 }
 
-// Linux 6.18: as 6.6, plus _PAGE_SWP_SOFT_DIRTY = _PAGE_EXEC (0x8) and _PAGE_SWP_UFFD_WP =
-// _PAGE_USER (0x10) in swap entries (pgtable-bits.h, Svrsw60t59b).
+// Linux 6.18.35 arch/riscv/include/asm/pgtable.h: the same macros as 6.6. pte_none (line
+// 369) = (val == 0); pte_present (line 351) = val & (_PAGE_PRESENT 0x1 | _PAGE_PROT_NONE
+// 0x20); pte_protnone (line 465) = PROT_NONE without PRESENT; swap (lines 1008-1017):
+// _PAGE_SWP_EXCLUSIVE 0x40, __SWP_TYPE_SHIFT 7 (5 bits), __SWP_OFFSET_SHIFT 12, no
+// soft-dirty or uffd-wp swap bit (those are 6.19's Svrsw60t59b); MAX_PHYSMEM_BITS 56 gives
+// N = 46 (offset bits 12-57).
 impl Hand for Riscv64_6_18 {
     #[inline]
     fn classify(w: u64) -> State {
@@ -443,8 +447,8 @@ impl Hand for Riscv64_6_18 {
             State::Present
         } else if w & 0x20 != 0 {
             State::ProtNone
-        } else if w & !0x03FF_FFFF_FFFF_FFD8 == 0 {
-            // Soft-dirty 3, uffd-wp 4, exclusive 6, type bits 7–11, offset bits 12–57.
+        } else if w & !0x03FF_FFFF_FFFF_FFC0 == 0 {
+            // Exclusive 6, type bits 7-11, offset bits 12-57.
             State::Swap
         } else {
             State::Invalid
@@ -456,15 +460,9 @@ impl Hand for Riscv64_6_18 {
     }
     #[inline]
     fn encode(e: SwapEntry) -> Option<u64> {
-        if e.ty >= 1 << 5 || e.offset >= 1 << 46 {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 46 || e.soft_dirty || e.uffd_wp {
             return None;
         }
-        not_none(
-            e.ty << 7
-                | e.offset << 12
-                | u64::from(e.exclusive) << 6
-                | u64::from(e.soft_dirty) << 3
-                | u64::from(e.uffd_wp) << 4,
-        )
+        not_none(e.ty << 7 | e.offset << 12 | u64::from(e.exclusive) << 6)
     }
 }

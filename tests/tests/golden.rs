@@ -220,22 +220,46 @@ fn riscv64_6_6_words() {
     );
 }
 
-/// Linux 6.18 `arch/riscv/include/asm/pgtable-bits.h` (Svrsw60t59b): `_PAGE_SWP_SOFT_DIRTY =
-/// _PAGE_EXEC` (0x8), `_PAGE_SWP_UFFD_WP = _PAGE_USER` (0x10): type 1 / offset 1 with both
-/// → 0x1000 | 0x80 | 0x8 | 0x10 = 0x1098.
+/// Linux 6.18.35 `arch/riscv/include/asm/pgtable.h` (lines 1008–1020) and
+/// `pgtable-bits.h` (line 31): the 6.6 swap format, with no soft-dirty or uffd-wp swap bit
+/// (`_PAGE_SWP_SOFT_DIRTY` / `_PAGE_SWP_UFFD_WP` arrive with Svrsw60t59b in 6.19): type 3 /
+/// offset 0x1234 exclusive → 0x1234 << 12 | 3 << 7 | 0x40 = 0x0123_41c0; the largest offset
+/// below N = 46 → 0x03ff_ffff_ffff_f000; `pfn_pte(0x42, PAGE_NONE)` = 0x10822. The words
+/// 0x1098 and 0x1090 (type 1 / offset 1 with bit 3 or bit 4 set, what 6.19's soft-dirty and
+/// uffd-wp swap bits would give) are invalid: bits 1–3 are `_PAGE_LEAF` (zero) and bit 4 is
+/// outside the swap format.
 #[test]
-fn riscv64_6_18_swap_flags() {
-    let e = SwapEntry {
-        soft_dirty: true,
-        uffd_wp: true,
-        ..swap(1, 1)
+fn riscv64_6_18_words() {
+    let excl = SwapEntry {
+        exclusive: true,
+        ..swap(3, 0x1234)
     };
-    assert_eq!(encode("riscv64/6.18", e), 0x1098);
-    assert_eq!(decode("riscv64/6.18", 0x1098), Decoded::Swap(e));
-    // The same word is invalid on 6.6, which has no such flags.
-    let l = layout("riscv64/6.6").layout;
+    assert_eq!(encode("riscv64/6.18", excl), 0x0123_41c0);
+    assert_eq!(decode("riscv64/6.18", 0x0123_41c0), Decoded::Swap(excl));
     assert_eq!(
-        classify(l, &l.default_limits, 0x1098).state(),
-        State::Invalid
+        encode("riscv64/6.18", swap(0, (1 << 46) - 1)),
+        0x03ff_ffff_ffff_f000
     );
+    let l = layout("riscv64/6.18");
+    assert_eq!(encode_protnone(l.layout, 0x42), Ok(0x10822));
+    for word in [0x1098, 0x1090, 0x1088] {
+        assert_eq!(
+            classify(l.layout, &l.limits, word).state(),
+            State::Invalid,
+            "{word:#x}"
+        );
+    }
+    // No soft-dirty or uffd-wp swap flag to encode.
+    for e in [
+        SwapEntry {
+            soft_dirty: true,
+            ..swap(1, 1)
+        },
+        SwapEntry {
+            uffd_wp: true,
+            ..swap(1, 1)
+        },
+    ] {
+        assert!(encode_swap(l.layout, &l.limits, e).is_err());
+    }
 }
