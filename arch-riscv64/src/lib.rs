@@ -59,7 +59,8 @@
 //! are byte-identical, and Linux 6.18.35 (`leftymods/linux-6.18.y` @ `02ebe6b2`; its
 //! `pgtable-bits.h`, `pgtable-64.h` and `pgtable.h` are identical at the mirror's newest
 //! commit `40a9e9f4`). The exact `v6.6` and `v6.18` tags were not read. 6.6 line numbers are
-//! from 6.6.87 (`pgtable-bits.h` and `sparsemem.h` are the same in 6.6.9; `pgtable.h` and
+//! from 6.6.87 (`pgtable-bits.h` is the same in 6.6.9; `sparsemem.h` has `MAX_PHYSMEM_BITS
+//! 56` at line 8 in both, differing only in the 32-bit branch; `pgtable.h` and
 //! `pgtable-64.h` differ from 6.6.9 in a few places); 6.18 line numbers are from 6.18.35.
 //! Where the headers were ambiguous:
 //!
