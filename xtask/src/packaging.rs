@@ -130,7 +130,51 @@ pub(crate) fn package(ctx: &mut Ctx) {
         );
         args.push("--allow-dirty");
     }
+    forget_stale_overlay_sources();
     ctx.run("cargo package", &mut ctx.cargo(&args));
+}
+
+/// Removes what earlier `cargo package` runs unpacked from their overlay registries.
+///
+/// Cargo unpacks each overlay package into `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`,
+/// the hash derived from the overlay's path (`target/package/tmp-registry` of the checkout),
+/// and reuses that directory when it exists. A checkout at a path an earlier run used (a CI
+/// clone in the same place) would then verify the dependents against the *old* pte-core of
+/// that run, and fail on anything added since (seen: `no variant Riscv64 in Family`). Only
+/// the `-<hash>` registries (local overlays, never crates.io's `index.crates.io-…`) are
+/// touched, and only our own package names.
+fn forget_stale_overlay_sources() {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(src) = cargo_home.map(|h| h.join("registry").join("src")) else {
+        return;
+    };
+    let Ok(registries) = fs::read_dir(&src) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(unpacked) = fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for dir in unpacked.flatten() {
+            let name = dir.file_name().to_string_lossy().into_owned();
+            let ours = PACKAGES.iter().any(|p| {
+                name.strip_prefix(p)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            if ours && fs::remove_dir_all(dir.path()).is_ok() {
+                println!(
+                    "removed the stale unpacked overlay package {}",
+                    dir.path().display()
+                );
+            }
+        }
+    }
 }
 
 /// `rust-version` of the `[workspace.package]` table (a plain `key = "value"` line).
