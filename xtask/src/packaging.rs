@@ -131,6 +131,9 @@ pub(crate) fn package(ctx: &mut Ctx) {
         args.push("--allow-dirty");
     }
     forget_stale_overlay_sources();
+    // Cargo treats a registry package as immutable: artefacts built from an earlier run's
+    // pte-core 0.1.0 would be reused for this one's. Start the verification builds afresh.
+    let _ = fs::remove_dir_all(ctx.root.join("target").join("package"));
     ctx.run("cargo package", &mut ctx.cargo(&args));
 }
 
@@ -142,7 +145,8 @@ pub(crate) fn package(ctx: &mut Ctx) {
 /// clone in the same place) would then verify the dependents against the *old* pte-core of
 /// that run, and fail on anything added since (seen: `no variant Riscv64 in Family`). Only
 /// the `-<hash>` registries (local overlays, never crates.io's `index.crates.io-…`) are
-/// touched, and only our own package names.
+/// touched, and only our own package names. (The artefacts built from them are under
+/// `target/package`, which the step removes too.)
 fn forget_stale_overlay_sources() {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
