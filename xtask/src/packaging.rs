@@ -12,6 +12,9 @@ const MSRV_NO_STD_TARGET: &str = "x86_64-unknown-none";
 /// The std library crate that shares the workspace's `rust-version` (host only).
 const MSRV_STD_LIBRARIES: &[&str] = &["pte-sim"];
 
+/// Where `cargo package` builds and leaves the `.crate` files (`<dir>/package`).
+const PACKAGE_TARGET_DIR: &str = "target/release-package";
+
 /// The crates a release publishes, in dependency order (cargo orders them itself too).
 const PACKAGES: &[&str] = &[
     "pte-core",
@@ -104,9 +107,13 @@ pub(crate) fn msrv(ctx: &mut Ctx) {
 /// `cargo package` of the published crates, together: cargo (1.90+) verifies each package by
 /// building it from its `.crate`, against an overlay registry holding the packages of this
 /// run, so the arch crates and pte-layouts verify against the packaged pte-core before any of
-/// them is published. The `.crate` files go to `target/package`.
+/// them is published. The `.crate` files go to `target/release-package/package`.
 pub(crate) fn package(ctx: &mut Ctx) {
-    let mut args = vec!["package", "--locked"];
+    // Its own target directory, emptied first: cargo treats a registry package as immutable,
+    // so artefacts built from an earlier run's pte-core 0.1.0 (in the workspace's target dir)
+    // would be reused to verify this run's dependents.
+    let _ = fs::remove_dir_all(ctx.root.join(PACKAGE_TARGET_DIR));
+    let mut args = vec!["package", "--locked", "--target-dir", PACKAGE_TARGET_DIR];
     for p in PACKAGES {
         args.extend(["-p", p]);
     }
@@ -131,22 +138,19 @@ pub(crate) fn package(ctx: &mut Ctx) {
         args.push("--allow-dirty");
     }
     forget_stale_overlay_sources();
-    // Cargo treats a registry package as immutable: artefacts built from an earlier run's
-    // pte-core 0.1.0 would be reused for this one's. Start the verification builds afresh.
-    let _ = fs::remove_dir_all(ctx.root.join("target").join("package"));
     ctx.run("cargo package", &mut ctx.cargo(&args));
 }
 
 /// Removes what earlier `cargo package` runs unpacked from their overlay registries.
 ///
 /// Cargo unpacks each overlay package into `$CARGO_HOME/registry/src/-<hash>/<name>-<version>`,
-/// the hash derived from the overlay's path (`target/package/tmp-registry` of the checkout),
+/// the hash derived from the overlay's path (`<target dir>/package/tmp-registry`),
 /// and reuses that directory when it exists. A checkout at a path an earlier run used (a CI
 /// clone in the same place) would then verify the dependents against the *old* pte-core of
 /// that run, and fail on anything added since (seen: `no variant Riscv64 in Family`). Only
 /// the `-<hash>` registries (local overlays, never crates.io's `index.crates.io-…`) are
 /// touched, and only our own package names. (The artefacts built from them are under
-/// `target/package`, which the step removes too.)
+/// [`PACKAGE_TARGET_DIR`], which the step empties too.)
 fn forget_stale_overlay_sources() {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
