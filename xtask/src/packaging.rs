@@ -15,16 +15,8 @@ const MSRV_STD_LIBRARIES: &[&str] = &["pte-sim"];
 /// Where `cargo package` builds and leaves the `.crate` files (`<dir>/package`).
 const PACKAGE_TARGET_DIR: &str = "target/release-package";
 
-/// The crates a release publishes, in dependency order (cargo orders them itself too).
-const PACKAGES: &[&str] = &[
-    "pte-core",
-    "arch-x86_64",
-    "arch-i386",
-    "arch-ia64-sim",
-    "arch-aarch64",
-    "arch-riscv64",
-    "pte-layouts",
-];
+/// The crates a release publishes: the `no_std` libraries (cargo orders them by dependency).
+const PACKAGES: &[&str] = NO_STD_LIBRARIES;
 
 /// Files outside the crates whose changes `cargo package` counts as changes to the packages:
 /// the licence files (the crates link to them) and the workspace manifest and lockfile.
