@@ -24,7 +24,8 @@ const fn accessed_mask(layout: &Layout) -> u64 {
     match layout.helpers {
         HelperModel::X86 { accessed, .. }
         | HelperModel::Ia64 { accessed, .. }
-        | HelperModel::Aarch64 { accessed, .. } => b(accessed),
+        | HelperModel::Aarch64 { accessed, .. }
+        | HelperModel::WriteEnableDirty { accessed, .. } => b(accessed),
     }
 }
 
@@ -47,7 +48,9 @@ pub const fn make_old(layout: &Layout, w: u64) -> u64 {
 #[doc(alias = "pte_write")]
 pub const fn is_writable(layout: &Layout, w: u64) -> bool {
     match layout.helpers {
-        HelperModel::X86 { write, .. } | HelperModel::Aarch64 { write, .. } => w & b(write) != 0,
+        HelperModel::X86 { write, .. }
+        | HelperModel::Aarch64 { write, .. }
+        | HelperModel::WriteEnableDirty { write, .. } => w & b(write) != 0,
         // `pte_write()`: access rights RW, RWX, R_RW, RX_RWX or RWX_RW (`ar - 2 <= 4`).
         HelperModel::Ia64 { ar, .. } => ar.get(w).wrapping_sub(2) <= 4,
     }
@@ -62,6 +65,9 @@ pub const fn is_dirty(layout: &Layout, w: u64) -> bool {
             dirty, saved_dirty, ..
         } => w & (b(dirty) | crate::model::bit_opt(saved_dirty)) != 0,
         HelperModel::Ia64 { dirty, .. } => w & b(dirty) != 0,
+        HelperModel::WriteEnableDirty {
+            modified, hw_dirty, ..
+        } => w & (b(modified) | b(hw_dirty)) != 0,
         HelperModel::Aarch64 {
             dirty,
             write,
@@ -87,6 +93,19 @@ pub const fn make_dirty(layout: &Layout, w: u64) -> u64 {
             dirty, soft_dirty, ..
         } => mksaveddirty(layout, w | b(dirty) | crate::model::bit_opt(soft_dirty)),
         HelperModel::Ia64 { dirty, .. } => w | b(dirty),
+        HelperModel::WriteEnableDirty {
+            write,
+            modified,
+            hw_dirty,
+            ..
+        } => {
+            let w = w | b(modified);
+            if w & b(write) != 0 {
+                w | b(hw_dirty)
+            } else {
+                w
+            }
+        }
         HelperModel::Aarch64 {
             dirty,
             write,
@@ -147,6 +166,9 @@ pub const fn make_clean(layout: &Layout, w: u64) -> u64 {
             dirty, saved_dirty, ..
         } => w & !(b(dirty) | crate::model::bit_opt(saved_dirty)),
         HelperModel::Ia64 { dirty, .. } => w & !b(dirty),
+        HelperModel::WriteEnableDirty {
+            modified, hw_dirty, ..
+        } => w & !(b(modified) | b(hw_dirty)),
         HelperModel::Aarch64 {
             dirty,
             rdonly_hw_dirty,
@@ -169,6 +191,9 @@ pub const fn write_protect(layout: &Layout, w: u64) -> u64 {
         HelperModel::X86 { write, .. } => mksaveddirty(layout, w & !b(write)),
         // "we convert AR_RWX to AR_RX and AR_RW to AR_R by clearing the 2nd bit".
         HelperModel::Ia64 { ar_rw, .. } => w & !b(ar_rw),
+        HelperModel::WriteEnableDirty {
+            write, hw_dirty, ..
+        } => w & !(b(write) | b(hw_dirty)),
         HelperModel::Aarch64 {
             dirty: d,
             write,
@@ -195,6 +220,19 @@ pub const fn make_writable(layout: &Layout, w: u64) -> u64 {
     match layout.helpers {
         HelperModel::X86 { write, .. } => clear_saveddirty(layout, w | b(write)),
         HelperModel::Ia64 { ar_rw, .. } => w | b(ar_rw),
+        HelperModel::WriteEnableDirty {
+            write,
+            modified,
+            hw_dirty,
+            ..
+        } => {
+            let w = w | b(write);
+            if w & b(modified) != 0 {
+                w | b(hw_dirty)
+            } else {
+                w
+            }
+        }
         HelperModel::Aarch64 {
             write,
             rdonly_hw_dirty,
@@ -227,6 +265,18 @@ pub const fn with_protection(layout: &Layout, old: u64, prot: u64) -> u64 {
         // "preserve the hardware dirty information"
         if is_dirty(layout, old) {
             old |= b(d);
+        }
+    }
+    if let HelperModel::WriteEnableDirty {
+        modified,
+        hw_dirty,
+        modify_saves_dirty: true,
+        ..
+    } = layout.helpers
+    {
+        // LoongArch 6.18: `if (pte_val(pte) & _PAGE_DIRTY) pte_val(pte) |= _PAGE_MODIFIED;`
+        if old & b(hw_dirty) != 0 {
+            old |= b(modified);
         }
     }
     let keep = layout.modify_keep | (layout.word_mask() & !(layout.hw_bits | layout.sw_bits));

@@ -249,6 +249,9 @@ pub struct FileFormat {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HwAccessDirty {
     /// x86: the CPU sets `_PAGE_ACCESSED` and `_PAGE_DIRTY` with a locked read-modify-write.
+    /// LoongArch: the TLB load / store / modify exception handlers (`tlbex.S`, below the C
+    /// fault path) set V (accessed) on a present entry, and V, D and `_PAGE_MODIFIED` on a
+    /// present writable one.
     SetsAccessedDirty,
     /// aarch64 with FEAT_HAFDBS (`CONFIG_ARM64_HW_AFDBM`): sets `PTE_AF`; on a write to an
     /// entry with `PTE_DBM` it clears `PTE_RDONLY`. Without the feature: access-flag and
@@ -299,6 +302,25 @@ pub enum HelperModel {
         write: u32,
         /// `PTE_RDONLY`, if the era tracks hardware dirty through it (`PTE_DBM`).
         rdonly_hw_dirty: Option<u32>,
+    },
+    /// A hardware dirty bit that is really a write enable (LoongArch, as MIPS): Linux keeps
+    /// a software write permission and a software "modified" bit, and sets the hardware bit
+    /// only when both hold (`pte_mkdirty()` sets modified, and the hardware bit if writable;
+    /// `pte_mkwrite()` sets write, and the hardware bit if modified; `pte_wrprotect()` clears
+    /// write and the hardware bit; `pte_dirty()` is either bit).
+    WriteEnableDirty {
+        /// The accessed bit (LoongArch: `_PAGE_ACCESSED`, which is the hardware V bit).
+        accessed: u32,
+        /// The software write permission (`_PAGE_WRITE`).
+        write: u32,
+        /// The software dirty bit (`_PAGE_MODIFIED`).
+        modified: u32,
+        /// The hardware dirty / write-enable bit (`_PAGE_DIRTY`, the TLB's D).
+        hw_dirty: u32,
+        /// Whether `pte_modify()` first sets the software dirty bit when the hardware one is
+        /// set (LoongArch 6.18: `if (pte_val(pte) & _PAGE_DIRTY) pte_val(pte) |=
+        /// _PAGE_MODIFIED;`; 6.6 only masks).
+        modify_saves_dirty: bool,
     },
 }
 

@@ -1,4 +1,4 @@
-//! The thirteen kernel layouts of the workspace, declared once in [`for_each_layout!`].
+//! The fifteen kernel layouts of the workspace, declared once in [`for_each_layout!`].
 //!
 //! Everything that needs "every layout" is generated from that one list: the run-time registry
 //! [`LAYOUTS`], the name → type dispatch [`visit_layout`] (how the CLI reaches the generic
@@ -34,6 +34,8 @@ pub use arch_i386;
 #[doc(hidden)]
 pub use arch_ia64_sim;
 #[doc(hidden)]
+pub use arch_loongarch64;
+#[doc(hidden)]
 pub use arch_riscv64;
 #[doc(hidden)]
 pub use arch_x86_64;
@@ -49,7 +51,7 @@ pub use arch_x86_64;
 /// macro_rules! count {
 ///     ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => { [$(stringify!($id)),*].len() };
 /// }
-/// assert_eq!(pte_layouts::for_each_layout!(count), 13);
+/// assert_eq!(pte_layouts::for_each_layout!(count), 15);
 /// ```
 #[macro_export]
 macro_rules! for_each_layout {
@@ -68,6 +70,8 @@ macro_rules! for_each_layout {
             aarch64_6_18 => $crate::arch_aarch64::Aarch64_6_18, "arch-aarch64", locked;
             riscv64_6_6 => $crate::arch_riscv64::Riscv64_6_6, "arch-riscv64", locked;
             riscv64_6_18 => $crate::arch_riscv64::Riscv64_6_18, "arch-riscv64", locked;
+            loongarch64_6_6 => $crate::arch_loongarch64::Loongarch64_6_6, "arch-loongarch64", locked;
+            loongarch64_6_18 => $crate::arch_loongarch64::Loongarch64_6_18, "arch-loongarch64", locked;
         }
     };
 }

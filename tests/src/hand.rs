@@ -1,5 +1,5 @@
 //! Hand-written masks: the state of a word, the swap decode and the swap encode of each of the
-//! thirteen layouts, translated by hand from the kernel headers (`source` of each layout).
+//! fifteen layouts, translated by hand from the kernel headers (`source` of each layout).
 //!
 //! They are independent of the format model on purpose: every constant is a literal, nothing is
 //! read from `Layout`, so a wrong model (or a wrong translation here) shows as a disagreement.
@@ -9,6 +9,7 @@
 use arch_aarch64::{Aarch64_3_18, Aarch64_6_6, Aarch64_6_18};
 use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
+use arch_loongarch64::{Loongarch64_6_6, Loongarch64_6_18};
 use arch_riscv64::{Riscv64_6_6, Riscv64_6_18};
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use pte_core::{Arch, State, SwapEntry};
@@ -466,3 +467,41 @@ impl Hand for Riscv64_6_18 {
         not_none(e.ty << 7 | e.offset << 12 | u64::from(e.exclusive) << 6)
     }
 }
+
+// Linux 6.6 / 6.18 arch/loongarch/include/asm/pgtable.h: pte_none = !(val & ~_PAGE_GLOBAL
+// 0x40); pte_present = val & (_PAGE_PRESENT 0x80 | _PAGE_PROTNONE 0x400); mk_swap_pte =
+// (type & 0x7f) << 16 | offset << 24, _PAGE_SWP_EXCLUSIVE 1 << 23; MAX_PHYSMEM_BITS 48 and
+// 16K pages give N = 36 (offset bits 24–59), T = 5 (type bits 16–20).
+macro_rules! loongarch_hand {
+    ($ty:ty) => {
+        impl Hand for $ty {
+            #[inline]
+            fn classify(w: u64) -> State {
+                if w & !0x40 == 0 {
+                    State::None
+                } else if w & 0x80 != 0 {
+                    State::Present
+                } else if w & 0x400 != 0 {
+                    State::ProtNone
+                } else if w & !0x0FFF_FFFF_FF9F_0000 == 0 {
+                    State::Swap
+                } else {
+                    State::Invalid
+                }
+            }
+            #[inline]
+            fn swap_raw(w: u64) -> (u64, u64) {
+                ((w >> 16) & 0x7f, w >> 24)
+            }
+            #[inline]
+            fn encode(e: SwapEntry) -> Option<u64> {
+                if e.ty >= 1 << 5 || e.offset >= 1 << 36 || e.soft_dirty || e.uffd_wp {
+                    return None;
+                }
+                not_none(e.ty << 16 | e.offset << 24 | u64::from(e.exclusive) << 23)
+            }
+        }
+    };
+}
+loongarch_hand!(Loongarch64_6_6);
+loongarch_hand!(Loongarch64_6_18);

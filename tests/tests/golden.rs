@@ -263,3 +263,30 @@ fn riscv64_6_18_words() {
         assert!(encode_swap(l.layout, &l.limits, e).is_err());
     }
 }
+
+/// Linux 6.6 `arch/loongarch/include/asm/pgtable.h`, `pgtable-bits.h`: `mk_swap_pte(3, 0x1234)
+/// = 3 << 16 | 0x1234 << 24` = 0x12_3403_0000; with `_PAGE_SWP_EXCLUSIVE` (1 << 23)
+/// 0x12_3483_0000. `pte_none()` ignores `_PAGE_GLOBAL` (0x40); V alone (0x1) is neither none
+/// nor present. `PAGE_NONE = _PAGE_PROTNONE | _PAGE_NO_READ | _PAGE_USER | _CACHE_CC` =
+/// 0x2000_0000_0000_041c; `pfn_pte(0x42, PAGE_NONE)` adds 0x42 << 14.
+#[test]
+fn loongarch64_6_6_words() {
+    assert_eq!(encode("loongarch64/6.6", swap(3, 0x1234)), 0x12_3403_0000);
+    let excl = SwapEntry {
+        exclusive: true,
+        ..swap(3, 0x1234)
+    };
+    assert_eq!(encode("loongarch64/6.6", excl), 0x12_3483_0000);
+    assert_eq!(decode("loongarch64/6.6", 0x40), Decoded::None);
+    let l = layout("loongarch64/6.6").layout;
+    assert_eq!(classify(l, &l.default_limits, 0x1).state(), State::Invalid);
+    assert_eq!(
+        encode_protnone(l, 0x42),
+        Ok(0x2000_0000_0000_041c | 0x42 << 14)
+    );
+    // `PAGE_READONLY | _PAGE_VALID`: present.
+    assert_eq!(
+        decode("loongarch64/6.18", 0x9d | 0x42 << 14),
+        Decoded::Present { pfn: 0x42 }
+    );
+}

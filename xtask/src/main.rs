@@ -56,6 +56,7 @@ const NO_STD_LIBRARIES: &[&str] = &[
     "arch-ia64-sim",
     "arch-aarch64",
     "arch-riscv64",
+    "arch-loongarch64",
 ];
 
 /// Targets Miri interprets pte-core's tests for, besides the host.
@@ -77,6 +78,7 @@ const CROSS_PACKAGES: &[&str] = &[
     "arch-ia64-sim",
     "arch-aarch64",
     "arch-riscv64",
+    "arch-loongarch64",
     "pte-layouts",
     "pte-tests",
 ];
