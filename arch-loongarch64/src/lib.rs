@@ -36,9 +36,10 @@
 //!
 //! The exception handlers of `arch/loongarch/mm/tlbex.S` update the entry themselves, below
 //! the C fault path, like an x86 MMU: `handle_tlb_load` ORs `_PAGE_VALID` into an entry with
-//! `_PAGE_PRESENT` (6.6.87 lines 92–95), `handle_tlb_store` and `handle_tlb_modify` OR
-//! `_PAGE_VALID | _PAGE_DIRTY | _PAGE_MODIFIED` into one with `_PAGE_PRESENT | _PAGE_WRITE`
-//! (lines 245–249, 404); anything else goes to `do_page_fault`. The layouts therefore say
+//! `_PAGE_PRESENT` (lines 92–95 of 6.6.9 / 6.6.87, 95–98 of 6.18.35), `handle_tlb_store` and
+//! `handle_tlb_modify` OR `_PAGE_VALID | _PAGE_DIRTY | _PAGE_MODIFIED` into one with
+//! `_PAGE_PRESENT | _PAGE_WRITE` (lines 245–249 and 404 of 6.6.87; 251–255 and later in
+//! 6.18.35); anything else goes to `do_page_fault`. The layouts therefore say
 //! [`HwAccessDirty::SetsAccessedDirty`], `hw_set` = V | D | `_PAGE_MODIFIED`. (LoongArch does
 //! not define `pte_sw_mkyoung`: in these trees only `arch/mips/include/asm/pgtable.h` does,
 //! line 401 of 6.6.87; the generic one in `include/linux/pgtable.h`, lines 654–660 of 6.6.87,
@@ -61,7 +62,7 @@
 //!   same lines in all three trees.
 //! * `arch/loongarch/include/asm/pgtable.h`: `pte_pfn` (253; 261), `mk_swap_pte`,
 //!   `__swp_type`, `__swp_offset` (281–285; 293–297), `pte_none`, `pte_present` (311–312;
-//!   323–324), `pte_mkyoung` … `pte_mkwrite_novma` (383–409), `pte_modify` (449–453;
+//!   323–324), `pte_mkyoung` … `pte_mkwrite_novma` (383–409; 365–391), `pte_modify` (449–453;
 //!   425–432), `pte_protnone` (604; 586).
 //! * `include/linux/swap.h`: `MAX_SWAPFILES_SHIFT 5` (line 50; 49).
 //! * `arch/loongarch/include/asm/sparsemem.h`: `MAX_PHYSMEM_BITS 48` (line 12).
