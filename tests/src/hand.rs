@@ -400,73 +400,46 @@ impl Hand for Aarch64_6_18 {
     }
 }
 
-// Linux 6.6 arch/riscv/include/asm/pgtable.h: pte_none = (val == 0); pte_present = val &
-// (_PAGE_PRESENT 0x1 | _PAGE_PROT_NONE 0x20); pte_protnone = PROT_NONE without PRESENT;
-// swap: exclusive 0x40, __SWP_TYPE_SHIFT 7 (5 bits), __SWP_OFFSET_SHIFT 12; MAX_PHYSMEM_BITS
-// 56 gives N = 46 (offset bits 12–57).
-impl Hand for Riscv64_6_6 {
-    #[inline]
-    fn classify(w: u64) -> State {
-        if w == 0 {
-            State::None
-        } else if w & 0x1 != 0 {
-            State::Present
-        } else if w & 0x20 != 0 {
-            State::ProtNone
-        } else if w & !0x03FF_FFFF_FFFF_FFC0 == 0 {
-            // Exclusive 6, type bits 7–11, offset bits 12–57.
-            State::Swap
-        } else {
-            State::Invalid
+// Linux 6.6 and 6.18.35 arch/riscv/include/asm/pgtable.h, the same macros in both (6.18.35
+// lines in brackets): pte_none = (val == 0) [369]; pte_present = val & (_PAGE_PRESENT 0x1 |
+// _PAGE_PROT_NONE 0x20) [351]; pte_protnone = PROT_NONE without PRESENT [465]; swap
+// [1008-1017]: _PAGE_SWP_EXCLUSIVE 0x40, __SWP_TYPE_SHIFT 7 (5 bits), __SWP_OFFSET_SHIFT 12,
+// no soft-dirty or uffd-wp swap bit (those are 6.19's Svrsw60t59b); MAX_PHYSMEM_BITS 56 gives
+// N = 46 (offset bits 12-57). One translation serves both versions.
+macro_rules! riscv64_hand {
+    ($ty:ty) => {
+        impl Hand for $ty {
+            #[inline]
+            fn classify(w: u64) -> State {
+                if w == 0 {
+                    State::None
+                } else if w & 0x1 != 0 {
+                    State::Present
+                } else if w & 0x20 != 0 {
+                    State::ProtNone
+                } else if w & !0x03FF_FFFF_FFFF_FFC0 == 0 {
+                    // Exclusive 6, type bits 7-11, offset bits 12-57.
+                    State::Swap
+                } else {
+                    State::Invalid
+                }
+            }
+            #[inline]
+            fn swap_raw(w: u64) -> (u64, u64) {
+                ((w >> 7) & 0x1f, w >> 12)
+            }
+            #[inline]
+            fn encode(e: SwapEntry) -> Option<u64> {
+                if e.ty >= 1 << 5 || e.offset >= 1 << 46 || e.soft_dirty || e.uffd_wp {
+                    return None;
+                }
+                not_none(e.ty << 7 | e.offset << 12 | u64::from(e.exclusive) << 6)
+            }
         }
-    }
-    #[inline]
-    fn swap_raw(w: u64) -> (u64, u64) {
-        ((w >> 7) & 0x1f, w >> 12)
-    }
-    #[inline]
-    fn encode(e: SwapEntry) -> Option<u64> {
-        if e.ty >= 1 << 5 || e.offset >= 1 << 46 || e.soft_dirty || e.uffd_wp {
-            return None;
-        }
-        not_none(e.ty << 7 | e.offset << 12 | u64::from(e.exclusive) << 6)
-    }
+    };
 }
-
-// Linux 6.18.35 arch/riscv/include/asm/pgtable.h: the same macros as 6.6. pte_none (line
-// 369) = (val == 0); pte_present (line 351) = val & (_PAGE_PRESENT 0x1 | _PAGE_PROT_NONE
-// 0x20); pte_protnone (line 465) = PROT_NONE without PRESENT; swap (lines 1008-1017):
-// _PAGE_SWP_EXCLUSIVE 0x40, __SWP_TYPE_SHIFT 7 (5 bits), __SWP_OFFSET_SHIFT 12, no
-// soft-dirty or uffd-wp swap bit (those are 6.19's Svrsw60t59b); MAX_PHYSMEM_BITS 56 gives
-// N = 46 (offset bits 12-57).
-impl Hand for Riscv64_6_18 {
-    #[inline]
-    fn classify(w: u64) -> State {
-        if w == 0 {
-            State::None
-        } else if w & 0x1 != 0 {
-            State::Present
-        } else if w & 0x20 != 0 {
-            State::ProtNone
-        } else if w & !0x03FF_FFFF_FFFF_FFC0 == 0 {
-            // Exclusive 6, type bits 7-11, offset bits 12-57.
-            State::Swap
-        } else {
-            State::Invalid
-        }
-    }
-    #[inline]
-    fn swap_raw(w: u64) -> (u64, u64) {
-        ((w >> 7) & 0x1f, w >> 12)
-    }
-    #[inline]
-    fn encode(e: SwapEntry) -> Option<u64> {
-        if e.ty >= 1 << 5 || e.offset >= 1 << 46 || e.soft_dirty || e.uffd_wp {
-            return None;
-        }
-        not_none(e.ty << 7 | e.offset << 12 | u64::from(e.exclusive) << 6)
-    }
-}
+riscv64_hand!(Riscv64_6_6);
+riscv64_hand!(Riscv64_6_18);
 
 // Linux 6.6 / 6.18 arch/loongarch/include/asm/pgtable.h: pte_none = !(val & ~_PAGE_GLOBAL
 // 0x40); pte_present = val & (_PAGE_PRESENT 0x80 | _PAGE_PROTNONE 0x400); mk_swap_pte =
