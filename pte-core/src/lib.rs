@@ -44,6 +44,7 @@ pub mod helpers;
 pub mod limits;
 pub mod message;
 pub mod model;
+pub mod probe;
 pub mod proof;
 mod pte;
 pub mod registry;

@@ -48,6 +48,7 @@
 mod cache;
 mod check;
 mod frames;
+mod maplock;
 mod mmu;
 pub mod scenarios;
 mod space;
@@ -88,8 +89,20 @@ impl Sharded {
     }
 }
 
-/// This thread's shard.
+/// One step of a wait loop: [`relax`](pte_core::fault::lock::relax) (which a virtual-time
+/// machine parks until the line last loaded is written) and a yield to the host scheduler
+/// (the stress tests run more threads than CPUs).
+pub(crate) fn wait_step() {
+    pte_core::fault::lock::relax();
+    std::thread::yield_now();
+}
+
+/// This thread's shard: its virtual CPU's under a machine (so the run is the same whatever
+/// threads the process made before), else by order of first use.
 pub(crate) fn shard() -> usize {
+    if let Some(cpu) = pte_core::probe::cpu() {
+        return cpu % SHARDS;
+    }
     use std::sync::atomic::AtomicUsize;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     std::thread_local! {

@@ -15,6 +15,7 @@ use pte_core::PteSlot;
 use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{Leaf, TableWalker};
 use pte_core::model::Geometry;
+use pte_core::probe::{self, Access, Site};
 
 /// A leaf table: its entries and its lock.
 struct LeafTable<A: Arch> {
@@ -159,6 +160,7 @@ impl<A: Arch> PageTables<A> {
                 return None;
             };
             let e = &entries[self.index(addr, level)];
+            probe::access(e, Access::Load, Site::UpperEntry);
             let mut v = e.load(Ordering::Acquire);
             if v == 0 {
                 if !populate {
@@ -167,6 +169,7 @@ impl<A: Arch> PageTables<A> {
                 let new = self.alloc(level + 1)?;
                 // Release: the new table's empty entries are visible to whoever follows the
                 // pointer (`pgd_test_and_populate`).
+                probe::access(e, Access::ReadModifyWrite, Site::UpperEntry);
                 match e.compare_exchange(0, new as u64 + 1, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => {
                         self.populated.fetch_add(1, Ordering::Relaxed);
