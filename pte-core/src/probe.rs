@@ -120,6 +120,9 @@ pub enum Work {
         /// Page size.
         bytes: u64,
     },
+    /// A new page's entry was published by `install_empty` (inside the strategy's lock, if
+    /// it has one): where a kernel accounts the page (rss, rmap, LRU).
+    PageInstalled,
     /// A frame is taken from the allocator (the per-CPU list; a batch refill is a
     /// [`Site::FreeList`] access).
     AllocFrame,

@@ -6,7 +6,10 @@
 //!   (bytes 56 and 80 of an LP64 `mm_struct`, `include/linux/sched.h`), so the mapping lock's
 //!   two fetch-and-adds per fault (`down_read`/`up_read`, `include/asm-ia64/rwsem.h`) and the
 //!   mm-lock strategy's spinlock contend for one line;
-//! * `mm->rss` (the next line, byte 192) is incremented for every page installed;
+//! * `mm->rss` (the next line, byte 192) is incremented for every page installed, under
+//!   `page_table_lock` with the rmap and LRU accounting (`do_anonymous_page`), and
+//!   `handle_mm_fault` holds `page_table_lock` for its walk before the handler drops it to
+//!   allocate: the mm lock is taken twice per fault;
 //! * the page allocator refills a CPU's hot list under `zone->lock` every `batch` pages
 //!   (`batch` = 4 with 16 KiB pages: `zone_batchsize`, `mm/page_alloc.c`) and
 //!   `lru_cache_add_active` takes `zone->lru_lock` once per `PAGEVEC_SIZE` = 16 pages
@@ -162,6 +165,12 @@ impl Era {
             Era::Linux2_6_8 => 16,
             Era::Linux6_6 => 15,
         }
+    }
+
+    /// Whether `handle_mm_fault` walks the tables under `page_table_lock` before the
+    /// handler runs (2.6.8: taken at the walk, dropped to allocate, retaken to install).
+    pub const fn walk_under_mm_lock(self) -> bool {
+        matches!(self, Era::Linux2_6_8)
     }
 
     /// Whether each installed page writes a shared rss line.

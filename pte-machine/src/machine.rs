@@ -240,6 +240,7 @@ struct State {
     panic: Option<String>,
     coherence: Coherence,
     allocs: Vec<u64>,
+    installs: Vec<u64>,
     frees: Vec<u64>,
     operations: u64,
     switches: u64,
@@ -261,6 +262,7 @@ impl Core {
                 panic: None,
                 coherence: Coherence::new(&profile),
                 allocs: vec![0; n],
+                installs: vec![0; n],
                 frees: vec![0; n],
                 operations: 0,
                 switches: 0,
@@ -450,8 +452,31 @@ impl Core {
         let mut g = self.catch_up(self.lock(), t);
         let per_kib = |ns: f64, bytes: u64| ps(ns * bytes as f64 / 1024.0);
         match work {
-            Work::FaultEntry | Work::FaultExit => {
+            Work::FaultEntry => {
                 g.clock[t] += ps(self.profile.machine.fault_base_ns.value / 2.0);
+                let walk = ps(f.walk_ns.value);
+                if self.era.walk_under_mm_lock() && self.strategy == "mm-lock" {
+                    // handle_mm_fault's first hold of page_table_lock (2.6.8).
+                    let key = self.modelled(t, Modelled::MmLine0);
+                    self.lock_line(&mut g, t, key, walk);
+                } else {
+                    g.clock[t] += walk;
+                }
+            }
+            Work::FaultExit => {
+                g.clock[t] += ps(self.profile.machine.fault_base_ns.value / 2.0);
+            }
+            Work::PageInstalled => {
+                g.clock[t] += ps(f.account_ns.value);
+                g.installs[t] += 1;
+                if self.era.shared_rss() {
+                    let key = self.modelled(t, Modelled::MmRss);
+                    self.charge(&mut g, t, key, Access::ReadModifyWrite, Charge::Coherent);
+                }
+                if g.installs[t] % self.era.lru_batch() == 0 {
+                    let key = self.modelled(t, Modelled::LruLock);
+                    self.lock_line(&mut g, t, key, ps(f.zone_lock_hold_ns.value));
+                }
             }
             Work::ZeroPage { bytes } => g.clock[t] += per_kib(f.zero_ns_per_kib.value, bytes),
             Work::CopyPage { bytes } => g.clock[t] += per_kib(f.copy_ns_per_kib.value, bytes),
@@ -462,14 +487,6 @@ impl Core {
                 if n % self.era.zone_batch() == 1 {
                     let key = self.modelled(t, Modelled::ZoneLock);
                     self.lock_line(&mut g, t, key, ps(f.zone_lock_hold_ns.value));
-                }
-                if n % self.era.lru_batch() == 0 {
-                    let key = self.modelled(t, Modelled::LruLock);
-                    self.lock_line(&mut g, t, key, ps(f.zone_lock_hold_ns.value));
-                }
-                if self.era.shared_rss() {
-                    let key = self.modelled(t, Modelled::MmRss);
-                    self.charge(&mut g, t, key, Access::ReadModifyWrite, Charge::Coherent);
                 }
             }
             Work::FreeFrame => {

@@ -77,6 +77,11 @@ pub struct Family {
     pub frame_ns: Sourced<f64>,
     /// The zone lock's hold time for a batch refill or drain (ns).
     pub zone_lock_hold_ns: Sourced<f64>,
+    /// Accounting a newly mapped page: rmap, LRU pagevec, accessed flag (ns).
+    pub account_ns: Sourced<f64>,
+    /// The page-table walk of `handle_mm_fault` (ns); in 2.6.8 it ran under
+    /// `page_table_lock`.
+    pub walk_ns: Sourced<f64>,
     /// The machines of the family.
     pub machines: Vec<MachineSpec>,
 }
@@ -245,6 +250,8 @@ impl Family {
             &self.copy_ns_per_kib,
             &self.frame_ns,
             &self.zone_lock_hold_ns,
+            &self.account_ns,
+            &self.walk_ns,
         ];
         let level_costs = self
             .levels
