@@ -5,7 +5,11 @@ use pte_core::fault::{Backing, Cmpxchg, LockBitSpin, MmLock, SplitLock, Strategy
 use pte_machine::{Machine, Profile};
 use pte_sim::{AddressSpace, Config};
 
-fn pft<S: Strategy<Ia64_2_6_8> + Default>(m: &Machine, threads: usize, pages: u64) -> (f64, Vec<(&'static str, u64)>) {
+fn pft<S: Strategy<Ia64_2_6_8> + Default>(
+    m: &Machine,
+    threads: usize,
+    pages: u64,
+) -> (f64, Vec<(&'static str, u64)>) {
     let ps = 1u64 << 14;
     let space = AddressSpace::<Ia64_2_6_8, S>::new(
         S::default(),
@@ -17,7 +21,9 @@ fn pft<S: Strategy<Ia64_2_6_8> + Default>(m: &Machine, threads: usize, pages: u6
     );
     let region = 1u64 << 30;
     for t in 0..threads as u64 {
-        space.map(region * (t + 1), pages, Backing::Anonymous, true).unwrap();
+        space
+            .map(region * (t + 1), pages, Backing::Anonymous, true)
+            .unwrap();
     }
     let out = m
         .run(S::NAME, threads, |t| {
@@ -28,7 +34,12 @@ fn pft<S: Strategy<Ia64_2_6_8> + Default>(m: &Machine, threads: usize, pages: u6
         .unwrap();
     let secs = out.makespan as f64 / 1e12;
     let faults = threads as f64 * pages as f64;
-    let per_fault: Vec<_> = out.lines.iter().take(3).map(|(k, c)| (*k, c.total() / (faults as u64))).collect();
+    let per_fault: Vec<_> = out
+        .lines
+        .iter()
+        .take(3)
+        .map(|(k, c)| (*k, c.total() / (faults as u64)))
+        .collect();
     (faults / secs, per_fault)
 }
 

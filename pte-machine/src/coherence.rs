@@ -37,7 +37,9 @@ struct Sharers(Vec<u64>);
 
 impl Sharers {
     fn contains(&self, cpu: usize) -> bool {
-        self.0.get(cpu / 64).is_some_and(|w| w >> (cpu % 64) & 1 == 1)
+        self.0
+            .get(cpu / 64)
+            .is_some_and(|w| w >> (cpu % 64) & 1 == 1)
     }
     fn insert(&mut self, cpu: usize) {
         if self.0.len() <= cpu / 64 {
@@ -50,7 +52,9 @@ impl Sharers {
     }
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(i, &w)| {
-            (0..64).filter(move |b| w >> b & 1 == 1).map(move |b| i * 64 + b)
+            (0..64)
+                .filter(move |b| w >> b & 1 == 1)
+                .map(move |b| i * 64 + b)
         })
     }
 }
@@ -108,7 +112,9 @@ impl Coherence {
 
     /// A transfer between two CPUs.
     fn transfer(profile: &Profile, a: usize, b: usize) -> Ps {
-        profile.level_of(a, b).map_or(0, |l| ps(l.transfer_ns.value))
+        profile
+            .level_of(a, b)
+            .map_or(0, |l| ps(l.transfer_ns.value))
     }
 
     /// A fetch by `cpu` from memory homed with `home_cpu`.
@@ -234,7 +240,10 @@ mod tests {
         // Two CPUs asking at the same time are served one after the other.
         let near = c.access(&p, 1, t1, key(), rmw, Charge::Coherent);
         let after = c.access(&p, 2, t1, key(), rmw, Charge::Coherent);
-        assert!(after > near, "the second request must wait for the first transfer");
+        assert!(
+            after > near,
+            "the second request must wait for the first transfer"
+        );
         // A transfer across the machine costs more than one within the node.
         let mut fresh = Coherence::new(&p);
         let a = fresh.access(&p, 0, 0, key(), rmw, Charge::Coherent);
@@ -253,7 +262,10 @@ mod tests {
         }
         // Every reader now hits.
         let hit = ps(p.family.hit_ns.value);
-        assert_eq!(c.access(&p, 5, t, key(), Access::Load, Charge::Coherent) - t, hit);
+        assert_eq!(
+            c.access(&p, 5, t, key(), Access::Load, Charge::Coherent) - t,
+            hit
+        );
         // A write by CPU 0 invalidates 7 sharers: dearer than a write with one sharer.
         let many = c.access(&p, 0, t, key(), Access::Store, Charge::Coherent) - t;
         let t2 = t + many;
@@ -261,6 +273,8 @@ mod tests {
         let one = c.access(&p, 0, t3, key(), Access::Store, Charge::Coherent) - t3;
         assert!(many > one, "{many} <= {one}");
         // After the write the old readers miss again.
-        assert!(c.access(&p, 5, t3 + one, key(), Access::Load, Charge::Coherent) - (t3 + one) > hit);
+        assert!(
+            c.access(&p, 5, t3 + one, key(), Access::Load, Charge::Coherent) - (t3 + one) > hit
+        );
     }
 }

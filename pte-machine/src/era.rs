@@ -43,6 +43,15 @@ pub enum Era {
     Linux6_6,
 }
 
+impl core::fmt::Display for Era {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Era::Linux2_6_8 => "Linux 2.6.8",
+            Era::Linux6_6 => "Linux 6.6",
+        })
+    }
+}
+
 /// A line the machine names (one per memory node where `node` matters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Modelled {
@@ -130,7 +139,13 @@ pub enum Charge {
 
 impl Era {
     /// The line the word at `addr` of `site` stands for, and how it is charged.
-    pub fn line(self, site: Site, addr: usize, line_bytes: u64, strategy: &str) -> (LineKey, Charge) {
+    pub fn line(
+        self,
+        site: Site,
+        addr: usize,
+        line_bytes: u64,
+        strategy: &str,
+    ) -> (LineKey, Charge) {
         let real = LineKey::Real {
             site,
             line: addr as u64 / line_bytes,

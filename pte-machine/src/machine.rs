@@ -22,10 +22,10 @@
 //! line is still retried.
 
 use std::cell::RefCell;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::cmp::Reverse;
 
 use pte_core::probe::{self, Access, Hooks, Site, Work};
 
@@ -145,7 +145,10 @@ impl Machine {
         if let Some(why) = &state.panic {
             return Err(RunError::Panicked(why.clone()));
         }
-        let results = results.into_iter().map(|r| r.expect("every thread finished")).collect();
+        let results = results
+            .into_iter()
+            .map(|r| r.expect("every thread finished"))
+            .collect();
         let mut lines: HashMap<&'static str, LineCost> = HashMap::new();
         for (key, c) in &state.coherence.costs {
             let l = lines.entry(key.kind(&core.strategy)).or_default();
@@ -181,7 +184,11 @@ fn install() -> Result<(), RunError> {
         Ok(()) => true,
         Err(h) => core::ptr::eq(h, &HOOKS),
     });
-    if ours { Ok(()) } else { Err(RunError::ProbeTaken) }
+    if ours {
+        Ok(())
+    } else {
+        Err(RunError::ProbeTaken)
+    }
 }
 
 thread_local! {
@@ -424,9 +431,12 @@ impl Core {
 
     fn access(&self, t: usize, addr: usize, access: Access, site: Site) {
         let mut g = self.catch_up(self.lock(), t);
-        let (key, charge) =
-            self.era
-                .line(site, addr, self.profile.family.line_bytes.value, &self.strategy);
+        let (key, charge) = self.era.line(
+            site,
+            addr,
+            self.profile.family.line_bytes.value,
+            &self.strategy,
+        );
         self.charge(&mut g, t, key, access, charge);
     }
 
@@ -473,7 +483,7 @@ impl Core {
                     let key = self.modelled(t, Modelled::MmRss);
                     self.charge(&mut g, t, key, Access::ReadModifyWrite, Charge::Coherent);
                 }
-                if g.installs[t] % self.era.lru_batch() == 0 {
+                if g.installs[t].is_multiple_of(self.era.lru_batch()) {
                     let key = self.modelled(t, Modelled::LruLock);
                     self.lock_line(&mut g, t, key, ps(f.zone_lock_hold_ns.value));
                 }
@@ -492,7 +502,7 @@ impl Core {
             Work::FreeFrame => {
                 g.clock[t] += ps(f.frame_ns.value);
                 g.frees[t] += 1;
-                if g.frees[t] % self.era.zone_batch() == 0 {
+                if g.frees[t].is_multiple_of(self.era.zone_batch()) {
                     let key = self.modelled(t, Modelled::ZoneLock);
                     self.lock_line(&mut g, t, key, ps(f.zone_lock_hold_ns.value));
                 }

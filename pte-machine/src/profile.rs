@@ -151,7 +151,8 @@ impl Profile {
             .map(|(name, text)| {
                 let f: Family = serde_json::from_str(text)
                     .map_err(|e| ProfileError::Invalid(format!("{name}.json: {e}")))?;
-                f.check().map_err(|e| ProfileError::Invalid(format!("{name}.json: {e}")))?;
+                f.check()
+                    .map_err(|e| ProfileError::Invalid(format!("{name}.json: {e}")))?;
                 Ok(f)
             })
             .collect()
@@ -232,7 +233,10 @@ impl Family {
         let mut span = 1;
         for l in &self.levels {
             if l.span <= span || l.span % span != 0 {
-                return Err(format!("level '{}': span {} is not a multiple above {span}", l.name, l.span));
+                return Err(format!(
+                    "level '{}': span {} is not a multiple above {span}",
+                    l.name, l.span
+                ));
             }
             span = l.span;
         }
@@ -241,7 +245,10 @@ impl Family {
             return Err(format!("cpus_per_node {node} is not a level's divisor"));
         }
         if !self.line_bytes.value.is_power_of_two() {
-            return Err(format!("line_bytes {} is not a power of two", self.line_bytes.value));
+            return Err(format!(
+                "line_bytes {} is not a power of two",
+                self.line_bytes.value
+            ));
         }
         let costs = [
             &self.hit_ns,
@@ -299,10 +306,19 @@ mod tests {
 
     #[test]
     fn bad_names_and_cpu_counts_are_refused() {
-        assert!(matches!(Profile::find("altix-9"), Err(ProfileError::Unknown(_))));
+        assert!(matches!(
+            Profile::find("altix-9"),
+            Err(ProfileError::Unknown(_))
+        ));
         let p = Profile::find("altix-8").unwrap();
-        assert!(matches!(p.clone().with_cpus(0), Err(ProfileError::Cpus { .. })));
-        assert!(matches!(p.clone().with_cpus(MAX_CPUS + 1), Err(ProfileError::Cpus { .. })));
+        assert!(matches!(
+            p.clone().with_cpus(0),
+            Err(ProfileError::Cpus { .. })
+        ));
+        assert!(matches!(
+            p.clone().with_cpus(MAX_CPUS + 1),
+            Err(ProfileError::Cpus { .. })
+        ));
         assert_eq!(p.with_cpus(4).unwrap().cpus, 4);
     }
 

@@ -46,7 +46,7 @@ pub struct CacheCounts {
 pub struct FileCache {
     pool: Arc<FramePool>,
     /// Per file, per page: the PFN + 1, 0 = not read in.
-    files: Box<[Box<[AtomicU64]>]>,
+    files: Box<[crate::Aligned<AtomicU64>]>,
     loads: AtomicU64,
     races: AtomicU64,
     gets: AtomicU64,
@@ -63,7 +63,7 @@ impl FileCache {
             pool,
             files: file_pages
                 .iter()
-                .map(|&n| (0..n).map(|_| AtomicU64::new(0)).collect())
+                .map(|&n| crate::Aligned::new(n as usize, |_| AtomicU64::new(0)))
                 .collect(),
             loads: AtomicU64::new(0),
             races: AtomicU64::new(0),

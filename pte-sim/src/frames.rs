@@ -50,8 +50,11 @@ impl FrameKind {
     }
 }
 
-/// Per-frame metadata (`struct page`).
+/// Per-frame metadata (`struct page`), a 128-byte line each so that which frames share a
+/// line does not depend on where the allocator put the array (a virtual-time machine charges
+/// by line and must repeat exactly).
 #[derive(Debug, Default)]
+#[repr(align(128))]
 struct FrameMeta {
     /// [`FrameKind`] as `u8`.
     kind: AtomicU8,

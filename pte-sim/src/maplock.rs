@@ -89,7 +89,12 @@ impl<T> MapLock<T> {
                 probe::access(&self.word, Access::ReadModifyWrite, Site::MappingLock);
                 if self
                     .word
-                    .compare_exchange(w, w - WAITING + WRITER, Ordering::Acquire, Ordering::Relaxed)
+                    .compare_exchange(
+                        w,
+                        w - WAITING + WRITER,
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    )
                     .is_ok()
                 {
                     return WriteGuard { lock: self };

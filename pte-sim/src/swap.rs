@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::frames::{FrameKind, FramePool};
-use pte_core::probe::{self, Access, Site};
 use pte_core::classify::SwapEntry;
+use pte_core::probe::{self, Access, Site};
 
 /// The first offset handed out.
 pub const FIRST_SWAP_OFFSET: u64 = 1;

@@ -29,6 +29,17 @@
 //!                         spins, installs}] }] }
 //! ```
 //!
+//! With `--machine` (the virtual-time multiprocessor of `pte-machine`) there are no floor or
+//! kernel rows, the document gains `"machine": {name, cpus, era, line_bytes}`, every row
+//! `"machine"`, `"cpus"` and `"faults_per_second"` (virtual pages per virtual second, the
+//! median of `faults_per_wall_second`), and every sample `"lines"`: `[{line, accesses,
+//! misses, transfer_ps, queued_ps, spinning_ps, ns_per_fault}]`, dearest first; wall and CPU
+//! seconds are then virtual:
+//!
+//! ```text
+//! pte bench --machine altix-512 --workloads pft --json altix.json
+//! ```
+//!
 //! (`null` where a number does not apply: no 1-thread row, or a reference row's retries.)
 
 pub(crate) mod options;
@@ -108,7 +119,12 @@ pub struct Args {
     #[arg(long, value_name = "PROFILE", allow_hyphen_values = true)]
     pub machine: Option<String>,
     /// With --machine: its CPUs, 1 up to what its topology holds [default: the machine's].
-    #[arg(long, value_name = "N", allow_hyphen_values = true, requires = "machine")]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_hyphen_values = true,
+        requires = "machine"
+    )]
     pub cpus: Option<String>,
     /// Write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
@@ -333,11 +349,12 @@ fn measure(plan: &Plan, task: &Task) -> Result<Sample, CliError> {
     match task.kind {
         Kind::Floor => Ok(reference::floor(&shape)),
         Kind::Kernel => reference::kernel(&shape).map_err(failure),
-        Kind::Strategy(s) => sim::run_layout(e.layout.name, s, &shape, plan.machine.as_ref()).map_err(|err| match err {
-            SimError::NoLockBit => no_lock_bit(e.layout.name, s),
-            SimError::UnknownLayout => failure(format_args!("no type for {}", e.layout.name)),
-            SimError::Failed(m) => failure(m),
-        }),
+        Kind::Strategy(s) => sim::run_layout(e.layout.name, s, &shape, plan.machine.as_ref())
+            .map_err(|err| match err {
+                SimError::NoLockBit => no_lock_bit(e.layout.name, s),
+                SimError::UnknownLayout => failure(format_args!("no type for {}", e.layout.name)),
+                SimError::Failed(m) => failure(m),
+            }),
     }
 }
 
@@ -501,7 +518,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         let p = m.profile();
         writeln!(
             out,
-            "# machine {} ({} CPUs, {:?} era): virtual time — faults/s are virtual, the same on any host",
+            "# machine {} ({} CPUs, {} era): virtual time — faults/s are virtual, the same on any host",
             p.machine.name, p.cpus, p.family.era
         )?;
     }
@@ -541,12 +558,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
             })).collect::<Vec<_>>(),
             "runs": total,
             "wall_seconds": elapsed,
-            "machine": plan.machine.as_ref().map(|m| json!({
-                "name": m.profile().machine.name,
-                "cpus": m.profile().cpus,
-                "era": format!("{:?}", m.profile().family.era),
-                "line_bytes": m.profile().family.line_bytes.value,
-            })),
             "rows": rows.iter().map(|r| {
                 let mut v = report::row_json(r, &rows);
                 if let (Some(m), Some(o)) = (&plan.machine, v.as_object_mut()) {
@@ -558,6 +569,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
                 v
             }).collect::<Vec<_>>(),
         });
+        let mut doc = doc;
+        if let (Some(m), Some(o)) = (&plan.machine, doc.as_object_mut()) {
+            o.insert(
+                "machine".into(),
+                json!({
+                    "name": m.profile().machine.name,
+                    "cpus": m.profile().cpus,
+                    "era": m.profile().family.era.to_string(),
+                    "line_bytes": m.profile().family.line_bytes.value,
+                }),
+            );
+        }
         serde_json::to_writer_pretty(&mut f, &doc).map_err(io::Error::from)?;
         writeln!(f)?;
     }

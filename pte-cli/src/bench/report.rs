@@ -268,7 +268,10 @@ fn json_opt(v: Option<f64>) -> Value {
 /// The contention report of a `--machine` run: for each layout, workload and strategy, at
 /// its most threads, the three lines that cost the most virtual time per fault.
 pub fn write_lines(out: &mut dyn std::io::Write, rows: &[Row]) -> std::io::Result<()> {
-    writeln!(out, "# dearest lines (virtual ns per fault, at the most threads):")?;
+    writeln!(
+        out,
+        "# dearest lines (virtual ns per fault, at the most threads):"
+    )?;
     for (i, r) in rows.iter().enumerate() {
         let last = rows
             .get(i + 1)
@@ -311,7 +314,7 @@ pub fn row_json(row: &Row, rows: &[Row]) -> Value {
         .samples
         .iter()
         .map(|x| {
-            json!({
+            let mut v = json!({
                 "wall_seconds": x.wall,
                 "cpu_seconds": x.cpu,
                 "pages": x.pages,
@@ -320,16 +323,28 @@ pub fn row_json(row: &Row, rows: &[Row]) -> Value {
                 "lost_races": x.lost_races,
                 "spins": x.spins,
                 "installs": x.installs,
-                "lines": x.lines.iter().map(|(name, c)| json!({
-                    "line": name,
-                    "accesses": c.accesses,
-                    "misses": c.misses,
-                    "transfer_ps": c.transfer,
-                    "queued_ps": c.queued,
-                    "spinning_ps": c.spinning,
-                    "ns_per_fault": ns_per_fault(c, x),
-                })).collect::<Vec<_>>(),
-            })
+            });
+            if let (false, Some(o)) = (x.lines.is_empty(), v.as_object_mut()) {
+                o.insert(
+                    "lines".into(),
+                    x.lines
+                        .iter()
+                        .map(|(name, c)| {
+                            json!({
+                                "line": name,
+                                "accesses": c.accesses,
+                                "misses": c.misses,
+                                "transfer_ps": c.transfer,
+                                "queued_ps": c.queued,
+                                "spinning_ps": c.spinning,
+                                "ns_per_fault": ns_per_fault(c, x),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .into(),
+                );
+            }
+            v
         })
         .collect();
     json!({

@@ -31,10 +31,10 @@
 //! layout rely on the CAS alone — never on a plain store.
 
 use super::lock::{RawSpinLock, relax};
-use crate::probe::{self, Work};
 use super::{Leaf, Stats};
 use crate::CompareExchange;
 use crate::classify::{Decoded, Discipline};
+use crate::probe::{self, Work};
 use crate::pte::{Arch, LockBit, Pte};
 
 /// The result of publishing.
