@@ -493,7 +493,8 @@ bitflags::bitflags! {
 ///   encodings.
 ///
 /// Inside the range, the permission-overlay bits (6.12), `PTE_DEVMAP` (until 6.14, gone by
-/// 6.17) and `pte_mkwrite_novma()` (from 6.18) differ: see the notes.
+/// 6.17) and `pte_mkwrite_novma()` (from 6.18) differ: see the notes. The last one means this
+/// layout's `make_writable` is 6.10–6.17's, not that of 6.18.2, the tree in `source`.
 pub const KERNELS_6_18: Kernels = Kernels {
     range: KernelRange::since(KernelVersion::new(6, 10)),
     notes: &[
@@ -511,9 +512,9 @@ pub const KERNELS_6_18: Kernels = Kernels {
         KernelNote {
             kernels: KernelRange::since(KernelVersion::new(6, 18)),
             text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
-                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.35, \
-                   6.19.0 and 7.0, not in 6.17.0; whether 6.18.0 has it was not checked, and \
-                   the fix also went to stable updates of earlier releases)",
+                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.2, \
+                   the copy this layout cites, 6.18.35, 6.19.0 and 7.0; not in 6.17.0; the fix \
+                   also went to stable updates of earlier releases)",
         },
     ],
 };

@@ -243,8 +243,8 @@ pub const KERNELS_6_6: Kernels = Kernels {
             kernels: KernelRange::since(KernelVersion::new(6, 18)),
             text: "pte_modify() first copies _PAGE_DIRTY into _PAGE_MODIFIED (\"LoongArch: Let \
                    {pte,pmd}_modify() record the status of _PAGE_DIRTY\", applied 7 Nov 2025; \
-                   read in 6.18.35, 6.19.0 and 7.0, not in 6.17.0; 6.18.0 not checked): \
-                   loongarch64/6.18 models that",
+                   read in 6.18.2, 6.18.35, 6.19.0 and 7.0, not in 6.17.0): loongarch64/6.18 \
+                   models that",
         },
     ],
 };
@@ -323,9 +323,9 @@ bitflags::bitflags! {
 }
 
 /// The releases with the loongarch64/6.18 format: the same range as loongarch64/6.6
-/// ([`KERNELS_6_6`]); the two differ in `pte_modify()`, whose change is in 6.18.35, 6.19.0
-/// and 7.0 and not in 6.17.0 (the LoongArch tree applied it on 7 Nov 2025, during the 6.18
-/// release candidates; 6.18.0 itself was not read).
+/// ([`KERNELS_6_6`]); the two differ in `pte_modify()`, whose change is in 6.18.2, 6.18.35,
+/// 6.19.0 and 7.0 and not in 6.17.0 (the LoongArch tree applied it on 7 Nov 2025, during the
+/// 6.18 release candidates; 6.18.0 itself was not read, 6.18.2 came two weeks after it).
 pub const KERNELS_6_18: Kernels = Kernels {
     range: KernelRange::since(KernelVersion::new(6, 3)),
     notes: &[
