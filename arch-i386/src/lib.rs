@@ -421,8 +421,7 @@ pub const LAYOUT_6_6: Layout = Layout {
 /// The releases with the i386-pae/6.6 format: 6.3 to the newest checked (7.0).
 ///
 /// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE` (`pgtable-3level.h`), as for 2-level
-///   (6.3.8 has it, 6.2.12 does not). The inverted swap entry is older (L1TF, 4.19), and the
-///   26-bit offset limit follows `swp_entry_t` since 4.20.
+///   (6.3.8 has it, 6.2.12 does not). The inverted swap entry (L1TF) is older.
 /// * **Last**: `pgtable-3level.h`, `pgtable-invert.h` and the `pgtable_types.h` bits are the
 ///   same in 7.0.
 pub const KERNELS_PAE_6_6: Kernels = Kernels {

@@ -202,9 +202,10 @@ bitflags::bitflags! {
 ///
 /// * **First, 5.19**: `_PAGE_SWP_EXCLUSIVE = _PAGE_PWT` (`pgtable_64_types.h`), the last part
 ///   of the swap format to arrive: 5.19.0 has it, 5.18.12 has no swap exclusive bit ("mm:
-///   COW fixes part 2", David Hildenbrand, 5.19). The inverted offset and the type in bits
-///   59–63 (L1TF, 4.19), the uffd-wp swap bit (5.7), `pte_none()` ignoring A/D (4.7) and the
-///   PFN in bits 12–51 (`__PHYSICAL_MASK_SHIFT 52`) are all in 5.19.0 as in 6.6.
+///   COW fixes part 2", David Hildenbrand, 5.19). The older parts — the inverted offset and
+///   the type in bits 59–63 (L1TF), the soft-dirty and uffd-wp swap bits, `pte_none()`
+///   ignoring A/D (`_PAGE_KNL_ERRATUM_MASK`) and the PFN in bits 12–51
+///   (`__PHYSICAL_MASK_SHIFT 52`) — are in 5.19.0 as in 6.6.
 /// * **Last**: 7.0 has the same `pgtable_64.h` swap macros, `pgtable_types.h` bits,
 ///   `pgtable-invert.h` and `pte_none` / `pte_present` / `pte_protnone` / `pte_pfn`, and the
 ///   same helpers (6.6.9 and 7.0 compared function by function).
