@@ -41,6 +41,7 @@ pub mod diagram;
 pub mod encode;
 pub mod fault;
 pub mod helpers;
+pub mod kernels;
 pub mod limits;
 pub mod message;
 pub mod model;
@@ -56,6 +57,7 @@ pub use bitflags;
 
 pub use classify::{Decoded, Discipline, Invalid, State, SwapEntry, classify, classify_locked};
 pub use encode::{EncodeError, Field};
+pub use kernels::{KernelRange, KernelVersion, Kernels};
 pub use limits::{LimitError, Limits};
 pub use model::Layout;
 pub use proof::{Collision, LockProof, Verdict, prove};

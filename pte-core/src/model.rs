@@ -5,6 +5,7 @@
 //! ([`crate::proof`]) and the diagrams ([`crate::diagram`]) read them. All words are handled as
 //! `u64` here; a 32-bit layout only ever uses the low [`Layout::word_bits`] bits.
 
+use crate::kernels::Kernels;
 use crate::limits::Limits;
 
 /// A contiguous run of bits `shift .. shift + width` in a PTE word.
@@ -409,6 +410,22 @@ impl Family {
     pub const fn break_before_make(self) -> bool {
         matches!(self, Family::Aarch64)
     }
+
+    /// The architecture's name, as the layout names start with it (`i386-pae/6.6`):
+    /// `x86_64`, `i386`, `i386-pae`, `ia64`, `aarch64`, `riscv64`, `loongarch64`. 2-level i386
+    /// and PAE are two names because a kernel is built for one or the other
+    /// (`CONFIG_X86_PAE`), and their entries differ in width.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Family::X86_64 => "x86_64",
+            Family::I386 => "i386",
+            Family::I386Pae => "i386-pae",
+            Family::Ia64 => "ia64",
+            Family::Aarch64 => "aarch64",
+            Family::Riscv64 => "riscv64",
+            Family::Loongarch64 => "loongarch64",
+        }
+    }
 }
 
 /// A PTE layout: one architecture in one kernel era, as `const` data.
@@ -464,6 +481,10 @@ pub struct Layout {
     pub geometries: &'static [Geometry],
     /// The kernel sources the layout follows.
     pub source: &'static str,
+    /// The mainline releases with this format, and the known differences inside them that
+    /// do not change it ([`crate::kernels`]); the doc comment at each layout gives the
+    /// sources of the boundaries.
+    pub kernels: Kernels,
 }
 
 impl Layout {
