@@ -41,6 +41,7 @@ pub mod coherence;
 pub mod era;
 mod machine;
 pub mod profile;
+pub mod published;
 
 pub use coherence::{LineCost, Ps};
 pub use era::Era;

@@ -585,7 +585,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         writeln!(f)?;
     }
     if let Some(p) = &args.svg {
-        plot::write_svg(p, &rows, &command).map_err(failure)?;
+        let published = plan
+            .machine
+            .as_ref()
+            .map(|m| pte_machine::published::for_machine(&m.profile().machine.name))
+            .unwrap_or_default();
+        plot::write_svg(p, &rows, &command, &published).map_err(failure)?;
     }
     Ok(())
 }
