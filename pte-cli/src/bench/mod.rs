@@ -523,8 +523,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         )?;
     }
     report::write_table(out, &rows, plan.repetitions)?;
+    let published = plan
+        .machine
+        .as_ref()
+        .map(|m| pte_machine::published::for_machine(&m.profile().machine.name))
+        .unwrap_or_default();
     if plan.machine.is_some() {
         report::write_lines(out, &rows)?;
+        report::write_published(out, &rows, &published)?;
     }
     for (layout, s) in &plan.skipped {
         writeln!(out, "# {layout}: {} skipped (no lock bit)", s.name())?;
@@ -565,6 +571,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
                     o.insert("machine".into(), json!(m.profile().machine.name));
                     o.insert("cpus".into(), json!(m.profile().cpus));
                     o.insert("faults_per_second".into(), json!(rate));
+                    // The published pft rows of this machine, strategy and threads.
+                    let same: Vec<_> = published
+                        .iter()
+                        .filter(|s| r.workload == Workload::Pft && s.strategy.as_deref() == Some(r.kind.name()))
+                        .flat_map(|s| s.points.iter().filter(|p| p.threads == r.shape.threads).filter_map(|p| {
+                            p.faults_per_wall_second.map(|f| json!({"series": s.id, "faults_per_wall_second": f}))
+                        }))
+                        .collect();
+                    o.insert("published".into(), json!(same));
                 }
                 v
             }).collect::<Vec<_>>(),
@@ -585,11 +600,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         writeln!(f)?;
     }
     if let Some(p) = &args.svg {
-        let published = plan
-            .machine
-            .as_ref()
-            .map(|m| pte_machine::published::for_machine(&m.profile().machine.name))
-            .unwrap_or_default();
         plot::write_svg(p, &rows, &command, &published).map_err(failure)?;
     }
     Ok(())

@@ -301,6 +301,45 @@ pub fn write_lines(out: &mut dyn std::io::Write, rows: &[Row]) -> std::io::Resul
     Ok(())
 }
 
+/// The validation of a `--machine` run of an Altix: for each published table of the same
+/// machine and strategy (and workload `pft`, which is what was published), the model's rate
+/// over the published one at every thread count both have.
+pub fn write_published(
+    out: &mut dyn std::io::Write,
+    rows: &[Row],
+    published: &[pte_machine::published::Series],
+) -> std::io::Result<()> {
+    let mut header = false;
+    for s in published {
+        let Some(strategy) = s.strategy.as_deref() else {
+            continue;
+        };
+        let ratios: Vec<String> = s
+            .points
+            .iter()
+            .filter_map(|p| {
+                let published = p.faults_per_wall_second?;
+                let row = rows.iter().find(|r| {
+                    r.workload == super::options::Workload::Pft
+                        && r.kind.name() == strategy
+                        && r.shape.threads == p.threads
+                })?;
+                let model = Spread::of(row.samples.iter().map(Sample::rate_wall)).median;
+                Some(format!("{}:{:.2}", p.threads, model / published))
+            })
+            .collect();
+        if ratios.is_empty() {
+            continue;
+        }
+        if !header {
+            writeln!(out, "# model / published (pft fault/wsec; threads:ratio):")?;
+            header = true;
+        }
+        writeln!(out, "#   {} {strategy}: {}", s.id, ratios.join(" "))?;
+    }
+    Ok(())
+}
+
 /// Virtual nanoseconds of `cost` per page made present.
 pub fn ns_per_fault(cost: &pte_machine::LineCost, sample: &Sample) -> f64 {
     per(cost.total() as f64 / 1000.0, sample.pages as f64)
