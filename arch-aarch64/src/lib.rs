@@ -241,6 +241,8 @@ pub const LAYOUT_3_18: Layout = Layout {
         dirty: 55,
         write: 57,
         rdonly_hw_dirty: None,
+        // Not read without `rdonly_hw_dirty`: 3.18's `pte_mkwrite()` only sets `PTE_WRITE`.
+        mkwrite_keeps_clean: false,
     },
     // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PROT_NONE |
     // PTE_VALID | PTE_WRITE`; every other bit is kept.
@@ -399,12 +401,16 @@ pub const LAYOUT_6_6: Layout = Layout {
     sw_bits: 1 << 51 | bits(55, 58),
     hw_ad: HwAccessDirty::AfDbmIfHafdbs,
     // `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)`; `pte_mkdirty`, `pte_mkclean`,
-    // `pte_mkwrite_novma`, `pte_wrprotect` keep `PTE_RDONLY` in step.
+    // `pte_mkwrite_novma`, `pte_wrprotect` keep `PTE_RDONLY` in step. `pte_mkwrite_novma()`
+    // sets `PTE_WRITE` and clears `PTE_RDONLY` always (6.6.87 `pgtable.h` lines 184–189; the
+    // same in 5.19.0, 6.3.8 and 6.9.0, named `pte_mkwrite()` before 6.6), so it makes a clean
+    // entry hardware-dirty.
     helpers: HelperModel::Aarch64 {
         accessed: 10,
         dirty: 55,
         write: 51,
         rdonly_hw_dirty: Some(7),
+        mkwrite_keeps_clean: false,
     },
     // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PROT_NONE |
     // PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK`; every other bit is kept.
@@ -493,8 +499,16 @@ bitflags::bitflags! {
 ///   encodings.
 ///
 /// Inside the range, the permission-overlay bits (6.12), `PTE_DEVMAP` (until 6.14, gone by
-/// 6.17) and `pte_mkwrite_novma()` (from 6.18) differ: see the notes. The last one means this
-/// layout's `make_writable` is 6.10–6.17's, not that of 6.18.2, the tree in `source`.
+/// 6.17) and `pte_mkwrite_novma()` (6.18) differ: see the notes. The helpers are those of
+/// 6.18.2, the tree in `source`: `make_writable` clears `PTE_RDONLY` only on a
+/// software-dirty entry. That came with commit 143937ca51cc ("arm64, mm: avoid always making
+/// PTE dirty in pte_mkwrite()", Huang Ying, posted to LKML on 2025-10-15, in the 6.18 cycle):
+/// 6.10.0, 6.11.11, 6.12.19, 6.13.7, 6.14.0 and 6.17.0 clear `PTE_RDONLY` always, 6.18.2,
+/// 6.18.35, 6.19.0 and 7.0 only `if (pte_sw_dirty(pte))`; 6.18.0 itself was not read. The
+/// format is the same on both sides, so the change is a note on 6.10–6.17, not a boundary.
+/// The commit was also taken into stable updates of earlier releases (a downstream revert in
+/// a 6.6.y tree names its stable commit 4f32f754343a; which updates, not read), so late
+/// stable updates of 6.10–6.17 (and of aarch64/6.6's releases) may have the 6.18 rule.
 pub const KERNELS_6_18: Kernels = Kernels {
     range: KernelRange::since(KernelVersion::new(6, 10)),
     notes: &[
@@ -510,11 +524,12 @@ pub const KERNELS_6_18: Kernels = Kernels {
                    in 6.17.0; 6.15 and 6.16 not read)",
         },
         KernelNote {
-            kernels: KernelRange::since(KernelVersion::new(6, 18)),
-            text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
-                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.2, \
-                   the copy this layout cites, 6.18.35, 6.19.0 and 7.0; not in 6.17.0; the fix \
-                   also went to stable updates of earlier releases)",
+            kernels: KernelRange::new(KernelVersion::new(6, 10), KernelVersion::new(6, 17)),
+            text: "pte_mkwrite_novma() clears PTE_RDONLY always, so pte_mkwrite() makes a clean \
+                   entry hardware-dirty; this layout's make_writable clears it only on a \
+                   software-dirty entry, as 6.18 does (read in 6.10.0, 6.11.11, 6.12.19, 6.13.7, \
+                   6.14.0 and 6.17.0; 6.15 and 6.16 not read; 6.18.2, 6.18.35, 6.19.0 and 7.0 \
+                   have the 6.18 rule, which stable updates of earlier releases also got)",
         },
     ],
 };
@@ -585,12 +600,16 @@ pub const LAYOUT_6_18: Layout = Layout {
     // `PTE_WRITE` 51 (= `PTE_DBM`), `PTE_DIRTY` 55, `PTE_SPECIAL` 56, `PTE_UFFD_WP` 58.
     sw_bits: 1 << 51 | 1 << 55 | 1 << 56 | 1 << 58,
     hw_ad: HwAccessDirty::AfDbmIfHafdbs,
-    // As 6.6: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)`.
+    // As 6.6: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)`. But
+    // `pte_mkwrite_novma()` sets `PTE_WRITE` and clears `PTE_RDONLY` only `if
+    // (pte_sw_dirty(pte))` (6.18.2 `pgtable.h` lines 293–299; 6.18.35, 6.19.0, 7.0), so a
+    // clean entry stays clean; 6.10–6.17 clear it always (a note).
     helpers: HelperModel::Aarch64 {
         accessed: 10,
         dirty: 55,
         write: 51,
         rdonly_hw_dirty: Some(7),
+        mkwrite_keeps_clean: true,
     },
     // `pte_modify()`: `mask = PTE_USER | PTE_PXN | PTE_UXN | PTE_RDONLY | PTE_PRESENT_INVALID |
     // PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK | PTE_PO_IDX_MASK`; every other bit

@@ -231,9 +231,9 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     page_present: 1,
     // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
-    // `PAGE_READONLY`/`PAGE_SHARED` = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED (| _PAGE_RW).
-    // 2.6.8's exact i386 protections (whether they carry `_PAGE_NX` under PAE) are not in the
-    // reference; NX is left out.
+    // `PAGE_READONLY = __pgprot(_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX)`, with
+    // `_PAGE_NX` 0 without `CONFIG_X86_PAE`; `PAGE_SHARED = __pgprot(_PAGE_PRESENT | _PAGE_RW
+    // | _PAGE_USER | _PAGE_ACCESSED)` (2.6.8 `pgtable.h` lines 124–148).
     page_readonly: 1 | 1 << 2 | 0x20,
     page_shared: 1 | 1 << 1 | 1 << 2 | 0x20,
     swap: SWAP_2_6_8,
@@ -273,9 +273,9 @@ pub const LAYOUT_2_6_8: Layout = Layout {
 
 /// The releases with the i386-pae/2.6.8 format: 2.6.8 alone.
 ///
-/// * **First, 2.6.8**: the releases before 2.6.8 were not read. (2.6.8's `PAGE_READONLY` and
-///   `PAGE_SHARED` carry `_PAGE_NX`, bit 63 of a PAE entry; this layout's prototypes leave it
-///   out, see `page_readonly`.)
+/// * **First, 2.6.8**: the releases before 2.6.8 were not read. (2.6.8's `PAGE_READONLY`
+///   carries `_PAGE_NX`, bit 63 of a PAE entry, and so does this layout's `page_readonly`;
+///   its `PAGE_SHARED` does not.)
 /// * **Last, 2.6.8**: 2.6.9 moved PAE swap entries to the high word:
 ///   `__pte_to_swp_entry(pte) = ((swp_entry_t){ (pte).pte_high })`, `__swp_type(x) =
 ///   ((x).val) & 0x1f`, `__swp_offset(x) = (x).val >> 5` (`include/asm-i386/pgtable-3level.h`
@@ -306,11 +306,16 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
         protnone_inverted: false,
     },
     page_present: 1,
+    // `PAGE_NONE = __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)`.
     page_none: 0x80 | 0x20,
-    // `PAGE_READONLY`/`PAGE_SHARED` = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED (| _PAGE_RW).
-    // 2.6.8's exact i386 protections (whether they carry `_PAGE_NX` under PAE) are not in the
-    // reference; NX is left out.
-    page_readonly: 1 | 1 << 2 | 0x20,
+    // 2.6.8 `pgtable.h` lines 124–148: under `CONFIG_X86_PAE` `_PAGE_NX` is
+    // `(1ULL<<_PAGE_BIT_NX)`, `_PAGE_BIT_NX 63`; `PAGE_READONLY = __pgprot(_PAGE_PRESENT |
+    // _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX)`, but `PAGE_SHARED = __pgprot(_PAGE_PRESENT |
+    // _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)` has no NX in 2.6.8's i386 (unlike x86_64's;
+    // the same in 2.6.9, 2.6.11 and 2.6.18). `pfn_pte()` masks the protection with
+    // `__supported_pte_mask`, which keeps NX when the CPU has it and `noexec` is on (as the
+    // i386-pae/6.6 prototypes, this layout models such a CPU, EFER.NXE set).
+    page_readonly: 1 | 1 << 2 | 0x20 | 1 << 63,
     page_shared: 1 | 1 << 1 | 1 << 2 | 0x20,
     // `__swp_entry_to_pte(x) = (pte_t){ (x).val }`: pte_low = val, pte_high = 0.
     swap: SWAP_2_6_8,

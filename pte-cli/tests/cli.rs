@@ -388,7 +388,13 @@ fn layouts_kernel_names_the_layout_of_a_release() {
     // A release inside a note's range shows the note; one outside does not.
     let with_note = ok(&["layouts", "--kernel", "aarch64", "6.12"]);
     assert!(with_note.contains("PTE_DEVMAP"), "{with_note}");
-    let without = ok(&["layouts", "--kernel", "aarch64", "6.17"]);
+    let mkwrite = ok(&["layouts", "--kernel", "aarch64", "6.17"]);
+    assert!(
+        mkwrite.contains("note (6.10-6.17): pte_mkwrite_novma()")
+            && !mkwrite.contains("PTE_DEVMAP"),
+        "{mkwrite}"
+    );
+    let without = ok(&["layouts", "--kernel", "aarch64", "6.18"]);
     assert_eq!(without, "aarch64/6.18\n");
 }
 

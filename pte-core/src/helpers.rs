@@ -214,6 +214,11 @@ pub const fn write_protect(layout: &Layout, w: u64) -> u64 {
 }
 
 /// `pte_mkwrite()` (`pte_mkwrite_novma()` plus, on x86, `pte_clear_saveddirty()`).
+///
+/// On aarch64 with hardware dirty tracking it also clears `PTE_RDONLY`, which makes the
+/// entry hardware-dirty: always before Linux 6.18, and from 6.18 only when the entry is
+/// software-dirty, so a clean entry stays writable-clean
+/// ([`HelperModel::Aarch64`]`::mkwrite_keeps_clean`).
 #[inline(always)]
 #[doc(alias = "pte_mkwrite")]
 pub const fn make_writable(layout: &Layout, w: u64) -> u64 {
@@ -235,13 +240,17 @@ pub const fn make_writable(layout: &Layout, w: u64) -> u64 {
         }
         HelperModel::Aarch64 {
             write,
+            dirty,
             rdonly_hw_dirty,
+            mkwrite_keeps_clean,
             ..
         } => {
             let w = w | b(write);
             match rdonly_hw_dirty {
-                Some(rdonly) => w & !b(rdonly),
-                None => w,
+                // 6.18: `if (pte_sw_dirty(pte)) pte = clear_pte_bit(pte,
+                // __pgprot(PTE_RDONLY));` before: always.
+                Some(rdonly) if !mkwrite_keeps_clean || w & b(dirty) != 0 => w & !b(rdonly),
+                _ => w,
             }
         }
     }

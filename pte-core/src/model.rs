@@ -303,6 +303,14 @@ pub enum HelperModel {
         write: u32,
         /// `PTE_RDONLY`, if the era tracks hardware dirty through it (`PTE_DBM`).
         rdonly_hw_dirty: Option<u32>,
+        /// Whether `pte_mkwrite_novma()` clears `PTE_RDONLY` only on a software-dirty entry,
+        /// so that a clean entry stays clean (writable-clean, `PTE_WRITE | PTE_RDONLY`, until
+        /// the first write sets hardware dirty through DBM or a permission fault): Linux 6.18,
+        /// `if (pte_sw_dirty(pte)) pte = clear_pte_bit(pte, __pgprot(PTE_RDONLY));` (commit
+        /// 143937ca51cc, "arm64, mm: avoid always making PTE dirty in pte_mkwrite()"). When
+        /// false it clears `PTE_RDONLY` always, and `pte_mkwrite()` makes every entry
+        /// hardware-dirty (5.x to 6.17). Only read with `rdonly_hw_dirty`.
+        mkwrite_keeps_clean: bool,
     },
     /// A hardware dirty bit that is really a write enable (LoongArch, as MIPS): Linux keeps
     /// a software write permission and a software "modified" bit, and sets the hardware bit

@@ -8,7 +8,8 @@
 
 mod common;
 
-use arch_aarch64::Aarch64_6_6;
+use arch_aarch64::{Aarch64_6_6, Aarch64_6_18};
+use arch_i386::{FlagsPae2_6_8, I386Pae2_6_8};
 use arch_ia64_sim::Ia64_2_6_8;
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
 use common::config;
@@ -185,6 +186,65 @@ fn translate_follows_the_hardware() {
     );
     let ro = Pte::<Aarch64_6_6>::with_prot(0x100, arm.page_readonly).unwrap();
     assert_eq!(translate(ro, true, true), Err(MmuFault::WriteProtect));
+}
+
+/// aarch64/6.18 (Linux 6.18 `pte_mkwrite_novma()`): making a clean read-only entry writable
+/// leaves it clean, `PTE_WRITE | PTE_RDONLY`, so the hardware-dirty convention still decides:
+/// the first write clears `PTE_RDONLY` by DBM under HAFDBS, or takes a permission fault that
+/// the fault path resolves with `pte_mkdirty()`; the entry `wp_page_reuse` builds
+/// (`make_writable().make_young().make_dirty()`) takes writes without a fault.
+#[test]
+fn aarch64_6_18_make_writable_keeps_a_clean_entry_clean_until_the_write() {
+    let l = Aarch64_6_18::LAYOUT;
+    let rdonly = 1 << 7;
+    let ro = Pte::<Aarch64_6_18>::with_prot(0x100, l.page_readonly).unwrap();
+    let w = ro.make_writable();
+    assert!(w.is_writable() && !w.is_dirty(), "{w:?}");
+    assert_ne!(w.raw() & rdonly, 0, "{w:?}");
+    let hw = translate(w, true, true).unwrap();
+    assert!(hw.is_dirty() && hw.raw() & rdonly == 0, "DBM: {hw:?}");
+    assert_eq!(translate(w, false, true), Ok(w), "a read leaves it clean");
+    assert_eq!(translate(w, true, false), Err(MmuFault::WriteProtect));
+    let resolved = w.make_dirty();
+    assert_eq!(translate(resolved, true, false), Ok(resolved));
+    let reuse = ro.make_writable().make_young().make_dirty();
+    assert!(reuse.is_dirty() && reuse.raw() & rdonly == 0, "{reuse:?}");
+    assert_eq!(translate(reuse, true, false), Ok(reuse));
+}
+
+/// i386-pae/2.6.8: a read fault on a read-only mapping installs `pfn_pte(pfn, PAGE_READONLY)`,
+/// which carries `_PAGE_NX` (bit 63) under PAE in Linux 2.6.8; a write fault on a writable one
+/// installs `PAGE_SHARED`, which does not; `mprotect` moves an entry between the two.
+#[test]
+fn i386_pae_2_6_8_read_only_entries_carry_nx() {
+    let s = AddressSpace::<I386Pae2_6_8, _>::new(Cmpxchg::new(), config());
+    let ps = s.page_size();
+    let (f, a) = (16 * ps, 32 * ps);
+    s.map(f, 1, Backing::PrivateFile { file: 1, pgoff: 2 }, false)
+        .unwrap();
+    assert_eq!(s.read(f), Ok(file_word(1, 2, 0)));
+    let ro = s.pte(f).unwrap();
+    assert!(
+        ro.flags().contains(FlagsPae2_6_8::NX) && !ro.is_writable(),
+        "{ro:?}"
+    );
+    s.map(a, 1, Backing::Anonymous, true).unwrap();
+    s.write(a, 7).unwrap();
+    let rw = s.pte(a).unwrap();
+    assert!(
+        !rw.flags().contains(FlagsPae2_6_8::NX) && rw.is_writable(),
+        "{rw:?}"
+    );
+    assert_eq!(s.mprotect(a, a + ps, false), Ok(1));
+    let now = s.pte(a).unwrap();
+    assert!(
+        now.flags().contains(FlagsPae2_6_8::NX) && now.is_dirty(),
+        "{now:?}"
+    );
+    assert_eq!(s.read(a), Ok(7));
+    let mut exp = Expected::new();
+    exp.set(a, 7);
+    s.check(&exp).assert_ok();
 }
 
 // ---------------------------------------------------------------- negative controls

@@ -1,4 +1,5 @@
-//! The PTE checks of `mm/debug_vm_pgtable.c` (Linux 6.6.87), on every layout.
+//! The PTE checks of `mm/debug_vm_pgtable.c` (Linux 6.6.87), on every layout; and the
+//! `pte_mkwrite_novma()` checks Linux 6.19 added, on the layouts of 6.19 and later releases.
 
 use pte_core::encode::{encode_present, encode_protnone, encode_swap};
 use pte_core::helpers::{
@@ -6,7 +7,9 @@ use pte_core::helpers::{
     with_protection, write_protect,
 };
 use pte_core::model::{HelperModel, low_mask};
-use pte_core::{Decoded, Discipline, LayoutEntry, State, SwapEntry, classify, classify_locked};
+use pte_core::{
+    Decoded, Discipline, KernelVersion, LayoutEntry, State, SwapEntry, classify, classify_locked,
+};
 use pte_tests::all_layouts;
 
 /// Present entries built from every subset of up to 8 single-bit named flags (multi-bit
@@ -88,6 +91,81 @@ fn pte_basic_tests() {
                 );
             }
         }
+    }
+}
+
+/// The `pte_mkwrite_novma()` checks of `pte_basic_tests()` in Linux 6.19 `mm/debug_vm_pgtable.c`
+/// (lines 107–111; the same in 7.0), on every layout whose releases reach 6.19. They came
+/// with arm64's "avoid always making PTE dirty in pte_mkwrite()" (6.18): `pte_mkwrite_novma()`
+/// of a clean entry must leave it clean. (aarch64/6.6, 5.19–6.9, clears `PTE_RDONLY` always,
+/// as those releases do: `pte_mkwrite_no_longer_dirties_from_6_18` below.)
+#[test]
+fn pte_mkwrite_novma_tests_of_6_19() {
+    let v6_19 = KernelVersion::new(6, 19);
+    let mut checked = vec![];
+    for e in all_layouts().filter(|e| e.layout.kernels.contains(v6_19)) {
+        let l = e.layout;
+        let n = l.name;
+        checked.push(n);
+        for pte in present_words(e) {
+            assert!(
+                is_dirty(l, make_writable(l, make_dirty(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                !is_dirty(l, make_writable(l, make_clean(l, pte))),
+                "{n} {pte:#x}: pte_mkwrite_novma(pte_mkclean(pte)) is dirty"
+            );
+            assert!(
+                is_writable(l, make_dirty(l, make_writable(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                is_writable(l, make_writable(l, write_protect(l, pte))),
+                "{n} {pte:#x}"
+            );
+            assert!(
+                !is_writable(l, write_protect(l, make_writable(l, pte))),
+                "{n} {pte:#x}"
+            );
+        }
+    }
+    assert!(checked.contains(&"aarch64/6.18"), "{checked:?}");
+}
+
+/// Linux 6.18's `pte_mkwrite_novma()` (`arch/arm64/include/asm/pgtable.h`, 6.18.2 lines
+/// 293–299) clears `PTE_RDONLY` only when `PTE_DIRTY` is set; 6.9.0 and 6.17.0 clear it always.
+/// So on aarch64/6.18 a clean read-only entry made writable is writable-clean
+/// (`PTE_WRITE | PTE_RDONLY`: hardware DBM, or a permission fault, makes it dirty on the first
+/// write), while on aarch64/6.6 it comes out hardware-dirty.
+#[test]
+fn pte_mkwrite_no_longer_dirties_from_6_18() {
+    let (write, rdonly, dirty) = (1u64 << 51, 1u64 << 7, 1u64 << 55);
+    for (name, keeps_clean) in [("aarch64/6.6", false), ("aarch64/6.18", true)] {
+        let l = pte_tests::layout(name).layout;
+        let ro = encode_present(l, 0x1234, l.page_readonly).unwrap();
+        assert!(ro & rdonly != 0 && !is_dirty(l, ro), "{name} {ro:#x}");
+        let w = make_writable(l, ro);
+        assert!(is_writable(l, w), "{name}");
+        if keeps_clean {
+            let want = ro | write;
+            assert!(
+                w == want,
+                "{name}: {w:#x}, want {want:#x} (only PTE_WRITE set)"
+            );
+            assert!(!is_dirty(l, w), "{name}: writable-clean");
+        } else {
+            let want = (ro | write) & !rdonly;
+            assert!(
+                w == want,
+                "{name}: {w:#x}, want {want:#x} (PTE_RDONLY cleared)"
+            );
+            assert!(is_dirty(l, w), "{name}: hardware-dirty");
+        }
+        // A software-dirty entry loses PTE_RDONLY in every release.
+        let d = make_writable(l, ro | dirty);
+        let want = (ro | dirty | write) & !rdonly;
+        assert!(d == want, "{name}: {d:#x}, want {want:#x}");
     }
 }
 

@@ -104,6 +104,41 @@ fn i386_pae_2_6_8_swap_needs_a_zero_high_word() {
     );
 }
 
+/// The prototype words `PAGE_NONE`, `PAGE_READONLY`, `PAGE_SHARED` of the x86 layouts, which
+/// the fault path and `mprotect` build entries from. Linux 2.6.8 `include/asm-i386/pgtable.h`
+/// (lines 124–148): `_PAGE_NX` is `1ULL << 63` under `CONFIG_X86_PAE` and 0 otherwise;
+/// `PAGE_READONLY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX`, but
+/// `PAGE_SHARED = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED`, without NX (the
+/// same in 2.6.9, 2.6.11 and 2.6.18), and `PAGE_NONE = _PAGE_PROTNONE | _PAGE_ACCESSED`.
+/// 2.6.8 `include/asm-x86_64/pgtable.h` (lines 165–171): both carry `_PAGE_NX` (bit 63).
+/// Linux 6.6.87 `arch/x86/include/asm/pgtable_types.h` (lines 206–212): `PAGE_NONE =
+/// ___A | ___G`, both others `__NX`, which is 0 on 2-level i386.
+#[test]
+fn x86_prototype_words() {
+    let words = |name: &str| {
+        let l = layout(name).layout;
+        format!(
+            "{:#x} {:#x} {:#x}",
+            l.page_none, l.page_readonly, l.page_shared
+        )
+    };
+    let nx = "0x8000000000000";
+    for (name, want) in [
+        ("i386/2.6.8", "0xa0 0x25 0x27".to_string()),
+        ("i386-pae/2.6.8", format!("0xa0 {nx}025 0x27")),
+        ("x86_64/2.6.8", format!("0xa0 {nx}025 {nx}027")),
+        ("i386/6.6", "0x120 0x25 0x27".to_string()),
+        ("i386-pae/6.6", format!("0x120 {nx}025 {nx}027")),
+        ("x86_64/6.6", format!("0x120 {nx}025 {nx}027")),
+    ] {
+        assert_eq!(
+            words(name),
+            want,
+            "{name}: PAGE_NONE PAGE_READONLY PAGE_SHARED"
+        );
+    }
+}
+
 /// Linux 6.18.2 `arch/arm64/include/asm/pgtable.h`:
 /// 6.18 type 31, offset 2^50 − 1 → 0x3ffffffffffff7c0 by the raw macros; beyond the
 /// 38-bit limit, so the encoder refuses it and the classifier calls the word invalid.

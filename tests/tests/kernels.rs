@@ -3,6 +3,7 @@
 //! sources, which any change to a range must also change here.
 
 use pte_core::kernels::{CHECKED_THROUGH, KernelRange};
+use pte_core::model::HelperModel;
 use pte_core::{KernelVersion, Layout};
 use pte_tests::{all_layouts, layout};
 
@@ -122,6 +123,33 @@ fn loongarch_layouts_split_at_the_pte_modify_change() {
         assert_ne!(about_modify(old, r), about_modify(new, r), "{r}");
     }
     assert!(about_modify(old, "6.18") && about_modify(new, "6.17"));
+}
+
+/// aarch64/6.18's `make_writable` is Linux 6.18's `pte_mkwrite_novma()`, which leaves a clean
+/// entry clean; the releases of its range before 6.18 clear `PTE_RDONLY` always (as
+/// aarch64/6.6 does), and a note says so for exactly those.
+#[test]
+fn aarch64_6_18_notes_the_releases_with_the_older_pte_mkwrite() {
+    let keeps_clean = |name: &str| match layout(name).layout.helpers {
+        HelperModel::Aarch64 {
+            mkwrite_keeps_clean,
+            ..
+        } => mkwrite_keeps_clean,
+        _ => panic!("{name}"),
+    };
+    assert!(keeps_clean("aarch64/6.18") && !keeps_clean("aarch64/6.6"));
+    let l = layout("aarch64/6.18").layout;
+    let about_mkwrite = |r: &str| {
+        l.kernels
+            .notes_for(v(r))
+            .any(|n| n.text.starts_with("pte_mkwrite_novma()"))
+    };
+    for r in ["6.10", "6.12.3", "6.14", "6.17"] {
+        assert!(about_mkwrite(r), "{r}");
+    }
+    for r in ["6.18", "6.18.2", "6.19", "7.0"] {
+        assert!(!about_mkwrite(r), "{r}");
+    }
 }
 
 /// The boundaries found in the kernel sources (the doc comments of each `KERNELS_*` const
