@@ -159,6 +159,7 @@ pub const LAYOUT_3_18: Layout = Layout {
     // `pte_pfn(pte) = (pte_val(pte) & PHYS_MASK) >> PAGE_SHIFT`, `PHYS_MASK_SHIFT (48)`.
     pfn: PfnFormat {
         field: PFN_48,
+        high: None,
         value_bits: 36,
         protnone_inverted: false,
     },
@@ -289,6 +290,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `PTE_ADDR_LOW = ((1 << (48 - PAGE_SHIFT)) - 1) << PAGE_SHIFT`: bits 12–47.
     pfn: PfnFormat {
         field: PFN_48,
+        high: None,
         value_bits: 36,
         protnone_inverted: false,
     },
@@ -448,6 +450,7 @@ pub const LAYOUT_6_18: Layout = Layout {
             shift: 12,
             width: 38,
         },
+        high: None,
         value_bits: 38,
         protnone_inverted: false,
     },

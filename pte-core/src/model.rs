@@ -196,12 +196,81 @@ pub enum ProtNoneRule {
 /// Where the page frame number lives and how `pte_pfn()` reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PfnFormat {
-    /// The stored field (also the span that the L1TF inversion flips).
+    /// The stored field: the PFN's low bits, or all of them when [`high`](Self::high) is
+    /// `None`.
     pub field: Field,
+    /// The PFN's top bits, where the entry keeps them apart from [`field`](Self::field):
+    /// arm64 with FEAT_LPA2 and 4K/16K pages stores `PA[51:50]` in bits 8–9
+    /// (`PTE_ADDR_HIGH`), so its PFN is `field`'s value with these two bits above it.
+    pub high: Option<Field>,
     /// Width of the value `pte_pfn()` returns (PAE: 32, an `unsigned long`).
     pub value_bits: u32,
-    /// x86 L1TF (`pgtable-invert.h`): a non-present, non-zero entry stores `~pfn`.
+    /// x86 L1TF (`pgtable-invert.h`): a non-present, non-zero entry stores `~pfn` (over
+    /// every stored bit, [`mask`](Self::mask)).
     pub protnone_inverted: bool,
+}
+
+impl PfnFormat {
+    /// The stored bits as one value field (low part first).
+    #[inline(always)]
+    const fn stored(self) -> ValueField {
+        ValueField {
+            low: self.field,
+            high: self.high,
+            inverted: false,
+        }
+    }
+
+    /// Number of stored PFN bits (both parts).
+    #[inline(always)]
+    pub const fn width(self) -> u32 {
+        self.stored().width()
+    }
+
+    /// The widest PFN an entry holds: the smaller of [`width`](Self::width) and
+    /// [`value_bits`](Self::value_bits). The encoders refuse a PFN of `1 << bits()` or more.
+    #[inline(always)]
+    pub const fn bits(self) -> u32 {
+        let w = self.width();
+        if self.value_bits < w {
+            self.value_bits
+        } else {
+            w
+        }
+    }
+
+    /// All word bits the PFN occupies (also the span the L1TF inversion flips).
+    #[inline(always)]
+    pub const fn mask(self) -> u64 {
+        self.stored().mask()
+    }
+
+    /// The PFN stored in `word` (no inversion undone), cut to [`value_bits`](Self::value_bits).
+    #[inline(always)]
+    pub const fn get(self, word: u64) -> u64 {
+        self.stored().get(word) & low_mask(self.value_bits)
+    }
+
+    /// The word bits of `pfn` (its low [`width`](Self::width) bits).
+    #[inline(always)]
+    pub const fn put(self, pfn: u64) -> u64 {
+        self.stored().put(pfn)
+    }
+
+    /// Whether word bit `bit` holds a PFN bit.
+    #[inline(always)]
+    pub const fn contains(self, bit: u32) -> bool {
+        self.stored().value_bit(bit).is_some()
+    }
+
+    /// Whether word bit `bit` lies in the separate top part ([`high`](Self::high)).
+    #[inline(always)]
+    pub const fn in_high(self, bit: u32) -> bool {
+        match self.high {
+            Some(h) => h.contains(bit),
+            None => false,
+        }
+    }
 }
 
 /// The swap-entry encoding (`__swp_entry`, `__swp_type`, `__swp_offset` and the swap-PTE flags).

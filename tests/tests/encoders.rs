@@ -71,7 +71,7 @@ proptest! {
     #[test]
     fn present_round_trips(i in 0..11usize, pfn in any::<u64>(), pick in any::<u64>()) {
         let e = layouts()[i];
-        let pfn = pfn & low_mask(e.layout.pfn.value_bits.min(e.layout.pfn.field.width));
+        let pfn = pfn & low_mask(e.layout.pfn.bits());
         let flags = e.layout.flags.iter().enumerate()
             .filter(|(k, _)| pick >> (k % 64) & 1 == 1)
             .fold(0, |acc, (_, f)| acc | f.mask);
@@ -83,7 +83,7 @@ proptest! {
     #[test]
     fn protnone_round_trips(i in 0..11usize, pfn in any::<u64>()) {
         let e = layouts()[i];
-        let pfn = pfn & low_mask(e.layout.pfn.value_bits.min(e.layout.pfn.field.width));
+        let pfn = pfn & low_mask(e.layout.pfn.bits());
         let w = encode_protnone(e.layout, pfn).unwrap();
         prop_assert_eq!(classify(e.layout, &e.limits, w), Decoded::ProtNone { pfn });
     }
@@ -117,7 +117,7 @@ fn every_encoder_refuses_each_out_of_limit_value() {
         too_large(encode_swap(l, lim, at(u64::MAX, 1)), "swap type", t);
         too_large(encode_swap(l, lim, at(1, 1 << n)), "swap offset", n);
         too_large(encode_swap(l, lim, at(1, u64::MAX)), "swap offset", n);
-        let p = l.pfn.value_bits.min(l.pfn.field.width);
+        let p = l.pfn.bits();
         too_large(encode_present(l, 1 << p, 0), "pfn", p);
         too_large(encode_protnone(l, 1 << p), "pfn", p);
         match lim.file_pgoff_bits {
