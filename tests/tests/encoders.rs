@@ -34,7 +34,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn swap_round_trips(i in 0..11usize, ty in below(5), off in any::<u64>(), fl in any::<[bool; 3]>()) {
+    fn swap_round_trips(i in 0..layouts().len(), ty in below(5), off in any::<u64>(), fl in any::<[bool; 3]>()) {
         let e = layouts()[i];
         let s = &e.layout.swap;
         let entry = SwapEntry {
@@ -55,7 +55,7 @@ proptest! {
     }
 
     #[test]
-    fn file_round_trips(i in 0..11usize, pgoff in any::<u64>()) {
+    fn file_round_trips(i in 0..layouts().len(), pgoff in any::<u64>()) {
         let e = layouts()[i];
         let r = encode_file(e.layout, &e.limits, pgoff & low_mask(e.limits.file_pgoff_bits.unwrap_or(0)));
         match (e.layout.file, r) {
@@ -69,7 +69,7 @@ proptest! {
     }
 
     #[test]
-    fn present_round_trips(i in 0..11usize, pfn in any::<u64>(), pick in any::<u64>()) {
+    fn present_round_trips(i in 0..layouts().len(), pfn in any::<u64>(), pick in any::<u64>()) {
         let e = layouts()[i];
         let pfn = pfn & low_mask(e.layout.pfn.bits());
         let flags = e.layout.flags.iter().enumerate()
@@ -81,7 +81,7 @@ proptest! {
     }
 
     #[test]
-    fn protnone_round_trips(i in 0..11usize, pfn in any::<u64>()) {
+    fn protnone_round_trips(i in 0..layouts().len(), pfn in any::<u64>()) {
         let e = layouts()[i];
         let pfn = pfn & low_mask(e.layout.pfn.bits());
         let w = encode_protnone(e.layout, pfn).unwrap();
