@@ -630,8 +630,9 @@ bitflags::bitflags! {
 ///   PTE_ADDR_LOW) | ((pte_val(pte) & PTE_ADDR_HIGH) << PTE_ADDR_HIGH_SHIFT)`;
 ///   `__phys_to_pte_val(phys) = (phys | (phys >> PTE_ADDR_HIGH_SHIFT)) &
 ///   PHYS_TO_PTE_ADDR_MASK`; `pte_pfn(pte) = __pte_to_phys(pte) >> PAGE_SHIFT` (173).
-///   `pgtable-hwdef.h` 179–188, for 4K/16K pages: `PTE_ADDR_LOW = ((1 << (50 - PAGE_SHIFT))
-///   - 1) << PAGE_SHIFT` (bits 12–49), `PTE_ADDR_HIGH = 0x3 << 8`, `PTE_ADDR_HIGH_SHIFT 42`,
+///   `pgtable-hwdef.h` 179–188, for 4K/16K pages:
+///   `PTE_ADDR_LOW = ((1 << (50 - PAGE_SHIFT)) - 1) << PAGE_SHIFT` (bits 12–49),
+///   `PTE_ADDR_HIGH = 0x3 << 8`, `PTE_ADDR_HIGH_SHIFT 42`,
 ///   `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`. With LPA2 enabled `PTE_MAYBE_SHARED` is 0
 ///   (`pgtable-prot.h` 87–92: `lpa2_is_enabled()` reads TCR_EL1.DS; `PTE_MAYBE_SHARED =
 ///   lpa2_is_enabled() ? 0 : PTE_SHARED`), so bits 8–9 are `PA[51:50]`: the PFN is bits
