@@ -12,9 +12,9 @@
 //!   output address bits 51:50, not the shareability field (which then comes from
 //!   TCR_EL1.SH0), so these tables leave them 0 — what Linux does for its own tables
 //!   (`remap_idmap_for_lpa2()`, 6.18.35 `arch/arm64/kernel/pi/map_kernel.c` 165–175: "clear
-//!   bits [9:8] in all block or page descriptors … as otherwise they will be (mis)interpreted
-//!   as physical address bits once we flick the LPA2 switch (TCR.DS)"). The library's layout
-//!   is then `aarch64-lpa2/6.18`.
+//!   bits \[9:8\] in all block or page descriptors … as otherwise they will be
+//!   (mis)interpreted as physical address bits once we flick the LPA2 switch (TCR.DS)"). The
+//!   library's layout is then `aarch64-lpa2/6.18`.
 //! * **Otherwise**: DS = 0, IPS up to 48 bits, the `BOOT_L0` tables (Inner Shareable blocks),
 //!   and the layout `aarch64/6.6`.
 //!
