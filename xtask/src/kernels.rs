@@ -79,8 +79,8 @@ struct Kernel {
 
 /// The kernels, in the order they run.
 const KERNELS: &[Kernel] = &[
-    // `-cpu max` without FEAT_LPA2 (qemu's `lpa2` property, 7.0 on): TCR_EL1.DS = 0, 48-bit
-    // output addresses, hardware AF/DBM.
+    // `-cpu max` without FEAT_LPA2 (the `lpa2` property of qemu 7.2's `max` CPU):
+    // TCR_EL1.DS = 0, 48-bit output addresses, hardware AF/DBM.
     Kernel {
         name: "aarch64",
         package: "pte-kernel-aarch64",

@@ -19,8 +19,10 @@
 //!   and the layout `aarch64/6.6`.
 //!
 //! Like Linux's `lpa2_is_enabled()`, the Rust side reads which one is in force from
-//! TCR_EL1.DS ([`crate::lpa2_enabled`]). qemu's `-cpu max` has FEAT_LPA2 (qemu 7.0 on);
-//! `-cpu max,lpa2=off` and `-cpu cortex-a57` do not.
+//! TCR_EL1.DS ([`crate::lpa2_enabled`]). qemu 7.2's `-cpu max` has FEAT_LPA2 (TGran4 = 1,
+//! PARange 52 bits); `-cpu max,lpa2=off` and `-cpu cortex-a57` do not. (That DS moves the
+//! shareability of the mapped memory to TCR_EL1.SH0 is the Arm ARM's rule as remembered,
+//! not re-read here; qemu's behaviour agrees.)
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
