@@ -645,8 +645,8 @@ bitflags::bitflags! {
 ///   mask's bits from the new protection (`pgtable.h` 1258–1280; bits 8–9 are not in the
 ///   mask, so they stay the PFN's), so user entries have bits 8–9 free for the address. The
 ///   shareability of the mapped memory comes from TCR_EL1.SH0/SH1 instead (the Arm ARM's
-///   rule for TCR_ELx.DS = 1, as remembered and not re-read here; the kernel boot under qemu
-///   agrees: `kernels/aarch64`).
+///   rule for TCR_ELx.DS = 1, as remembered and not re-read here; qemu does not model
+///   shareability, so the `kernels/aarch64` boot does not test it either).
 /// * **The limits.** `MAX_PHYSMEM_BITS = PHYS_MASK_SHIFT` (`asm/sparsemem.h` 10),
 ///   `PHYS_MASK_SHIFT = lpa2_is_enabled() ? CONFIG_ARM64_PA_BITS : 48` (`pgtable-prot.h` 94)
 ///   = 52, so N = max(32, 52 − 12 + 2) = 42 (`include/linux/swapops.h` 36, 64:

@@ -22,7 +22,7 @@
 //! TCR_EL1.DS ([`crate::lpa2_enabled`]). qemu 7.2's `-cpu max` has FEAT_LPA2 (TGran4 = 1,
 //! PARange 52 bits); `-cpu max,lpa2=off` and `-cpu cortex-a57` do not. (That DS moves the
 //! shareability of the mapped memory to TCR_EL1.SH0 is the Arm ARM's rule as remembered,
-//! not re-read here; qemu's behaviour agrees.)
+//! not re-read here; qemu does not model shareability, so a boot cannot show it.)
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
