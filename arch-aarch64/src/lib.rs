@@ -74,6 +74,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelNote, KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -184,6 +185,34 @@ bitflags::bitflags! {
     }
 }
 
+/// The releases with the aarch64/3.18 format: 3.13 to 3.19 (the copies of each release are
+/// listed in docs/DESIGN.md, "Which layout for which kernel").
+///
+/// * **First, 3.13**: 3.13.0's `arch/arm64/include/asm/pgtable.h` has `PTE_FILE` bit 2,
+///   `PTE_PROT_NONE` bit 58, `__SWP_TYPE_SHIFT 3`, `__SWP_TYPE_BITS 6`, `__SWP_OFFSET_BITS
+///   49`, `pte_to_pgoff(x) = pte_val(x) >> 3`, `PTE_FILE_MAX_BITS 55`, as 3.18. 3.11 had
+///   `PTE_PROT_NONE` bit 2, `PTE_FILE` bit 3 and the swap type from bit 4 (as 3.8.13 and
+///   3.10.99); 3.12 was not read, so it is left out.
+/// * **Last, 3.19**: 3.14.1, 3.15.5, 3.16, 3.18.30 and 3.19.8 have the same entry. 4.0 drops
+///   `PTE_FILE` (Kirill Shutemov's removal of nonlinear mappings, 4.0; seen in 4.0.5's x86
+///   and ia64 headers, arm64's not read).
+pub const KERNELS_3_18: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::new(3, 13), KernelVersion::new(3, 19)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(3, 13), KernelVersion::new(3, 13)),
+            text: "no PTE_WRITE: the write permission is !PTE_RDONLY (pte_write(), \
+                   pte_mkwrite(), pte_wrprotect()) and bit 57 is unused, so this layout's \
+                   write helpers do not apply (PTE_WRITE is in 3.14.1)",
+        },
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(3, 13), KernelVersion::new(3, 14)),
+            text: "PHYS_MASK_SHIFT is 40: pte_pfn() reads bits 12-39, and bits 40-47 are zero \
+                   in every present entry these releases write (48 from 3.15.5 on)",
+        },
+    ],
+};
+
 /// `aarch64/3.18`.
 #[doc = include_str!("../diagrams/aarch64-3.18.txt")]
 pub const LAYOUT_3_18: Layout = Layout {
@@ -268,6 +297,7 @@ pub const LAYOUT_3_18: Layout = Layout {
     // `CONFIG_ARM64_PGTABLE_LEVELS` 2 (64K/42-bit), 3 (4K/39-bit, 64K/48-bit), 4 (4K/48-bit).
     geometries: &[G4K_4_LEVEL, G4K_3_LEVEL, G64K_2_LEVEL, G64K_3_LEVEL],
     source: "Linux 3.18.140 arch/arm64/include/asm/pgtable.h, pgtable-hwdef.h, memory.h; include/linux/swap.h",
+    kernels: KERNELS_3_18,
 };
 
 bitflags::bitflags! {
@@ -313,6 +343,37 @@ bitflags::bitflags! {
         const DEVMAP = 1 << 57;
     }
 }
+
+/// The releases with the aarch64/6.6 format: 5.19 to 6.9.
+///
+/// * **First, 5.19**: `PTE_SWP_EXCLUSIVE` bit 2 with `__SWP_TYPE_SHIFT 3`, `__SWP_TYPE_BITS
+///   5`, `__SWP_OFFSET_BITS 50` ("arm64/pgtable: support __HAVE_ARCH_PTE_SWP_EXCLUSIVE", David
+///   Hildenbrand, 5.19): 5.19.0 has them, 5.18.12 has `__SWP_TYPE_SHIFT 2` and 6 type bits.
+/// * **Last, 6.9**: 6.9.0 still has `PTE_PROT_NONE` bit 58 and the 5.19 swap entry; 6.10.0
+///   has present-invalid entries (`PTE_PRESENT_INVALID = PTE_NG`), `PTE_UFFD_WP` bit 58 and
+///   the swap type in bits 6–10, offset from bit 12 ("arm64/mm: Remove PTE_PROT_NONE bit",
+///   "Move PTE_PRESENT_INVALID to overlay PTE_NG", "Add uffd write-protect support", Ryan
+///   Roberts, 6.10): [`KERNELS_6_18`].
+///
+/// 6.9's `pte_pfn()` reads two more bits, always zero with 48-bit physical addresses, and
+/// 5.19–6.5 lack a `pte_modify()` fix: see the notes.
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::new(5, 19), KernelVersion::new(6, 9)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(5, 19), KernelVersion::new(6, 5)),
+            text: "pte_modify() does not make a software-dirty entry hardware-dirty again after \
+                   taking PTE_RDONLY from the new protection (this layout does, as 6.6: 6.5.0 \
+                   lacks the fix, 6.6.9 has it; stable updates of earlier releases got it too)",
+        },
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(6, 9), KernelVersion::new(6, 9)),
+            text: "PTE_ADDR_LOW spans bits 12-49 (widened for LPA2): pte_pfn() also reads bits \
+                   48-49, which are zero in every entry a kernel with 48-bit physical \
+                   addresses writes",
+        },
+    ],
+};
 
 /// `aarch64/6.6`.
 #[doc = include_str!("../diagrams/aarch64-6.6.txt")]
@@ -415,6 +476,7 @@ pub const LAYOUT_6_6: Layout = Layout {
         G64K_3_LEVEL,
     ],
     source: "Linux 6.6.87 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h, memory.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_6,
 };
 
 bitflags::bitflags! {
@@ -464,6 +526,41 @@ bitflags::bitflags! {
         const PO_IDX = 7 << 60;
     }
 }
+
+/// The releases with the aarch64/6.18 format: 6.10 to the newest checked (7.0).
+///
+/// * **First, 6.10**: 6.10.0's `pgtable-prot.h` and `pgtable.h` have `PTE_PRESENT_INVALID`,
+///   `PTE_UFFD_WP` bit 58, `PTE_SWP_UFFD_WP` bit 3 and `__SWP_TYPE_SHIFT 6`, and `PTE_ADDR_LOW`
+///   spans bits 12–49 (from 6.9); 6.9.0 has none of the first four (see [`KERNELS_6_6`]).
+/// * **Last**: 6.11.11, 6.12.19, 6.13.7, 6.14, 6.17.0, 6.18.35, 6.19.0 and 7.0 have the same
+///   encodings.
+///
+/// Inside the range, the permission-overlay bits (6.12), `PTE_DEVMAP` (until 6.14, gone by
+/// 6.17) and `pte_mkwrite_novma()` (from 6.18) differ: see the notes. The last one means this
+/// layout's `make_writable` is 6.10–6.17's, not that of 6.18.2, the tree in `source`.
+pub const KERNELS_6_18: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(6, 10)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(6, 10), KernelVersion::new(6, 11)),
+            text: "no permission overlays: bits 60-62 are not PTE_PO_IDX (from 6.12), Linux \
+                   leaves them zero and pte_modify() keeps them",
+        },
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(6, 10), KernelVersion::new(6, 16)),
+            text: "PTE_DEVMAP is bit 57, a software bit of present entries, which this layout \
+                   counts as free: bit 57 is not any-state here (read in 6.10.0 to 6.14; gone \
+                   in 6.17.0; 6.15 and 6.16 not read)",
+        },
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 18)),
+            text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
+                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.2, \
+                   the copy this layout cites, 6.18.35, 6.19.0 and 7.0; not in 6.17.0; the fix \
+                   also went to stable updates of earlier releases)",
+        },
+    ],
+};
 
 /// `aarch64/6.18`.
 #[doc = include_str!("../diagrams/aarch64-6.18.txt")]
@@ -568,6 +665,7 @@ pub const LAYOUT_6_18: Layout = Layout {
         G64K_3_LEVEL,
     ],
     source: "Linux 6.18.2 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_18,
 };
 
 bitflags::bitflags! {
@@ -615,6 +713,37 @@ bitflags::bitflags! {
         const PO_IDX = 7 << 60;
     }
 }
+
+/// The releases with the aarch64-lpa2/6.18 format: 6.10 to the newest checked (7.0), the
+/// range of [`KERNELS_6_18`], with its notes (the permission overlays from 6.12, `PTE_DEVMAP`
+/// until 6.16, `pte_mkwrite_novma()` from 6.18).
+///
+/// * **LPA2 itself** is older: 6.9.0 already has `PTE_ADDR_HIGH = 0x3 << 8`,
+///   `PTE_ADDR_HIGH_SHIFT 42` and `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`
+///   (`pgtable-hwdef.h`), `__pte_to_phys()` clearing `PTE_MAYBE_SHARED` and
+///   `__phys_to_pte_val()` (`pgtable.h`), `PTE_MAYBE_SHARED = lpa2_is_enabled() ? 0 :
+///   PTE_SHARED` (`pgtable-prot.h`), `adjust_protection_map()` clearing `PTE_SHARED`
+///   (`arch/arm64/mm/mmap.c`) and `CONFIG_ARM64_LPA2` for 4K/16K pages (`Kconfig`). But 6.9's
+///   swap entry and protnone are aarch64/6.6's, so **the first release is 6.10**, where they
+///   changed (see [`KERNELS_6_18`]).
+/// * **Through 7.0**: the same LPA2 lines are in 6.10, 6.11.11, 6.12.19, 6.13.7, 6.14, 6.17,
+///   6.18.2, 6.18.35, 6.19 and 7.0 (the copies listed in docs/DESIGN.md "Which layout for
+///   which kernel"). `MAX_PHYSMEM_BITS` (`asm/sparsemem.h`) is `CONFIG_ARM64_PA_BITS` in
+///   6.9–6.11 and `PHYS_MASK_SHIFT` from 6.12: 52 both ways for this configuration, so the
+///   swap-offset limit is 42 bits throughout.
+pub const KERNELS_LPA2_6_18: Kernels = Kernels {
+    range: KERNELS_6_18.range,
+    notes: &[
+        KERNELS_6_18.notes[0],
+        KERNELS_6_18.notes[1],
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 18)),
+            text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
+                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.35, \
+                   the copy this layout cites, as on aarch64/6.18)",
+        },
+    ],
+};
 
 /// `aarch64-lpa2/6.18`: Linux 6.18 built for 52-bit physical addresses with 4K or 16K pages
 /// (`CONFIG_ARM64_PA_BITS_52`, hence `CONFIG_ARM64_LPA2`) on a CPU with FEAT_LPA2, where the
@@ -664,7 +793,7 @@ bitflags::bitflags! {
 #[doc = include_str!("../diagrams/aarch64-lpa2-6.18.txt")]
 pub const LAYOUT_LPA2_6_18: Layout = Layout {
     name: "aarch64-lpa2/6.18",
-    family: Family::Aarch64,
+    family: Family::Aarch64Lpa2,
     word_bits: 64,
     // `PTE_VALID (1 << 0)` (pgtable-hwdef.h 164).
     valid_bit: 0,
@@ -756,6 +885,7 @@ pub const LAYOUT_LPA2_6_18: Layout = Layout {
     },
     geometries: &[G4K_5_LEVEL, G16K_4_LEVEL_52],
     source: "Linux 6.18.35 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h, sparsemem.h; arch/arm64/mm/mmap.c; arch/arm64/Kconfig (CONFIG_ARM64_PA_BITS_52, CONFIG_ARM64_LPA2, TCR_EL1.DS set); include/linux/swap.h, swapops.h",
+    kernels: KERNELS_LPA2_6_18,
 };
 
 pte_core::layout_type!(

@@ -22,6 +22,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelNote, KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -181,6 +182,32 @@ const SWAP_2_6_8: SwapFormat = SwapFormat {
     uffd_wp: None,
 };
 
+/// The releases with the i386/2.6.8 (2-level) format: 2.6.8 to 2.6.28 (the copies of each
+/// release are listed in docs/DESIGN.md, "Which layout for which kernel").
+///
+/// * **First, 2.6.8**: the releases before 2.6.8 were not read, so they are left out.
+/// * **Last, 2.6.28**: `_PAGE_FILE` 0x040, `_PAGE_PROTNONE` 0x080, `__swp_type` /
+///   `__swp_offset`, `pte_to_pgoff` / `pgoff_to_pte` and `pte_none` are the same in 2.6.9,
+///   2.6.11, 2.6.18, 2.6.24 (`include/asm-i386/`, then `include/asm-x86/pgtable-2level.h`) and
+///   at the v2.6.25 to v2.6.28 tags of the mainline history. Commit 1796316a8b02 "x86:
+///   consolidate __swp_XXX() macros" (Jan Beulich, v2.6.29-rc1) moved `_PAGE_PROTNONE` to
+///   `_PAGE_GLOBAL` (bit 8), the swap offset to bit 9 and the 2-level file pgoff around both.
+pub const KERNELS_2_6_8: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::old(2, 6, 8), KernelVersion::old(2, 6, 28)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::old(2, 6, 26), KernelVersion::old(2, 6, 28)),
+            text: "_PAGE_CHG_MASK also keeps _PAGE_PCD and _PAGE_PWT (PAT), so pte_modify() \
+                   keeps them from the old entry (v2.6.26 tag)",
+        },
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::old(2, 6, 27), KernelVersion::old(2, 6, 28)),
+            text: "bit 9 is _PAGE_SPECIAL (_PAGE_BIT_UNUSED1), a software bit of present entries \
+                   that _PAGE_CHG_MASK keeps (v2.6.27 tag)",
+        },
+    ],
+};
+
 /// `i386/2.6.8` (2-level).
 #[doc = include_str!("../diagrams/i386-2.6.8.txt")]
 pub const LAYOUT_2_6_8: Layout = Layout {
@@ -242,6 +269,21 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     },
     geometries: &[TWO_LEVEL],
     source: "Linux 2.6.8 include/asm-i386/pgtable.h, pgtable-2level.h, pgtable-2level-defs.h",
+    kernels: KERNELS_2_6_8,
+};
+
+/// The releases with the i386-pae/2.6.8 format: 2.6.8 alone.
+///
+/// * **First, 2.6.8**: the releases before 2.6.8 were not read. (2.6.8's `PAGE_READONLY` and
+///   `PAGE_SHARED` carry `_PAGE_NX`, bit 63 of a PAE entry; this layout's prototypes leave it
+///   out, see `page_readonly`.)
+/// * **Last, 2.6.8**: 2.6.9 moved PAE swap entries to the high word:
+///   `__pte_to_swp_entry(pte) = ((swp_entry_t){ (pte).pte_high })`, `__swp_type(x) =
+///   ((x).val) & 0x1f`, `__swp_offset(x) = (x).val >> 5` (`include/asm-i386/pgtable-3level.h`
+///   of 2.6.9; the same in 2.6.11, 2.6.18, 2.6.24).
+pub const KERNELS_PAE_2_6_8: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::old(2, 6, 8), KernelVersion::old(2, 6, 8)),
+    notes: &[],
 };
 
 /// `i386-pae/2.6.8`.
@@ -299,6 +341,24 @@ pub const LAYOUT_PAE_2_6_8: Layout = Layout {
     },
     geometries: &[PAE],
     source: "Linux 2.6.8 include/asm-i386/pgtable.h, pgtable-3level.h, pgtable-3level-defs.h",
+    kernels: KERNELS_PAE_2_6_8,
+};
+
+/// The releases with the i386/6.6 (2-level) format: 6.3 to the newest checked (7.0).
+///
+/// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE` (`pgtable-2level.h`) arrived with
+///   "mm: support __HAVE_ARCH_PTE_SWP_EXCLUSIVE on all architectures with swap PTEs" (David
+///   Hildenbrand, 6.3): 6.3.8 has it, 6.2.12 does not. The rest of the entry (swap type 1–5,
+///   offset from bit 9) is older.
+/// * **Last**: `pgtable-2level.h` and the 32-bit `pgtable_types.h` bits are the same in 7.0.
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(6, 3)),
+    notes: &[KernelNote {
+        kernels: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 5)),
+        text: "no _PAGE_SAVED_DIRTY: bit 10 is unused, and pte_wrprotect() and pte_modify() \
+               leave _PAGE_DIRTY where it is (this layout moves it to bit 10, as 6.6 does; \
+               6.5.0 has no saved-dirty bit, 6.6.9 has it)",
+    }],
 };
 
 /// `i386/6.6` (2-level).
@@ -358,6 +418,31 @@ pub const LAYOUT_6_6: Layout = Layout {
     },
     geometries: &[TWO_LEVEL],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable-2level.h, pgtable_types.h, pgtable.h",
+    kernels: KERNELS_6_6,
+};
+
+/// The releases with the i386-pae/6.6 format: 6.3 to the newest checked (7.0).
+///
+/// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE = _PAGE_PSE` (`pgtable-3level.h`), as for 2-level
+///   (6.3.8 has it, 6.2.12 does not). The inverted swap entry (L1TF) is older.
+/// * **Last**: `pgtable-3level.h`, `pgtable-invert.h` and the `pgtable_types.h` bits are the
+///   same in 7.0.
+pub const KERNELS_PAE_6_6: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(6, 3)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 5)),
+            text: "no _PAGE_SAVED_DIRTY: bit 10 is unused, and pte_wrprotect() and pte_modify() \
+                   leave _PAGE_DIRTY where it is (this layout moves it to bit 10, as 6.6 does; \
+                   6.5.0 has no saved-dirty bit, 6.6.9 has it)",
+        },
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 15)),
+            text: "_PAGE_DEVMAP (bit 57) is removed: bit 57 is unused and _PAGE_CHG_MASK no \
+                   longer keeps it (read in 6.17.0, 6.18.35 and 7.0; 6.14 still has it; 6.15 \
+                   and 6.16 not read)",
+        },
+    ],
 };
 
 /// `i386-pae/6.6`.
@@ -417,6 +502,7 @@ pub const LAYOUT_PAE_6_6: Layout = Layout {
     },
     geometries: &[PAE],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable-3level.h, pgtable-3level_types.h, pgtable-invert.h",
+    kernels: KERNELS_PAE_6_6,
 };
 
 pte_core::layout_type!(

@@ -43,6 +43,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -245,6 +246,23 @@ impl Flags2_6_8 {
         Self::from_bits_retain(Self::ACCESS_BITS.bits() | 1 << 6 | 3 << 9);
 }
 
+/// The releases with the ia64/2.6.8 format: 2.6.8 to 3.19 (the copies of each release are
+/// listed in docs/DESIGN.md, "Which layout for which kernel").
+///
+/// * **First, 2.6.8**: the releases before 2.6.8 were not read. 2.6.8's own
+///   `include/asm-ia64/pgtable.h` has every value of this layout, `_PAGE_CHG_MASK` included
+///   (the form the layout inferred, see `modify_keep`).
+/// * **Last, 3.19**: `_PAGE_FILE`, `_PAGE_PROTNONE`, `pte_none`, `pte_present`, `pte_pfn`,
+///   `__swp_type` / `__swp_offset` and `pte_to_pgoff` are the same in 2.6.9, 2.6.11, 2.6.18,
+///   2.6.24, through the mainline history to v2.6.33, and in 3.18.30 and 3.19.8
+///   (`arch/ia64/include/asm/pgtable.h`). 4.0.5 has no `_PAGE_FILE`, and the swap type moved
+///   to bit 1 (`__swp_type(entry) = (((entry).val >> 1) & 0x7f)`): Kirill Shutemov's removal
+///   of nonlinear mappings, 4.0.
+pub const KERNELS_2_6_8: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::old(2, 6, 8), KernelVersion::new(3, 19)),
+    notes: &[],
+};
+
 /// `ia64/2.6.8`.
 ///
 /// No exact 2.6.8 copy of `include/asm-ia64/pgtable.h` was read: every value below is
@@ -316,11 +334,25 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     // 3 levels (`PGDIR_SHIFT = PAGE_SHIFT + 2*(PAGE_SHIFT-3)`), 16 KiB pages by default.
     geometries: &[G16K_3_LEVEL, G4K_3_LEVEL, G8K_3_LEVEL, G64K_3_LEVEL],
     source: "Linux 2.6.8 include/asm-ia64/pgtable.h (bracketed by pre-2.6.0, 2.6.9 RHEL4 and 2.6.12 copies); include/linux/swap.h; arch/ia64/kernel/ivt.S",
+    kernels: KERNELS_2_6_8,
 };
 
 /// Flags of a present ia64/6.6 PTE: the same bits as 2.6.8 (`_PAGE_FILE` is gone, and bit 7
 /// is `_PAGE_SWP_EXCLUSIVE` only in swap entries).
 pub type Flags6_6 = Flags2_6_8;
+
+/// The releases with the ia64/6.6 format: 6.3 to 6.6, the last release with ia64.
+///
+/// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE (1 << 7)` and the 6-bit swap type (`& 0x3f`)
+///   arrived with "mm: support __HAVE_ARCH_PTE_SWP_EXCLUSIVE on all architectures with swap
+///   PTEs" (David Hildenbrand, 6.3): 6.3.8 has them, 6.2.12 has the 7-bit type of 4.0–6.2 and
+///   no exclusive bit.
+/// * **Last, 6.6**: 6.5 and 6.6 (6.6.9, 6.6.87) are the same; "arch: Remove Itanium (IA-64)
+///   architecture" removed `arch/ia64` in 6.7 (6.9 has none; 6.7 and 6.8 were not read).
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 6)),
+    notes: &[],
+};
 
 /// `ia64/6.6`.
 #[doc = include_str!("../diagrams/ia64-6.6.txt")]
@@ -392,6 +424,7 @@ pub const LAYOUT_6_6: Layout = Layout {
         G16K_4_LEVEL,
     ],
     source: "Linux 6.6 arch/ia64/include/asm/pgtable.h, sparsemem.h, kernel/ivt.S; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_6,
 };
 
 pte_core::layout_type!(

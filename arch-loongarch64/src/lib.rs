@@ -82,6 +82,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelNote, KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -205,6 +206,50 @@ bitflags::bitflags! {
     }
 }
 
+/// The notes of both LoongArch layouts.
+const PTE_DIRTY_6_3: KernelNote = KernelNote {
+    kernels: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 4)),
+    text: "pte_dirty() tests _PAGE_MODIFIED alone (6.3.8; 6.5.0 tests both bits, a change \
+           made with the hardware page-table walker support; 6.4 not read): the same answer on \
+           every entry these releases write, as they set D only together with _PAGE_MODIFIED",
+};
+const DEVMAP: KernelNote = KernelNote {
+    kernels: KernelRange::new(KernelVersion::new(6, 11), KernelVersion::new(6, 16)),
+    text: "_PAGE_DEVMAP is bit 59, a software bit of present entries that _PAGE_CHG_MASK keeps: \
+           bit 59 is not any-state here (read in 6.11.11 to 6.14; gone in 6.17.0; 6.15 and \
+           6.16 not read)",
+};
+
+/// The releases with the loongarch64/6.6 and loongarch64/6.18 format (the two layouts differ
+/// only in `pte_modify()`): 6.3 to the newest checked (7.0). The copies of each release are
+/// listed in docs/DESIGN.md, "Which layout for which kernel".
+///
+/// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE` (bit 23) and the 7-bit swap type (`& 0x7f`)
+///   arrived with "mm: support __HAVE_ARCH_PTE_SWP_EXCLUSIVE on all architectures with swap
+///   PTEs" (David Hildenbrand, 6.3): 6.3.8 has them, 6.2.12 has an 8-bit type (`& 0xff`) and
+///   no exclusive bit.
+/// * **Last**: `pgtable-bits.h` and the `pte_none` / `pte_present` / `pte_protnone` /
+///   `pte_pfn` / swap macros of `pgtable.h` give the same 64-bit entries in 6.5, 6.6.9,
+///   6.6.87, 6.9, 6.12.19, 6.17.0, 6.18.35, 6.19.0 and 7.0 (6.19 rewrote the swap macros with
+///   `__SWP_TYPE_SHIFT` 16, `__SWP_TYPE_BITS` 7, `__SWP_OFFSET_SHIFT` 24: the same values).
+///
+/// loongarch64/6.6 has 6.6's `pte_modify()`, which masks; from 6.18 it first copies
+/// `_PAGE_DIRTY` into `_PAGE_MODIFIED` (loongarch64/6.18): see the notes.
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(6, 3)),
+    notes: &[
+        PTE_DIRTY_6_3,
+        DEVMAP,
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 18)),
+            text: "pte_modify() first copies _PAGE_DIRTY into _PAGE_MODIFIED (\"LoongArch: Let \
+                   {pte,pmd}_modify() record the status of _PAGE_DIRTY\", applied 7 Nov 2025; \
+                   read in 6.18.2, 6.18.35, 6.19.0 and 7.0, not in 6.17.0): loongarch64/6.18 \
+                   models that",
+        },
+    ],
+};
+
 /// `loongarch64/6.6`.
 #[doc = include_str!("../diagrams/loongarch64-6.6.txt")]
 pub const LAYOUT_6_6: Layout = Layout {
@@ -244,6 +289,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     default_limits: LIMITS,
     geometries: &[G16K_3_LEVEL],
     source: "Linux 6.6 arch/loongarch/include/asm/pgtable-bits.h, pgtable.h, sparsemem.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_6,
 };
 
 bitflags::bitflags! {
@@ -277,6 +323,24 @@ bitflags::bitflags! {
     }
 }
 
+/// The releases with the loongarch64/6.18 format: the same range as loongarch64/6.6
+/// ([`KERNELS_6_6`]); the two differ in `pte_modify()`, whose change is in 6.18.2, 6.18.35,
+/// 6.19.0 and 7.0 and not in 6.17.0 (the LoongArch tree applied it on 7 Nov 2025, during the
+/// 6.18 release candidates; 6.18.0 itself was not read, 6.18.2 came two weeks after it).
+pub const KERNELS_6_18: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(6, 3)),
+    notes: &[
+        PTE_DIRTY_6_3,
+        DEVMAP,
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 17)),
+            text: "pte_modify() only masks: an entry with _PAGE_DIRTY (set by the hardware \
+                   page-table walker) but not _PAGE_MODIFIED loses its dirtiness \
+                   (loongarch64/6.6 models that)",
+        },
+    ],
+};
+
 /// `loongarch64/6.18`.
 #[doc = include_str!("../diagrams/loongarch64-6.18.txt")]
 pub const LAYOUT_6_18: Layout = Layout {
@@ -308,6 +372,7 @@ pub const LAYOUT_6_18: Layout = Layout {
     default_limits: LIMITS,
     geometries: &[G16K_3_LEVEL],
     source: "Linux 6.18 arch/loongarch/include/asm/pgtable-bits.h, pgtable.h, sparsemem.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_18,
 };
 
 pte_core::layout_type!(

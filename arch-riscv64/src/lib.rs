@@ -78,6 +78,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelNote, KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -221,6 +222,31 @@ bitflags::bitflags! {
     }
 }
 
+/// The releases with the riscv64/6.6 format: 6.3 to 6.18 (the copies of each release are
+/// listed in docs/DESIGN.md, "Which layout for which kernel").
+///
+/// * **First, 6.3**: `_PAGE_SWP_EXCLUSIVE = _PAGE_ACCESSED` and `__SWP_TYPE_SHIFT 7` arrived
+///   with "mm: support __HAVE_ARCH_PTE_SWP_EXCLUSIVE on all architectures with swap PTEs"
+///   (David Hildenbrand, 6.3): 6.3.8 has them, 6.2.12 has `__SWP_TYPE_SHIFT 6` and no exclusive
+///   bit. `_PAGE_PFN_MASK GENMASK(53, 10)` and `_PAGE_PROT_NONE = _PAGE_GLOBAL` are older
+///   (5.19.0 has both).
+/// * **Last, 6.18**: 6.5, 6.6.9, 6.9, 6.10, 6.11.11, 6.12.19, 6.13.7, 6.14, 6.17.0 and 6.18.35
+///   encode alike. 6.19.0 adds `_PAGE_SWP_SOFT_DIRTY` (bit 3) and `_PAGE_SWP_UFFD_WP` (bit 4)
+///   to swap entries, and soft-dirty / uffd-wp bits 59–60 to present ones, on harts with
+///   Svrsw60t59b. A 6.19 or 7.0 kernel on a hart without it encodes as 6.18 does, but the
+///   format then depends on the hart, which no layout here models: the range stops at 6.18.
+///
+/// `_PAGE_DEVMAP` uses bit 9 in 6.11–6.14: see the notes. (6.3's `pte_pfn()` has no Svnapot
+/// adjustment yet; the model has none either.)
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::new(6, 3), KernelVersion::new(6, 18)),
+    notes: &[KernelNote {
+        kernels: KernelRange::new(KernelVersion::new(6, 11), KernelVersion::new(6, 16)),
+        text: "_PAGE_DEVMAP is RSW bit 9, a software bit of present entries (read in 6.11.11 \
+               to 6.14; gone in 6.17.0; 6.15 and 6.16 not read)",
+    }],
+};
+
 /// `riscv64/6.6`.
 #[doc = include_str!("../diagrams/riscv64-6.6.txt")]
 pub const LAYOUT_6_6: Layout = Layout {
@@ -258,6 +284,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     default_limits: LIMITS,
     geometries: &[SV39, SV48, SV57],
     source: "Linux 6.6 (checked against 6.6.9 and 6.6.87) arch/riscv/include/asm/pgtable-bits.h, pgtable-64.h, pgtable.h, sparsemem.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_6,
 };
 
 bitflags::bitflags! {
@@ -296,6 +323,10 @@ bitflags::bitflags! {
         const NAPOT = 1 << 63;
     }
 }
+
+/// The releases with the riscv64/6.18 format: the same as riscv64/6.6 ([`KERNELS_6_6`]),
+/// because the two layouts are one format, bit for bit.
+pub const KERNELS_6_18: Kernels = KERNELS_6_6;
 
 /// `riscv64/6.18`.
 #[doc = include_str!("../diagrams/riscv64-6.18.txt")]
@@ -340,6 +371,7 @@ pub const LAYOUT_6_18: Layout = Layout {
     default_limits: LIMITS,
     geometries: &[SV39, SV48, SV57],
     source: "Linux 6.18 (checked against 6.18.35) arch/riscv/include/asm/pgtable-bits.h, pgtable-64.h, pgtable.h, sparsemem.h; include/linux/swap.h, swapops.h",
+    kernels: KERNELS_6_18,
 };
 
 pte_core::layout_type!(

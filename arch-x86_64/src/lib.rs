@@ -14,6 +14,7 @@
 #![allow(non_camel_case_types)]
 
 use pte_core::Word64;
+use pte_core::kernels::{KernelNote, KernelRange, KernelVersion, Kernels};
 use pte_core::limits::Limits;
 use pte_core::model::bit_range as bits;
 use pte_core::model::{
@@ -67,6 +68,24 @@ bitflags::bitflags! {
         const NX = 1 << 63;
     }
 }
+
+/// The releases with the x86_64/2.6.8 format: 2.6.0 to 2.6.9 (the boundaries' sources;
+/// the copies of each release are listed in docs/DESIGN.md, "Which layout for which
+/// kernel").
+///
+/// * **First, 2.6.0**: `include/asm-x86_64/pgtable.h` and `page.h` of 2.6.0 define
+///   `_PAGE_FILE` 0x040, `_PAGE_PROTNONE` 0x080, `pte_none`, `pte_present`, `pte_pfn`,
+///   `__swp_type` / `__swp_offset`, `pte_to_pgoff` and `__PHYSICAL_MASK_SHIFT 40` exactly as
+///   2.6.8 does (and `pte_modify()` / `_PAGE_CHG_MASK` too). The 2.5 development series is not
+///   considered.
+/// * **Last, 2.6.9**: 2.6.9 is the same. 2.6.11 has `__PHYSICAL_MASK_SHIFT 46`, so
+///   `pte_pfn()` reads bits 12–57 and `pte_to_pgoff()` / `PTE_FILE_MAX_BITS` change: "convert
+///   x86_64 to 4 level page tables" (Andi Kleen, Nick Piggin; posted 22 Dec 2004, two days
+///   before 2.6.10, for 2.6.11). 2.6.10 was not read, so it is left out.
+pub const KERNELS_2_6_8: Kernels = Kernels {
+    range: KernelRange::new(KernelVersion::old(2, 6, 0), KernelVersion::old(2, 6, 9)),
+    notes: &[],
+};
 
 /// `x86_64/2.6.8`.
 #[doc = include_str!("../diagrams/x86_64-2.6.8.txt")]
@@ -132,6 +151,7 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     },
     geometries: &[FOUR_LEVEL],
     source: "Linux 2.6.8 include/asm-x86_64/pgtable.h, page.h; include/linux/swap.h",
+    kernels: KERNELS_2_6_8,
 };
 
 bitflags::bitflags! {
@@ -178,6 +198,37 @@ bitflags::bitflags! {
         const NX = 1 << 63;
     }
 }
+
+/// The releases with the x86_64/6.6 format: 5.19 to the newest checked (7.0).
+///
+/// * **First, 5.19**: `_PAGE_SWP_EXCLUSIVE = _PAGE_PWT` (`pgtable_64_types.h`), the last part
+///   of the swap format to arrive: 5.19.0 has it, 5.18.12 has no swap exclusive bit ("mm:
+///   COW fixes part 2", David Hildenbrand, 5.19). The older parts — the inverted offset and
+///   the type in bits 59–63 (L1TF), the soft-dirty and uffd-wp swap bits, `pte_none()`
+///   ignoring A/D (`_PAGE_KNL_ERRATUM_MASK`) and the PFN in bits 12–51
+///   (`__PHYSICAL_MASK_SHIFT 52`) — are in 5.19.0 as in 6.6.
+/// * **Last**: 7.0 has the same `pgtable_64.h` swap macros, `pgtable_types.h` bits,
+///   `pgtable-invert.h` and `pte_none` / `pte_present` / `pte_protnone` / `pte_pfn`, and the
+///   same helpers (6.6.9 and 7.0 compared function by function).
+///
+/// 5.19–6.5 lack `_PAGE_SAVED_DIRTY`, and `_PAGE_DEVMAP` is gone by 6.17: see the notes.
+pub const KERNELS_6_6: Kernels = Kernels {
+    range: KernelRange::since(KernelVersion::new(5, 19)),
+    notes: &[
+        KernelNote {
+            kernels: KernelRange::new(KernelVersion::new(5, 19), KernelVersion::new(6, 5)),
+            text: "no _PAGE_SAVED_DIRTY: bit 58 is unused, and pte_wrprotect() and pte_modify() \
+                   leave _PAGE_DIRTY where it is (this layout moves it to bit 58, as 6.6 does; \
+                   6.5.0 has no saved-dirty bit, 6.6.9 has it)",
+        },
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 15)),
+            text: "_PAGE_DEVMAP (bit 57) is removed: bit 57 is unused and _PAGE_CHG_MASK no \
+                   longer keeps it (read in 6.17.0, 6.18.35 and 7.0; 6.14 still has it; 6.15 \
+                   and 6.16 not read)",
+        },
+    ],
+};
 
 /// `x86_64/6.6`.
 #[doc = include_str!("../diagrams/x86_64-6.6.txt")]
@@ -254,6 +305,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     },
     geometries: &[FOUR_LEVEL, FIVE_LEVEL],
     source: "Linux 6.6.87 arch/x86/include/asm/pgtable_types.h, pgtable_64.h, pgtable_64_types.h, pgtable.h, pgtable-invert.h",
+    kernels: KERNELS_6_6,
 };
 
 pte_core::layout_type!(

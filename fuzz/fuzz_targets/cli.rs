@@ -7,7 +7,7 @@
 //! Input: NUL-separated pieces: the first is stdin, the rest are the arguments after `pte`
 //! (bytes, not necessarily UTF-8). A second, direct pass hands the same pieces to each of the
 //! single-value parsers (`--memory`, `--threads`, `--layouts`, `--strategies`, `--workloads`,
-//! `--repetitions`, `--seed`, words and numbers).
+//! `--repetitions`, `--seed`, `--kernel`'s version, words and numbers).
 #![no_main]
 
 use std::ffi::OsString;
@@ -138,6 +138,11 @@ fn parsers_alone(text: &str) {
     bad("--threads", parsers::parse_threads(text).map(drop));
     bad("--repetitions", parsers::parse_repetitions(text).map(drop));
     bad("--seed", parsers::parse_seed(text).map(drop));
+    match parsers::parse_kernel_version(text) {
+        // The release a version belongs to is the version without its stable number.
+        Ok(release) => assert!(text.starts_with(&release.to_string()), "--kernel {text:?} = {release}"),
+        Err(e) => refused_well("--kernel", &Err(e)),
+    }
     match parsers::parse_memory(text) {
         Ok(bytes) => assert!(bytes > 0 && bytes <= parsers::MAX_MEMORY, "--memory {text:?} = {bytes}"),
         Err(e) => refused_well("--memory", &Err(e)),

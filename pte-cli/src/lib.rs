@@ -35,7 +35,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List every layout: word bits, states, lock bit, cmpxchg, default limits.
+    /// List every layout: kernel releases, word bits, states, lock bit, cmpxchg, default
+    /// limits; or, with `--kernel ARCH VERSION`, name the layout for a kernel.
     Layouts(list::Args),
     /// Draw a layout's bit diagram, one line per state.
     Layout(draw::Args),
@@ -156,4 +157,5 @@ pub mod parsers {
         parse_repetitions, parse_seed, parse_strategies, parse_threads, parse_workloads,
     };
     pub use crate::input::{find_entry, parse_number, parse_u64, parse_word};
+    pub use crate::list::parse_kernel_version;
 }

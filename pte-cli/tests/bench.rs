@@ -387,3 +387,94 @@ fn bad_lists_and_values_are_refused_naming_the_value() {
         &["--json", "no-such-dir"],
     );
 }
+
+#[test]
+fn machine_options_are_refused_naming_the_value() {
+    bad(&["bench", "--machine", "cray-1"], &["cray-1", "altix-512"]);
+    bad(
+        &["bench", "--machine", "altix-8", "--cpus", "0"],
+        &["0", "altix-8"],
+    );
+    bad(
+        &["bench", "--machine", "altix-8", "--cpus", "x"],
+        &["'x'", "--cpus"],
+    );
+    bad(
+        &["bench", "--machine", "altix-512", "--cpus", "2048"],
+        &["2048", "altix-512"],
+    );
+    bad(
+        &["bench", "--machine", "altix-8", "--threads", "1,16"],
+        &["--threads 16", "altix-8", "8 CPUs"],
+    );
+    let out = run(&["bench", "--cpus", "4"]);
+    assert_eq!(out.status.code(), Some(2), "--cpus without --machine");
+}
+
+#[test]
+fn a_machine_run_is_virtual_deterministic_and_names_its_lines() {
+    let args = |json: &str| -> Vec<String> {
+        [
+            "bench",
+            "--machine",
+            "altix-32",
+            "--cpus",
+            "8",
+            "--workloads",
+            "pft",
+            "--strategies",
+            "mm-lock,cmpxchg",
+            "--memory",
+            "4M",
+            "--json",
+            json,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let (a, b) = (scratch("machine-a.json"), scratch("machine-b.json"));
+    let run_to = |p: &PathBuf| {
+        let v = args(p.to_str().expect("utf-8 path"));
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        ok(&v)
+    };
+    let table = run_to(&a);
+    run_to(&b);
+    assert!(table.contains("altix-32 (8 CPUs"), "{table}");
+    assert!(table.contains("dearest lines"), "{table}");
+    let doc = |p: &PathBuf| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("json")).expect("valid json")
+    };
+    let (da, db) = (doc(&a), doc(&b));
+    // Same run, same numbers: the rows are byte-identical.
+    assert_eq!(da["rows"], db["rows"]);
+    let rows = da["rows"].as_array().expect("rows");
+    // Threads default to the machine's powers of two; no host reference rows.
+    let threads: BTreeSet<u64> = rows
+        .iter()
+        .map(|r| r["threads"].as_u64().unwrap())
+        .collect();
+    assert_eq!(threads, BTreeSet::from([1, 2, 4, 8]));
+    for r in rows {
+        assert_eq!(r["machine"], "altix-32");
+        assert_eq!(r["cpus"], 8);
+        assert_eq!(r["kind"], "strategy");
+        assert_eq!(
+            r["layout"], "ia64/2.6.8",
+            "a 2.6.8 machine runs the 2.6.8 layout"
+        );
+        assert!(number(&r["faults_per_second"], "faults_per_second") > 0.0);
+        let lines = r["samples"][0]["lines"].as_array().expect("lines");
+        assert!(!lines.is_empty());
+    }
+    // The mm lock's line is mmap_sem's in 2.6.8, and it is the dearest at 8 threads.
+    let mm8 = rows
+        .iter()
+        .find(|r| r["strategy"] == "mm-lock" && r["threads"] == 8)
+        .expect("mm-lock x8");
+    assert_eq!(
+        mm8["samples"][0]["lines"][0]["line"],
+        "mm_struct line 0 (mmap_sem.count + page_table_lock)"
+    );
+}

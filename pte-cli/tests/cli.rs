@@ -146,7 +146,7 @@ fn proven(name: &str, discipline: &str, extra: &[&str]) -> BTreeSet<u32> {
 // ---- layouts ------------------------------------------------------------------------------
 
 #[test]
-fn layouts_json_lists_the_eleven_layouts_with_the_documented_keys() {
+fn layouts_json_lists_every_layout_with_the_documented_keys() {
     let list = layouts_json();
     let names: Vec<&str> = list.iter().map(|l| l["name"].as_str().unwrap()).collect();
     assert_eq!(names, self::names());
@@ -156,6 +156,7 @@ fn layouts_json_lists_the_eleven_layouts_with_the_documented_keys() {
             keys(l),
             set(&[
                 "name",
+                "kernels",
                 "word_bits",
                 "states",
                 "lock_bit",
@@ -195,6 +196,17 @@ fn layouts_json_lists_the_eleven_layouts_with_the_documented_keys() {
             "{name}"
         );
         assert!(l["cmpxchg"].is_boolean());
+        let kernels = &l["kernels"];
+        assert_eq!(keys(kernels), set(&["first", "last", "notes"]), "{name}");
+        assert!(kernels["first"].is_string(), "{name}");
+        assert!(
+            kernels["last"].is_string() || kernels["last"].is_null(),
+            "{name}"
+        );
+        for note in kernels["notes"].as_array().unwrap() {
+            assert_eq!(keys(note), set(&["kernels", "text"]), "{name}");
+            assert_eq!(keys(&note["kernels"]), set(&["first", "last"]), "{name}");
+        }
         let limits = &l["limits"];
         assert_eq!(
             keys(limits),
@@ -282,6 +294,14 @@ fn layouts_table_has_a_row_per_layout_in_aligned_columns() {
             .map(|s| s.as_str().unwrap())
             .collect();
         assert_eq!(states, want.join(","));
+        let kernels = line[col("KERNELS")..].split_whitespace().next().unwrap();
+        let k = &l["kernels"];
+        let want = match (k["first"].as_str().unwrap(), k["last"].as_str()) {
+            (first, None) => format!("{first}+"),
+            (first, Some(last)) if last == first => first.to_owned(),
+            (first, Some(last)) => format!("{first}-{last}"),
+        };
+        assert_eq!(kernels, want, "{name}");
         let lock = &line[col("LOCK BIT")..col("CMPXCHG")];
         match &l["lock_bit"] {
             Value::Null => assert_eq!(lock.trim(), "none"),
@@ -292,6 +312,149 @@ fn layouts_table_has_a_row_per_layout_in_aligned_columns() {
         }
     }
     assert!(!out.contains('\x1b'));
+}
+
+/// `pte layouts --kernel ARCH VERSION`: the layouts with that release's PTE format, the
+/// closest first, as found in the kernel sources (the `KERNELS_*` consts of the arch crates).
+#[test]
+fn layouts_kernel_names_the_layout_of_a_release() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        // arm64 moved its swap entry and made protnone present-invalid in 6.10.
+        ("aarch64", "6.12", &["aarch64/6.18"]),
+        ("aarch64", "6.12.3", &["aarch64/6.18"]),
+        ("aarch64", "6.10", &["aarch64/6.18"]),
+        ("aarch64", "7.0", &["aarch64/6.18"]),
+        ("aarch64", "6.9", &["aarch64/6.6"]),
+        ("aarch64", "5.19", &["aarch64/6.6"]),
+        ("aarch64", "3.13", &["aarch64/3.18"]),
+        ("aarch64", "3.19.8", &["aarch64/3.18"]),
+        ("AArch64", "6.6", &["aarch64/6.6"]),
+        ("x86_64", "2.6.0", &["x86_64/2.6.8"]),
+        ("x86_64", "2.6.8.1", &["x86_64/2.6.8"]),
+        ("x86_64", "6.6.87", &["x86_64/6.6"]),
+        ("x86_64", "4.19", &[]),
+        ("i386", "2.6.28", &["i386/2.6.8"]),
+        ("i386", "6.6", &["i386/6.6"]),
+        ("i386-pae", "6.12", &["i386-pae/6.6"]),
+        ("i386-pae", "2.6.8", &["i386-pae/2.6.8"]),
+        ("ia64", "3.19", &["ia64/2.6.8"]),
+        ("ia64", "6.4", &["ia64/6.6"]),
+        // One format, two layouts: both, in registry order.
+        ("riscv64", "6.12", &["riscv64/6.6", "riscv64/6.18"]),
+        // One format; 6.18 changed pte_modify(), which loongarch64/6.18 models.
+        (
+            "loongarch64",
+            "6.12",
+            &["loongarch64/6.6", "loongarch64/6.18"],
+        ),
+        (
+            "loongarch64",
+            "6.18",
+            &["loongarch64/6.18", "loongarch64/6.6"],
+        ),
+    ];
+    for &(arch, version, want) in cases {
+        let args = ["layouts", "--kernel", arch, version];
+        if want.is_empty() {
+            bad(&args, &[arch, version]);
+            continue;
+        }
+        let out = ok(&args);
+        let names: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(names, want, "pte {args:?}");
+        assert!(
+            out.lines()
+                .filter(|l| l.starts_with(' '))
+                .all(|l| l.starts_with("  note (")),
+            "pte {args:?}: {out}"
+        );
+        let mut json_args = args.to_vec();
+        json_args.push("--json");
+        let v = json_one(&json_args);
+        assert_eq!(keys(&v), set(&["arch", "version", "release", "layouts"]));
+        assert_eq!(v["version"], version);
+        let listed: Vec<&str> = v["layouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, want, "pte {json_args:?}");
+    }
+    // The release a stable update belongs to.
+    let v = json_one(&["layouts", "--kernel", "aarch64", "6.12.3", "--json"]);
+    assert_eq!(
+        (v["arch"].as_str(), v["release"].as_str()),
+        (Some("aarch64"), Some("6.12"))
+    );
+    // A release inside a note's range shows the note; one outside does not.
+    let with_note = ok(&["layouts", "--kernel", "aarch64", "6.12"]);
+    assert!(with_note.contains("PTE_DEVMAP"), "{with_note}");
+    let without = ok(&["layouts", "--kernel", "aarch64", "6.17"]);
+    assert_eq!(without, "aarch64/6.18\n");
+}
+
+#[test]
+fn layouts_kernel_refuses_what_no_layout_covers_or_is_not_a_version() {
+    // Before the first release of every aarch64 range, between ranges, after 7.0.
+    let msg = bad(
+        &["layouts", "--kernel", "aarch64", "3.12"],
+        &["aarch64 3.12"],
+    );
+    for range in [
+        "aarch64/3.18: 3.13-3.19",
+        "aarch64/6.6: 5.19-6.9",
+        "aarch64/6.18: 6.10+",
+    ] {
+        assert!(msg.contains(range), "{msg}");
+    }
+    bad(
+        &["layouts", "--kernel", "aarch64", "4.19"],
+        &["aarch64 4.19"],
+    );
+    bad(
+        &["layouts", "--kernel", "x86_64", "2.4.37"],
+        &["x86_64 2.4.37", "x86_64/2.6.8: 2.6.0-2.6.9"],
+    );
+    bad(
+        &["layouts", "--kernel", "aarch64", "7.1", "--json"],
+        &["aarch64 7.1", "after 7.0"],
+    );
+    bad(&["layouts", "--kernel", "ia64", "6.7"], &["ia64 6.7"]);
+    // Not an architecture here (Linux's own name for aarch64, and 32/64 ambiguity).
+    for arch in ["arm64", "x86", "riscv", "", "aarch64/6.18"] {
+        let msg = bad(
+            &["layouts", "--kernel", arch, "6.12"],
+            &["unknown architecture"],
+        );
+        assert!(msg.contains(&format!("'{arch}'")), "{msg}");
+        assert!(
+            msg.contains("i386-pae") && msg.contains("loongarch64"),
+            "{msg}"
+        );
+    }
+    // Not a version: the message names the text and says why.
+    for (version, why) in [
+        ("", "empty"),
+        ("6", "too few numbers"),
+        ("2.6", "too few numbers"),
+        ("6.12.3.1", "too many numbers"),
+        ("2.6.8.1.1", "too many numbers"),
+        ("6.x", "decimal number"),
+        ("6..12", "decimal number"),
+        ("v6.12", "decimal number"),
+        ("6.12-rc1", "decimal number"),
+        ("6.12.0-18-amd64", "decimal number"),
+        ("6.01", "leading zero"),
+        ("6.99999999999999999999", "larger than 65535"),
+        ("65536.1", "larger than 65535"),
+    ] {
+        let msg = bad(&["layouts", "--kernel", "aarch64", version], &[why]);
+        assert!(msg.contains(&format!("'{version}'")), "{msg}");
+    }
+    // clap: --kernel takes two values.
+    let out = run(&["layouts", "--kernel", "aarch64"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 // ---- layout -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 //! ([`crate::proof`]) and the diagrams ([`crate::diagram`]) read them. All words are handled as
 //! `u64` here; a 32-bit layout only ever uses the low [`Layout::word_bits`] bits.
 
+use crate::kernels::Kernels;
 use crate::limits::Limits;
 
 /// A contiguous run of bits `shift .. shift + width` in a PTE word.
@@ -451,6 +452,9 @@ pub enum Family {
     Ia64,
     /// AArch64 stage-1, Linux arm64.
     Aarch64,
+    /// AArch64 stage-1 with FEAT_LPA2 in use (TCR_EL1.DS = 1: 52-bit output addresses with
+    /// the 4K and 16K granules, address bits 51:50 in entry bits 9:8).
+    Aarch64Lpa2,
     /// RISC-V 64-bit (RV64 Sv39 / Sv48 / Sv57), Linux riscv.
     Riscv64,
     /// LoongArch64 (software-refilled TLB, page tables walked by the refill handler).
@@ -476,7 +480,27 @@ impl Family {
     /// replaced entry stays cached until `invtlb`, and the two translations never coexist in
     /// hardware as a conflict (Linux loongarch's `set_pte()` is a plain store).
     pub const fn break_before_make(self) -> bool {
-        matches!(self, Family::Aarch64)
+        matches!(self, Family::Aarch64 | Family::Aarch64Lpa2)
+    }
+
+    /// The architecture's name, as the layout names start with it (`i386-pae/6.6`):
+    /// `x86_64`, `i386`, `i386-pae`, `ia64`, `aarch64`, `aarch64-lpa2`, `riscv64`,
+    /// `loongarch64`. 2-level i386 and PAE are two names because a kernel is built for one or
+    /// the other (`CONFIG_X86_PAE`), and their entries differ in width. `aarch64-lpa2` is the
+    /// paging mode an arm64 kernel built with `CONFIG_ARM64_LPA2` (52-bit physical addresses,
+    /// 4K/16K pages) enters at boot when the CPU has FEAT_LPA2, for the whole run: its entries
+    /// keep address bits 51:50 where `aarch64` has the shareability field.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Family::X86_64 => "x86_64",
+            Family::I386 => "i386",
+            Family::I386Pae => "i386-pae",
+            Family::Ia64 => "ia64",
+            Family::Aarch64 => "aarch64",
+            Family::Aarch64Lpa2 => "aarch64-lpa2",
+            Family::Riscv64 => "riscv64",
+            Family::Loongarch64 => "loongarch64",
+        }
     }
 }
 
@@ -533,6 +557,10 @@ pub struct Layout {
     pub geometries: &'static [Geometry],
     /// The kernel sources the layout follows.
     pub source: &'static str,
+    /// The mainline releases with this format, and the known differences inside them that
+    /// do not change it ([`crate::kernels`]); the doc comment at each layout gives the
+    /// sources of the boundaries.
+    pub kernels: Kernels,
 }
 
 impl Layout {

@@ -196,6 +196,7 @@ cfg_if::cfg_if! {
         impl LockFreeWord for Word64 {}
     } else {
         use atomic::Atomic;
+        use crate::probe::{self, Access, Site};
 
         /// The failure ordering that goes with a read-modify-write ordering.
         #[inline]
@@ -224,27 +225,33 @@ cfg_if::cfg_if! {
             }
             #[inline]
             fn load(&self, o: Ordering) -> u32 {
+                probe::access(self, Access::Load, Site::Entry);
                 self.0.load(o)
             }
             #[inline]
             fn store(&self, w: u32, o: Ordering) {
+                probe::access(self, Access::Store, Site::Entry);
                 self.0.store(w, o)
             }
             #[inline]
             fn swap(&self, w: u32, o: Ordering) -> u32 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.swap(w, o)
             }
             #[inline]
             fn compare_exchange(&self, c: u32, n: u32, s: Ordering, f: Ordering) -> Result<u32, u32> {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.compare_exchange(c, n, s, f)
             }
             // A 32-bit word has native `lock or` / `lock and` (`lock bts` on an 80386).
             #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> u32 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.fetch_or(b as u32, o)
             }
             #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> u32 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.fetch_and(b as u32, o)
             }
             #[inline]
@@ -260,24 +267,29 @@ cfg_if::cfg_if! {
             }
             #[inline]
             fn load(&self, o: Ordering) -> Word64 {
+                probe::access(self, Access::Load, Site::Entry);
                 self.0.load(o)
             }
             #[inline]
             fn store(&self, w: Word64, o: Ordering) {
+                probe::access(self, Access::Store, Site::Entry);
                 self.0.store(w, o)
             }
             #[inline]
             fn swap(&self, w: Word64, o: Ordering) -> Word64 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.swap(w, o)
             }
             #[inline]
             fn compare_exchange(&self, c: Word64, n: Word64, s: Ordering, f: Ordering) -> Result<Word64, Word64> {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 self.0.compare_exchange(c, n, s, f)
             }
             // `Atomic<T>` offers fetch_or only for primitives, so a newtype word uses a
             // compare-and-swap loop: still lock-free, one extra reload under contention.
             #[inline]
             fn fetch_or(&self, b: u64, o: Ordering) -> Word64 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 let r = self.0.fetch_update(o, load_part(o), |w| Some(Word64(w.0 | b)));
                 match r {
                     Ok(w) | Err(w) => w,
@@ -285,6 +297,7 @@ cfg_if::cfg_if! {
             }
             #[inline]
             fn fetch_and(&self, b: u64, o: Ordering) -> Word64 {
+                probe::access(self, Access::ReadModifyWrite, Site::Entry);
                 let r = self.0.fetch_update(o, load_part(o), |w| Some(Word64(w.0 & b)));
                 match r {
                     Ok(w) | Err(w) => w,

@@ -21,9 +21,9 @@
 
 use core::fmt;
 
-use pte_core::LayoutEntry;
 #[cfg(target_has_atomic = "64")]
 use pte_core::{Arch, CompareExchange, LockBit};
+use pte_core::{KernelVersion, LayoutEntry};
 
 // The architecture crates, for the paths in `for_each_layout!` (users need no dependency of
 // their own on them).
@@ -131,6 +131,38 @@ fn entry_of<A: Arch>() -> &'static LayoutEntry {
 /// The layout called `name` (exact name, as in [`pte_core::Layout::name`]).
 pub fn find(name: &str) -> Option<&'static LayoutEntry> {
     LAYOUTS.iter().find(|e| e.layout.name == name)
+}
+
+/// The architecture names of the layouts ([`Family::name`](pte_core::model::Family::name),
+/// the part of a layout name before `/`), each once, in registry order: `x86_64`, `i386`,
+/// `i386-pae`, `ia64`, `aarch64`, `riscv64`, `loongarch64`.
+pub fn arch_names() -> impl Iterator<Item = &'static str> {
+    LAYOUTS
+        .iter()
+        .enumerate()
+        .filter(|&(i, e)| {
+            LAYOUTS[..i]
+                .iter()
+                .all(|p| p.layout.family != e.layout.family)
+        })
+        .map(|(_, e)| e.layout.family.name())
+}
+
+/// The layouts of architecture `arch` ([`arch_names`], exact) that have the PTE format of
+/// release `release` ([`pte_core::Kernels::contains`]), in registry order.
+///
+/// More than one answers where two layouts share a format: riscv64/6.6 and riscv64/6.18
+/// are the same entry, and the two LoongArch layouts differ only in `pte_modify()`
+/// (their [`notes`](pte_core::Kernels::notes_for) say which matches a release better).
+/// 2-level i386 and PAE are two architectures here (`i386`, `i386-pae`): a kernel is built
+/// for one of them (`CONFIG_X86_PAE`).
+pub fn for_kernel(
+    arch: &str,
+    release: KernelVersion,
+) -> impl Iterator<Item = &'static LayoutEntry> {
+    LAYOUTS
+        .iter()
+        .filter(move |e| e.layout.family.name() == arch && e.layout.kernels.contains(release))
 }
 
 /// Something to do with one layout type, chosen by name at run time ([`visit_layout`]).

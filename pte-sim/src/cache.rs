@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::frames::{FrameKind, FramePool};
+use pte_core::probe::{self, Access, Site};
 
 /// The initial contents of word `word` of page `pgoff` of file `file`: a tag byte, 12 bits
 /// of file, 28 bits of page offset, 16 bits of word index.
@@ -45,7 +46,7 @@ pub struct CacheCounts {
 pub struct FileCache {
     pool: Arc<FramePool>,
     /// Per file, per page: the PFN + 1, 0 = not read in.
-    files: Box<[Box<[AtomicU64]>]>,
+    files: Box<[crate::Aligned<AtomicU64>]>,
     loads: AtomicU64,
     races: AtomicU64,
     gets: AtomicU64,
@@ -62,7 +63,7 @@ impl FileCache {
             pool,
             files: file_pages
                 .iter()
-                .map(|&n| (0..n).map(|_| AtomicU64::new(0)).collect())
+                .map(|&n| crate::Aligned::new(n as usize, |_| AtomicU64::new(0)))
                 .collect(),
             loads: AtomicU64::new(0),
             races: AtomicU64::new(0),
@@ -142,6 +143,7 @@ impl pte_core::fault::PageCache for FileCache {
             return None;
         };
         loop {
+            probe::access(e, Access::Load, Site::PageCache);
             let v = e.load(Ordering::Acquire);
             if v != 0 {
                 // Pages are never evicted: the cache's own reference keeps it alive.
@@ -156,6 +158,7 @@ impl pte_core::fault::PageCache for FileCache {
             // Read the page in before publishing it (Release by the CAS).
             self.pool.fill(pfn, |w| file_word(file, pgoff, w));
             self.pool.set_owner(pfn, file, pgoff, 2);
+            probe::access(e, Access::ReadModifyWrite, Site::PageCache);
             match e.compare_exchange(0, pfn + 1, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => {
                     self.loads.fetch_add(1, Ordering::Relaxed);

@@ -11,6 +11,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
 
+use pte_core::probe::{self, Access, Site, Work};
+
 use super::{SHARDS, Sharded, shard};
 
 use pte_core::fault::FrameAllocator;
@@ -48,8 +50,11 @@ impl FrameKind {
     }
 }
 
-/// Per-frame metadata (`struct page`).
+/// Per-frame metadata (`struct page`), a 128-byte line each so that which frames share a
+/// line does not depend on where the allocator put the array (a virtual-time machine charges
+/// by line and must repeat exactly).
 #[derive(Debug, Default)]
+#[repr(align(128))]
 struct FrameMeta {
     /// [`FrameKind`] as `u8`.
     kind: AtomicU8,
@@ -292,6 +297,7 @@ impl FramePool {
             self.exhausted.fetch_add(1, Ordering::Relaxed);
             return None;
         };
+        probe::work(Work::AllocFrame);
         let m = &self.meta[index as usize];
         let k = match kind {
             FrameKind::Anon => ANON,
@@ -333,6 +339,7 @@ impl FramePool {
             self.fill(pfn, |_| POISON);
         }
         self.frees.add(1);
+        probe::work(Work::FreeFrame);
         let mut free = self.free[shard()].lock().unwrap_or_else(|e| e.into_inner());
         free.push(i as u32);
         true
@@ -351,6 +358,7 @@ impl FramePool {
     pub(crate) fn pin(&self, pfn: u64) -> bool {
         match self.meta(pfn) {
             Some(m) => {
+                probe::access(&m.pins, Access::ReadModifyWrite, Site::Pin);
                 m.pins.fetch_add(1, Ordering::SeqCst);
                 fence(Ordering::SeqCst);
                 true
@@ -362,6 +370,7 @@ impl FramePool {
     /// The access is done (Release: its stores happen-before the unmapper's copy or free).
     pub(crate) fn unpin(&self, pfn: u64) {
         if let Some(m) = self.meta(pfn) {
+            probe::access(&m.pins, Access::ReadModifyWrite, Site::Pin);
             m.pins.fetch_sub(1, Ordering::Release);
         }
     }
@@ -379,9 +388,12 @@ impl FramePool {
         };
         fence(Ordering::SeqCst);
         let mut waits = 0;
-        while m.pins.load(Ordering::Acquire) != 0 {
+        while {
+            probe::access(&m.pins, Access::Load, Site::Pin);
+            m.pins.load(Ordering::Acquire) != 0
+        } {
             waits += 1;
-            std::thread::yield_now();
+            crate::wait_step();
         }
         waits
     }
@@ -445,6 +457,7 @@ impl FramePool {
 
     pub(crate) fn get_ref(&self, pfn: u64) {
         if let Some(m) = self.meta(pfn) {
+            probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
             m.refs.fetch_add(1, Ordering::AcqRel);
         }
     }
@@ -454,6 +467,7 @@ impl FramePool {
         let Some(m) = self.meta(pfn) else {
             return false;
         };
+        probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
         m.refs
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
                 (r > 1).then(|| r - 1)
@@ -500,6 +514,9 @@ impl FramePool {
 impl FrameAllocator for FramePool {
     fn alloc_zeroed(&self) -> Option<u64> {
         let pfn = self.alloc_raw(FrameKind::Anon)?;
+        probe::work(Work::ZeroPage {
+            bytes: 1 << self.page_shift,
+        });
         self.fill(pfn, |_| 0);
         Some(pfn)
     }
@@ -510,6 +527,9 @@ impl FrameAllocator for FramePool {
         }
         let src_words = self.frame(src)?;
         let pfn = self.alloc_raw(FrameKind::Anon)?;
+        probe::work(Work::CopyPage {
+            bytes: 1 << self.page_shift,
+        });
         self.copy_in(pfn, src_words);
         Some(pfn)
     }

@@ -48,6 +48,7 @@
 mod cache;
 mod check;
 mod frames;
+mod maplock;
 mod mmu;
 pub mod scenarios;
 mod space;
@@ -88,8 +89,59 @@ impl Sharded {
     }
 }
 
-/// This thread's shard.
+/// A slice whose first element is aligned to [`TABLE_ALIGN`] bytes, as a kernel's page-table
+/// pages are: which entries share a cache line is then the same in every run, so a
+/// virtual-time machine that charges by line (`pte-machine`) repeats exactly. (An allocation
+/// is only 8- or 16-aligned; the slice is cut from a larger one.)
+pub(crate) struct Aligned<T> {
+    buf: Box<[T]>,
+    start: usize,
+    len: usize,
+}
+
+/// The alignment of [`Aligned`] slices: a 4 KiB page, a multiple of every coherence line.
+pub(crate) const TABLE_ALIGN: usize = 4096;
+
+impl<T> Aligned<T> {
+    /// `len` elements made by `f`.
+    pub(crate) fn new(len: usize, f: impl FnMut(usize) -> T) -> Self {
+        let size = std::mem::size_of::<T>().max(1);
+        let slack = TABLE_ALIGN.div_ceil(size);
+        let buf: Box<[T]> = (0..len + slack).map(f).collect();
+        let base = buf.as_ptr() as usize;
+        let start = (base.next_multiple_of(TABLE_ALIGN) - base) / size;
+        // Sizes here (8-byte words) divide the alignment, so `start` lands exactly on it.
+        Aligned { buf, start, len }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Aligned<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T> std::ops::Deref for Aligned<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.buf[self.start..self.start + self.len]
+    }
+}
+
+/// One step of a wait loop: [`relax`](pte_core::fault::lock::relax) (which a virtual-time
+/// machine parks until the line last loaded is written) and a yield to the host scheduler
+/// (the stress tests run more threads than CPUs).
+pub(crate) fn wait_step() {
+    pte_core::fault::lock::relax();
+    std::thread::yield_now();
+}
+
+/// This thread's shard: its virtual CPU's under a machine (so the run is the same whatever
+/// threads the process made before), else by order of first use.
 pub(crate) fn shard() -> usize {
+    if let Some(cpu) = pte_core::probe::cpu() {
+        return cpu % SHARDS;
+    }
     use std::sync::atomic::AtomicUsize;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     std::thread_local! {

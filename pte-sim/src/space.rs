@@ -4,7 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Sharded;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::Arc;
+
+use crate::maplock::{MapLock, ReadGuard};
+use pte_core::probe::{self, Work};
 
 use super::cache::FileCache;
 use super::frames::{FrameKind, FramePool};
@@ -263,7 +266,7 @@ pub struct AddressSpace<A: Arch + CompareExchange, S: Strategy<A>> {
     pub(crate) tables: PageTables<A>,
     pub(crate) cache: Arc<FileCache>,
     pub(crate) swap: Arc<SwapArea>,
-    vmas: RwLock<Vec<Vma>>,
+    vmas: MapLock<Vec<Vma>>,
     hafdbs: AtomicBool,
     max_faults: u32,
     stats: SpaceStats,
@@ -308,7 +311,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             pool,
             cache,
             swap,
-            vmas: RwLock::new(Vec::new()),
+            vmas: MapLock::new(Vec::new()),
             hafdbs: AtomicBool::new(config.hafdbs),
             max_faults: config.max_faults_per_access.max(1),
             stats: SpaceStats::default(),
@@ -369,8 +372,8 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         self.read_vmas().clone()
     }
 
-    fn read_vmas(&self) -> RwLockReadGuard<'_, Vec<Vma>> {
-        self.vmas.read().unwrap_or_else(|e| e.into_inner())
+    fn read_vmas(&self) -> ReadGuard<'_, Vec<Vma>> {
+        self.vmas.read()
     }
 
     /// The mapping containing `addr`.
@@ -448,7 +451,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             writable,
             page_shift: self.pool.page_shift(),
         };
-        let mut vmas = self.vmas.write().unwrap_or_else(|e| e.into_inner());
+        let mut vmas = self.vmas.write();
         if vmas.iter().any(|v| v.start < end && start < v.end) {
             return Err(MapError::Overlap);
         }
@@ -507,7 +510,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             if old.is_some() || leaf.slot.load() == new {
                 return old;
             }
-            std::thread::yield_now();
+            crate::wait_step();
         }
     }
 
@@ -525,7 +528,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             return Err(MapError::Empty);
         }
         // `mmap_sem` for writing: no fault runs meanwhile (the MMU and reclaim still do).
-        let mut vmas = self.vmas.write().unwrap_or_else(|e| e.into_inner());
+        let mut vmas = self.vmas.write();
         let mut cover = start;
         for v in vmas.iter().filter(|v| v.end > start && v.start < end) {
             if v.start > cover {
@@ -621,6 +624,13 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// Runs the fast path for one fault (under `mmap_sem` for reading) and counts the
     /// outcome.
     pub fn fault(&self, fault: Fault) -> Result<Resolved, AccessError> {
+        probe::work(Work::FaultEntry);
+        let result = self.fault_locked(fault);
+        probe::work(Work::FaultExit);
+        result
+    }
+
+    fn fault_locked(&self, fault: Fault) -> Result<Resolved, AccessError> {
         let vmas = self.read_vmas();
         let Some(vma) = find(&vmas, fault.addr) else {
             bump(&self.stats.segv, 1);

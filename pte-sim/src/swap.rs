@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::frames::{FrameKind, FramePool};
 use pte_core::classify::SwapEntry;
+use pte_core::probe::{self, Access, Site};
 
 /// The first offset handed out.
 pub const FIRST_SWAP_OFFSET: u64 = 1;
@@ -186,6 +187,7 @@ impl SwapArea {
         let slot = &self.slots[i];
         let w = slot.word.load(Ordering::Acquire);
         debug_assert_eq!(w & 3, FREE, "the free list held a live slot");
+        probe::access(&slot.word, Access::Store, Site::SwapSlot);
         slot.word.store(w | RESERVED, Ordering::Release);
         Some(self.entry_of(i, w >> 2))
     }
@@ -200,6 +202,7 @@ impl SwapArea {
             return;
         }
         self.pool.copy_out(pfn, self.data(slot));
+        probe::access(&slot.word, Access::Store, Site::SwapSlot);
         slot.word.store(generation << 2 | READY, Ordering::Release);
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
@@ -210,6 +213,7 @@ impl SwapArea {
             return;
         };
         let next = self.next_generation(generation) << 2 | FREE;
+        probe::access(&slot.word, Access::ReadModifyWrite, Site::SwapSlot);
         if slot
             .word
             .compare_exchange(
@@ -252,12 +256,13 @@ impl SwapArea {
     /// The slot word once it is not reserved under `generation` any more.
     fn settled(&self, slot: &Slot, generation: u64) -> u64 {
         loop {
+            probe::access(&slot.word, Access::Load, Site::SwapSlot);
             let w = slot.word.load(Ordering::Acquire);
             if w != generation << 2 | RESERVED {
                 return w;
             }
             self.waits.fetch_add(1, Ordering::Relaxed);
-            std::thread::yield_now();
+            crate::wait_step();
         }
     }
 

@@ -15,17 +15,23 @@ use pte_core::PteSlot;
 use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{Leaf, TableWalker};
 use pte_core::model::Geometry;
+use pte_core::probe::{self, Access, Site};
 
-/// A leaf table: its entries and its lock.
+use crate::Aligned;
+
+/// A leaf table: its entries and its lock. Aligned to a 128-byte line (the largest
+/// coherence unit of the machine profiles), so every table's split lock has a line of its
+/// own, the same in every run.
+#[repr(align(128))]
 struct LeafTable<A: Arch> {
-    slots: Box<[PteSlot<A>]>,
+    slots: Aligned<PteSlot<A>>,
     ptl: RawSpinLock,
 }
 
 /// One page-table page.
 enum Table<A: Arch> {
     /// An upper level: child table index + 1, 0 = empty.
-    Dir(Box<[AtomicU64]>),
+    Dir(Aligned<AtomicU64>),
     /// The last level.
     Leaf(LeafTable<A>),
 }
@@ -112,11 +118,11 @@ impl<A: Arch> PageTables<A> {
         let n = self.geometry.entries(level) as usize;
         if level + 1 == self.geometry.levels() {
             Table::Leaf(LeafTable {
-                slots: (0..n).map(|_| PteSlot::default()).collect(),
+                slots: Aligned::new(n, |_| PteSlot::default()),
                 ptl: RawSpinLock::new(),
             })
         } else {
-            Table::Dir((0..n).map(|_| AtomicU64::new(0)).collect())
+            Table::Dir(Aligned::new(n, |_| AtomicU64::new(0)))
         }
     }
 
@@ -159,6 +165,7 @@ impl<A: Arch> PageTables<A> {
                 return None;
             };
             let e = &entries[self.index(addr, level)];
+            probe::access(e, Access::Load, Site::UpperEntry);
             let mut v = e.load(Ordering::Acquire);
             if v == 0 {
                 if !populate {
@@ -167,6 +174,7 @@ impl<A: Arch> PageTables<A> {
                 let new = self.alloc(level + 1)?;
                 // Release: the new table's empty entries are visible to whoever follows the
                 // pointer (`pgd_test_and_populate`).
+                probe::access(e, Access::ReadModifyWrite, Site::UpperEntry);
                 match e.compare_exchange(0, new as u64 + 1, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => {
                         self.populated.fetch_add(1, Ordering::Relaxed);

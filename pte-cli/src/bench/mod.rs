@@ -29,6 +29,17 @@
 //!                         spins, installs}] }] }
 //! ```
 //!
+//! With `--machine` (the virtual-time multiprocessor of `pte-machine`) there are no floor or
+//! kernel rows, the document gains `"machine": {name, cpus, era, line_bytes}`, every row
+//! `"machine"`, `"cpus"` and `"faults_per_second"` (virtual pages per virtual second, the
+//! median of `faults_per_wall_second`), and every sample `"lines"`: `[{line, accesses,
+//! misses, transfer_ps, queued_ps, spinning_ps, ns_per_fault}]`, dearest first; wall and CPU
+//! seconds are then virtual:
+//!
+//! ```text
+//! pte bench --machine altix-512 --workloads pft --json altix.json
+//! ```
+//!
 //! (`null` where a number does not apply: no 1-thread row, or a reference row's retries.)
 
 pub(crate) mod options;
@@ -46,6 +57,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pte_core::LayoutEntry;
+use pte_machine::{Era, Machine, Profile};
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
@@ -56,6 +68,13 @@ use sim::SimError;
 /// The layouts of a run without `--layouts`: one, so that the default run stays under a
 /// minute on 2 cores.
 pub const DEFAULT_LAYOUTS: &str = "x86_64/6.6";
+
+/// The layout of a `--machine` run of a 2.6.8-era machine without `--layouts`: the kernel it
+/// ran.
+pub const DEFAULT_LAYOUTS_2_6_8: &str = "ia64/2.6.8";
+
+/// The thread counts of a host run without `--threads`.
+pub const DEFAULT_THREADS: &str = "1,2,4,8,16,32";
 
 /// Options of `pte bench`.
 #[derive(clap::Args, Debug)]
@@ -70,14 +89,10 @@ pub struct Args {
     /// Workloads: pft, same-table, same-page, churn, file, cow [default: all].
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub workloads: Option<String>,
-    /// Thread counts, comma-separated (more than the CPUs is intended).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "1,2,4,8,16,32",
-        allow_hyphen_values = true
-    )]
-    pub threads: String,
+    /// Thread counts, comma-separated (more than the CPUs is intended) [default:
+    /// 1,2,4,8,16,32; with --machine, its powers of two up to its CPUs].
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub threads: Option<String>,
     /// Memory faulted per run, split between the threads: bytes or K, M, G.
     #[arg(
         long,
@@ -86,14 +101,10 @@ pub struct Args {
         allow_hyphen_values = true
     )]
     pub memory: String,
-    /// Repetitions of every row (median and spread are over them).
-    #[arg(
-        long,
-        value_name = "N",
-        default_value = "3",
-        allow_hyphen_values = true
-    )]
-    pub repetitions: String,
+    /// Repetitions of every row (median and spread are over them) [default: 3; with
+    /// --machine 1, since a virtual run repeats exactly].
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub repetitions: Option<String>,
     /// Seed of the order the runs are made in (shuffled in every repetition).
     #[arg(
         long,
@@ -102,6 +113,19 @@ pub struct Args {
         allow_hyphen_values = true
     )]
     pub seed: String,
+    /// Run on a virtual-time multiprocessor instead of this host: altix-8, altix-32,
+    /// altix-512, xeon-2s or host (profiles in pte-machine/profiles/). Rows are then
+    /// virtual faults per second, the same on any host, with the lines that cost the most.
+    #[arg(long, value_name = "PROFILE", allow_hyphen_values = true)]
+    pub machine: Option<String>,
+    /// With --machine: its CPUs, 1 up to what its topology holds [default: the machine's].
+    #[arg(
+        long,
+        value_name = "N",
+        allow_hyphen_values = true,
+        requires = "machine"
+    )]
+    pub cpus: Option<String>,
     /// Write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -121,6 +145,31 @@ struct Plan {
     repetitions: u64,
     seed: u64,
     skipped: Vec<(&'static str, StrategyKind)>,
+    /// `--machine`: the virtual machine the rows run on.
+    machine: Option<Machine>,
+}
+
+/// `--machine` and `--cpus`.
+fn parse_machine(args: &Args) -> Result<Option<Machine>, CliError> {
+    let Some(name) = &args.machine else {
+        return Ok(None);
+    };
+    let profile = Profile::find(name).map_err(|e| CliError::bad(format_args!("--machine: {e}")))?;
+    let profile = match &args.cpus {
+        None => profile,
+        Some(text) => {
+            let cpus: usize = text.trim().parse().map_err(|_| {
+                CliError::bad(format_args!(
+                    "--cpus '{}' is not a number of CPUs",
+                    text.escape_debug()
+                ))
+            })?;
+            profile
+                .with_cpus(cpus)
+                .map_err(|e| CliError::bad(format_args!("--cpus {cpus}: {e}")))?
+        }
+    };
+    Ok(Some(Machine::new(profile)))
 }
 
 /// Refusal of a lock-bit strategy on a layout without a lock bit.
@@ -133,7 +182,16 @@ fn no_lock_bit(layout: &str, s: StrategyKind) -> CliError {
 }
 
 fn plan(args: &Args) -> Result<Plan, CliError> {
-    let layouts = options::parse_layouts(args.layouts.as_deref().unwrap_or(DEFAULT_LAYOUTS))?;
+    let machine_era = args
+        .machine
+        .as_deref()
+        .and_then(|m| Profile::find(m).ok())
+        .map(|p| p.family.era);
+    let default_layouts = match machine_era {
+        Some(Era::Linux2_6_8) => DEFAULT_LAYOUTS_2_6_8,
+        _ => DEFAULT_LAYOUTS,
+    };
+    let layouts = options::parse_layouts(args.layouts.as_deref().unwrap_or(default_layouts))?;
     let explicit = args
         .strategies
         .as_deref()
@@ -143,9 +201,30 @@ fn plan(args: &Args) -> Result<Plan, CliError> {
         Some(w) => options::parse_workloads(w)?,
         None => Workload::ALL.to_vec(),
     };
-    let threads = options::parse_threads(&args.threads)?;
+    let machine = parse_machine(args)?;
+    let threads = match (&args.threads, &machine) {
+        (Some(list), _) => options::parse_threads(list)?,
+        (None, None) => options::parse_threads(DEFAULT_THREADS)?,
+        (None, Some(m)) => (0..)
+            .map(|k| 1usize << k)
+            .take_while(|&t| t <= m.profile().cpus)
+            .collect(),
+    };
+    if let Some(m) = &machine
+        && let Some(&t) = threads.iter().find(|&&t| t > m.profile().cpus)
+    {
+        return Err(CliError::bad(format_args!(
+            "--threads {t}: the machine {} has {} CPUs (a virtual CPU runs one thread)",
+            m.profile().machine.name,
+            m.profile().cpus
+        )));
+    }
     let memory = options::parse_memory(&args.memory)?;
-    let repetitions = options::parse_repetitions(&args.repetitions)?;
+    let repetitions = match (&args.repetitions, &machine) {
+        (Some(r), _) => options::parse_repetitions(r)?,
+        (None, None) => 3,
+        (None, Some(_)) => 1,
+    };
     let seed = options::parse_seed(&args.seed)?;
     let mut strategies = Vec::new();
     let mut skipped = Vec::new();
@@ -207,6 +286,7 @@ fn plan(args: &Args) -> Result<Plan, CliError> {
         repetitions,
         seed,
         skipped,
+        machine,
     })
 }
 
@@ -269,11 +349,12 @@ fn measure(plan: &Plan, task: &Task) -> Result<Sample, CliError> {
     match task.kind {
         Kind::Floor => Ok(reference::floor(&shape)),
         Kind::Kernel => reference::kernel(&shape).map_err(failure),
-        Kind::Strategy(s) => sim::run_layout(e.layout.name, s, &shape).map_err(|err| match err {
-            SimError::NoLockBit => no_lock_bit(e.layout.name, s),
-            SimError::UnknownLayout => failure(format_args!("no type for {}", e.layout.name)),
-            SimError::Failed(m) => failure(m),
-        }),
+        Kind::Strategy(s) => sim::run_layout(e.layout.name, s, &shape, plan.machine.as_ref())
+            .map_err(|err| match err {
+                SimError::NoLockBit => no_lock_bit(e.layout.name, s),
+                SimError::UnknownLayout => failure(format_args!("no type for {}", e.layout.name)),
+                SimError::Failed(m) => failure(m),
+            }),
     }
 }
 
@@ -332,8 +413,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
     let mut tasks = Vec::new();
     for (li, _) in plan.layouts.iter().enumerate() {
         for &workload in &plan.workloads {
-            let kinds = [Kind::Floor, Kind::Kernel]
-                .into_iter()
+            // The reference rows are this host's: not on a virtual machine.
+            let references = if plan.machine.is_some() {
+                &[][..]
+            } else {
+                &[Kind::Floor, Kind::Kernel][..]
+            };
+            let kinds = references
+                .iter()
+                .copied()
                 .chain(plan.strategies[li].iter().map(|&s| Kind::Strategy(s)));
             for kind in kinds {
                 for &threads in &plan.threads {
@@ -357,19 +445,22 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         threads: tmax,
         kind: Kind::Kernel,
     };
-    measure(&plan, &warm)?;
-    measure(
-        &plan,
-        &Task {
-            kind: Kind::Strategy(
-                plan.strategies[0]
-                    .first()
-                    .copied()
-                    .unwrap_or(StrategyKind::Cmpxchg),
-            ),
-            ..warm
-        },
-    )?;
+    // (A virtual machine has nothing to warm: its times do not depend on the host.)
+    if plan.machine.is_none() {
+        measure(&plan, &warm)?;
+        measure(
+            &plan,
+            &Task {
+                kind: Kind::Strategy(
+                    plan.strategies[0]
+                        .first()
+                        .copied()
+                        .unwrap_or(StrategyKind::Cmpxchg),
+                ),
+                ..warm
+            },
+        )?;
+    }
 
     let total = tasks.len() as u64 * plan.repetitions;
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
@@ -423,12 +514,23 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         })
         .collect();
 
+    if let Some(m) = &plan.machine {
+        let p = m.profile();
+        writeln!(
+            out,
+            "# machine {} ({} CPUs, {} era): virtual time — faults/s are virtual, the same on any host",
+            p.machine.name, p.cpus, p.family.era
+        )?;
+    }
     report::write_table(out, &rows, plan.repetitions)?;
+    if plan.machine.is_some() {
+        report::write_lines(out, &rows)?;
+    }
     for (layout, s) in &plan.skipped {
         writeln!(out, "# {layout}: {} skipped (no lock bit)", s.name())?;
     }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if tmax > cpus {
+    if tmax > cpus && plan.machine.is_none() {
         writeln!(
             out,
             "# {cpus} CPUs: beyond {cpus} threads the threads are time-sliced, so those rows \
@@ -456,13 +558,39 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
             })).collect::<Vec<_>>(),
             "runs": total,
             "wall_seconds": elapsed,
-            "rows": rows.iter().map(|r| report::row_json(r, &rows)).collect::<Vec<_>>(),
+            "rows": rows.iter().map(|r| {
+                let mut v = report::row_json(r, &rows);
+                if let (Some(m), Some(o)) = (&plan.machine, v.as_object_mut()) {
+                    let rate = report::derive(r, &rows).wall.median;
+                    o.insert("machine".into(), json!(m.profile().machine.name));
+                    o.insert("cpus".into(), json!(m.profile().cpus));
+                    o.insert("faults_per_second".into(), json!(rate));
+                }
+                v
+            }).collect::<Vec<_>>(),
         });
+        let mut doc = doc;
+        if let (Some(m), Some(o)) = (&plan.machine, doc.as_object_mut()) {
+            o.insert(
+                "machine".into(),
+                json!({
+                    "name": m.profile().machine.name,
+                    "cpus": m.profile().cpus,
+                    "era": m.profile().family.era.to_string(),
+                    "line_bytes": m.profile().family.line_bytes.value,
+                }),
+            );
+        }
         serde_json::to_writer_pretty(&mut f, &doc).map_err(io::Error::from)?;
         writeln!(f)?;
     }
     if let Some(p) = &args.svg {
-        plot::write_svg(p, &rows, &command).map_err(failure)?;
+        let published = plan
+            .machine
+            .as_ref()
+            .map(|m| pte_machine::published::for_machine(&m.profile().machine.name))
+            .unwrap_or_default();
+        plot::write_svg(p, &rows, &command, &published).map_err(failure)?;
     }
     Ok(())
 }

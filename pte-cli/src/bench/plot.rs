@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::options::{Kind, StrategyKind};
 use super::report::{Row, Sample, Spread, si};
+use pte_machine::published::Series;
 
 /// The colour of a row's line.
 fn colour(kind: Kind) -> RGBColor {
@@ -52,7 +53,30 @@ fn rate_ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 /// Writes the plot of `rows` to `path`; `subtitle` goes under the title (the command).
-pub fn write_svg(path: &Path, rows: &[Row], subtitle: &str) -> Result<(), String> {
+/// `published` (a `--machine` run of an Altix) is drawn over the `pft` panels as hollow
+/// circles in the colour of the strategy each table corresponds to.
+pub fn write_svg(
+    path: &Path,
+    rows: &[Row],
+    subtitle: &str,
+    published: &[Series],
+) -> Result<(), String> {
+    let published_points = |workload: &str| -> Vec<(Kind, f64, f64)> {
+        if workload != "pft" {
+            return Vec::new();
+        }
+        published
+            .iter()
+            .filter_map(|s| {
+                let kind = StrategyKind::from_name(s.strategy.as_deref()?)?;
+                Some(s.points.iter().filter_map(move |p| {
+                    let rate = p.faults_per_wall_second?;
+                    Some((Kind::Strategy(kind), (p.threads as f64).log2(), rate))
+                }))
+            })
+            .flatten()
+            .collect()
+    };
     // Panels: (layout, workload) in row order.
     let mut panels: Vec<(&str, &str)> = Vec::new();
     for r in rows {
@@ -111,6 +135,16 @@ pub fn write_svg(path: &Path, rows: &[Row], subtitle: &str) -> Result<(), String
         .map_err(|e| err(&e))?;
         x += 50 + 8 * kind.name().len() as i32;
     }
+    if !published.is_empty() {
+        head.draw(&Circle::new((x + 6, 62), 4, BLACK.stroke_width(1)))
+            .map_err(|e| err(&e))?;
+        head.draw_text(
+            "published (2004-2005 pft tables)",
+            &("sans-serif", 14).into_font().color(&BLACK),
+            (x + 16, 55),
+        )
+        .map_err(|e| err(&e))?;
+    }
     let areas = body.split_evenly((lines, cols));
     for (area, (layout, workload)) in areas.iter().zip(&panels) {
         let group: Vec<&Row> = rows
@@ -119,7 +153,12 @@ pub fn write_svg(path: &Path, rows: &[Row], subtitle: &str) -> Result<(), String
             .collect();
         let median = |r: &Row| Spread::of(r.samples.iter().map(Sample::rate_wall)).median;
         let log2 = |t: usize| (t as f64).log2();
-        let xs: Vec<f64> = group.iter().map(|r| log2(r.shape.threads)).collect();
+        let overlay = published_points(workload);
+        let xs: Vec<f64> = group
+            .iter()
+            .map(|r| log2(r.shape.threads))
+            .chain(overlay.iter().map(|p| p.1))
+            .collect();
         let xmin = xs.iter().copied().fold(f64::INFINITY, f64::min);
         let xmax = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (xmin, xmax) = if xmin.is_finite() {
@@ -130,6 +169,7 @@ pub fn write_svg(path: &Path, rows: &[Row], subtitle: &str) -> Result<(), String
         let rates: Vec<f64> = group
             .iter()
             .map(|r| median(r))
+            .chain(overlay.iter().map(|p| p.2))
             .filter(|&v| v > 0.0)
             .collect();
         let ymin = rates.iter().copied().fold(f64::INFINITY, f64::min);
@@ -207,6 +247,13 @@ pub fn write_svg(path: &Path, rows: &[Row], subtitle: &str) -> Result<(), String
             }
             .map_err(|e| err(&e))?;
         }
+        chart
+            .draw_series(
+                overlay
+                    .iter()
+                    .map(|&(kind, x, y)| Circle::new((x, y), 4, colour(kind).stroke_width(1))),
+            )
+            .map_err(|e| err(&e))?;
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())

@@ -111,6 +111,7 @@ pub fn floor(shape: &Shape) -> Sample {
         lost_races: None,
         spins: None,
         installs: None,
+        lines: Vec::new(),
     }
 }
 
@@ -307,6 +308,7 @@ pub fn kernel(shape: &Shape) -> Result<Sample, String> {
         lost_races: None,
         spins: None,
         installs: None,
+        lines: Vec::new(),
     })
 }
 

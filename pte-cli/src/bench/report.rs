@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::options::{Kind, Shape, Workload, size};
 
 /// One repetition of one row.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sample {
     /// Wall seconds, first thread's start to last thread's end.
     pub wall: f64,
@@ -27,6 +27,9 @@ pub struct Sample {
     pub spins: Option<u64>,
     /// Entries installed (anonymous, file and copy-on-write faults; strategies only).
     pub installs: Option<u64>,
+    /// On a virtual machine (`--machine`): virtual time by kind of line, dearest first
+    /// (`wall` is then the virtual makespan and `cpu` the sum of the CPUs' virtual times).
+    pub lines: Vec<(&'static str, pte_machine::LineCost)>,
 }
 
 impl Sample {
@@ -262,6 +265,47 @@ fn json_opt(v: Option<f64>) -> Value {
     v.map_or(Value::Null, Value::from)
 }
 
+/// The contention report of a `--machine` run: for each layout, workload and strategy, at
+/// its most threads, the three lines that cost the most virtual time per fault.
+pub fn write_lines(out: &mut dyn std::io::Write, rows: &[Row]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "# dearest lines (virtual ns per fault, at the most threads):"
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let last = rows
+            .get(i + 1)
+            .is_none_or(|n| (n.layout, n.workload, n.kind) != (r.layout, r.workload, r.kind));
+        let Some(sample) = r.samples.first() else {
+            continue;
+        };
+        if !last || sample.lines.is_empty() {
+            continue;
+        }
+        let top: Vec<String> = sample
+            .lines
+            .iter()
+            .take(3)
+            .map(|(name, c)| format!("{name} {:.0}", ns_per_fault(c, sample)))
+            .collect();
+        writeln!(
+            out,
+            "#   {} {} {} x{}: {}",
+            r.layout,
+            r.workload.name(),
+            r.kind.name(),
+            r.shape.threads,
+            top.join("; ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Virtual nanoseconds of `cost` per page made present.
+pub fn ns_per_fault(cost: &pte_machine::LineCost, sample: &Sample) -> f64 {
+    per(cost.total() as f64 / 1000.0, sample.pages as f64)
+}
+
 /// The JSON object of one row.
 pub fn row_json(row: &Row, rows: &[Row]) -> Value {
     let d = derive(row, rows);
@@ -270,7 +314,7 @@ pub fn row_json(row: &Row, rows: &[Row]) -> Value {
         .samples
         .iter()
         .map(|x| {
-            json!({
+            let mut v = json!({
                 "wall_seconds": x.wall,
                 "cpu_seconds": x.cpu,
                 "pages": x.pages,
@@ -279,7 +323,28 @@ pub fn row_json(row: &Row, rows: &[Row]) -> Value {
                 "lost_races": x.lost_races,
                 "spins": x.spins,
                 "installs": x.installs,
-            })
+            });
+            if let (false, Some(o)) = (x.lines.is_empty(), v.as_object_mut()) {
+                o.insert(
+                    "lines".into(),
+                    x.lines
+                        .iter()
+                        .map(|(name, c)| {
+                            json!({
+                                "line": name,
+                                "accesses": c.accesses,
+                                "misses": c.misses,
+                                "transfer_ps": c.transfer,
+                                "queued_ps": c.queued,
+                                "spinning_ps": c.spinning,
+                                "ns_per_fault": ns_per_fault(c, x),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .into(),
+                );
+            }
+            v
         })
         .collect();
     json!({

@@ -10,6 +10,7 @@
 use pte_core::fault::{self, Backing, FrameAllocator, NewStrategyVisitor, Strategy};
 use pte_core::{Arch, CompareExchange, LayoutEntry, LockBit};
 use pte_layouts::LayoutVisitor;
+use pte_machine::Machine;
 use pte_sim::{AddressSpace, Config};
 
 use super::options::{Shape, StrategyKind, Workload};
@@ -28,42 +29,65 @@ pub enum SimError {
 }
 
 /// Runs `shape` on the layout named `layout` under `strategy`.
-pub fn run_layout(layout: &str, strategy: StrategyKind, shape: &Shape) -> Result<Sample, SimError> {
-    pte_layouts::visit_layout(layout, OnLayout { strategy, shape })
-        .ok_or(SimError::UnknownLayout)?
+///
+/// With `machine`, the threads are virtual CPUs of that machine and the times are virtual
+/// (`pte bench --machine`); otherwise they are host threads timed by the wall clock.
+pub fn run_layout(
+    layout: &str,
+    strategy: StrategyKind,
+    shape: &Shape,
+    machine: Option<&Machine>,
+) -> Result<Sample, SimError> {
+    pte_layouts::visit_layout(
+        layout,
+        OnLayout {
+            strategy,
+            shape,
+            machine,
+        },
+    )
+    .ok_or(SimError::UnknownLayout)?
 }
 
 /// The layout type chosen by name, then the strategy chosen by kind.
 struct OnLayout<'a> {
     strategy: StrategyKind,
     shape: &'a Shape,
+    machine: Option<&'a Machine>,
 }
 
 impl LayoutVisitor for OnLayout<'_> {
     type Output = Result<Sample, SimError>;
 
     fn visit<A: Arch + CompareExchange>(self, _: &'static LayoutEntry) -> Self::Output {
-        let run = Run { shape: self.shape };
+        let run = Run {
+            shape: self.shape,
+            machine: self.machine,
+        };
         self.strategy
             .try_with_new::<A, _>(run)
             .unwrap_or(Err(SimError::NoLockBit))
     }
 
     fn visit_locked<A: LockBit + CompareExchange>(self, _: &'static LayoutEntry) -> Self::Output {
-        self.strategy.with_new::<A, _>(Run { shape: self.shape })
+        self.strategy.with_new::<A, _>(Run {
+            shape: self.shape,
+            machine: self.machine,
+        })
     }
 }
 
 /// One run of `shape` with a new strategy of the chosen type.
 struct Run<'a> {
     shape: &'a Shape,
+    machine: Option<&'a Machine>,
 }
 
 impl<A: Arch + CompareExchange> NewStrategyVisitor<A> for Run<'_> {
     type Output = Result<Sample, SimError>;
 
     fn visit<S: Strategy<A>>(self, new: fn() -> S) -> Self::Output {
-        run::<A, S>(new(), self.shape)
+        run::<A, S>(new(), self.shape, self.machine)
     }
 }
 
@@ -115,6 +139,7 @@ fn config(shape: &Shape, geometry: &pte_core::model::Geometry) -> Config {
 fn run<A: Arch + CompareExchange, S: Strategy<A>>(
     strategy: S,
     shape: &Shape,
+    machine: Option<&Machine>,
 ) -> Result<Sample, SimError> {
     let geometry = &A::LAYOUT.geometries[0];
     let failed = |what: String| SimError::Failed(format!("{} {}: {what}", A::LAYOUT.name, S::NAME));
@@ -160,7 +185,7 @@ fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         }
     }
     let threads = shape.threads as u64;
-    let (measured, results) = run_threads(shape.threads, |t| -> Result<(), String> {
+    let work = |t: usize| -> Result<(), String> {
         let t = t as u64;
         let value = t + 1;
         let write = |addr: u64| {
@@ -205,7 +230,21 @@ fn run<A: Arch + CompareExchange, S: Strategy<A>>(
             }
         }
         Ok(())
-    });
+    };
+    let (wall, cpu, lines, results) = match machine {
+        None => {
+            let (measured, results) = run_threads(shape.threads, work);
+            (measured.wall, measured.cpu, Vec::new(), results)
+        }
+        Some(m) => {
+            let out = m
+                .run(S::NAME, shape.threads, work)
+                .map_err(|e| failed(e.to_string()))?;
+            let secs = |ps: u64| ps as f64 / 1e12;
+            let cpu = out.clocks.iter().map(|&c| secs(c)).sum();
+            (secs(out.makespan), cpu, out.lines, out.results)
+        }
+    };
     if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
         return Err(failed(e));
     }
@@ -216,14 +255,15 @@ fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         return Err(failed(format!("{errors} faults failed: {s:?}")));
     }
     Ok(Sample {
-        wall: measured.wall,
-        cpu: measured.cpu,
+        wall,
+        cpu,
         pages: shape.pages,
         faults: c.faults,
         retries: Some(c.retries),
         lost_races: Some(c.lost_races),
         spins: Some(c.spins),
         installs: Some(s.anonymous + s.file + s.copy_on_write),
+        lines,
     })
 }
 
@@ -251,7 +291,7 @@ mod tests {
             for w in Workload::ALL {
                 let shape = Shape::new(w, 2, 96 << g.page_shift, g).expect("shape");
                 for s in StrategyKind::ALL {
-                    match run_layout(e.layout.name, s, &shape) {
+                    match run_layout(e.layout.name, s, &shape, None) {
                         Ok(sample) => assert_eq!(
                             sample.installs,
                             Some(shape.pages),

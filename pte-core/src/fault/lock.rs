@@ -7,6 +7,8 @@
 #[cfg(not(loom))]
 use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering;
+
+use crate::probe::{self, Access, Site};
 #[cfg(loom)]
 use loom::sync::atomic::AtomicBool;
 
@@ -15,13 +17,17 @@ use loom::sync::atomic::AtomicBool;
 ///
 /// `core::hint::spin_loop` (`pause`, `yield`); under `cfg(loom)`, `loom::thread::yield_now`,
 /// because loom must see the yield to schedule another thread (a spin loop it cannot see
-/// would be explored forever).
+/// would be explored forever). A virtual-time machine sees it too ([`probe::relax`]): it
+/// parks the spinner until the line it last loaded is written.
 #[inline]
 pub fn relax() {
     #[cfg(loom)]
     loom::thread::yield_now();
     #[cfg(not(loom))]
-    core::hint::spin_loop();
+    {
+        probe::relax();
+        core::hint::spin_loop();
+    }
 }
 
 /// A test-and-test-and-set spinlock.
@@ -61,6 +67,7 @@ impl RawSpinLock {
     pub fn lock(&self) -> u64 {
         let mut spins = 0;
         loop {
+            probe::access(&self.held, Access::ReadModifyWrite, Site::Lock);
             if self
                 .held
                 .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -69,7 +76,10 @@ impl RawSpinLock {
                 return spins;
             }
             // Wait on a plain load so the cache line is not bounced by failed RMWs.
-            while self.held.load(Ordering::Relaxed) {
+            while {
+                probe::access(&self.held, Access::Load, Site::Lock);
+                self.held.load(Ordering::Relaxed)
+            } {
                 spins += 1;
                 relax();
             }
@@ -79,6 +89,7 @@ impl RawSpinLock {
     /// Releases the lock (Release: everything done under it is published).
     #[inline]
     pub fn unlock(&self) {
+        probe::access(&self.held, Access::Store, Site::Lock);
         self.held.store(false, Ordering::Release);
     }
 

@@ -443,6 +443,11 @@ impl Counter {
     #[inline]
     pub(crate) fn add(&self, by: u64) {
         if by != 0 {
+            crate::probe::access(
+                &self.0,
+                crate::probe::Access::ReadModifyWrite,
+                crate::probe::Site::Counter,
+            );
             // Truncation only where the cell is narrower than 64 bits: documented wrapping.
             self.0.fetch_add(by as _, Ordering::Relaxed);
         }

@@ -34,6 +34,7 @@ use super::lock::{RawSpinLock, relax};
 use super::{Leaf, Stats};
 use crate::CompareExchange;
 use crate::classify::{Decoded, Discipline};
+use crate::probe::{self, Work};
 use crate::pte::{Arch, LockBit, Pte};
 
 /// The result of publishing.
@@ -143,6 +144,8 @@ fn locked_install<A: Arch, P>(
             // Only lock holders write an empty entry (the MMU never does), so a store is
             // enough; Release publishes the page's contents.
             leaf.slot.store(new);
+            // Still under the lock, where 2.6.8 did the rss, rmap and LRU accounting.
+            probe::work(Work::PageInstalled);
             Step::Installed
         } else {
             Step::Lost(cur)
@@ -369,7 +372,10 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         // writer that changed the slot meanwhile without the strategy is not overwritten.
         match prepare() {
             Some((new, token)) => match unlock_none_to(leaf, new) {
-                Ok(()) => Step::Installed,
+                Ok(()) => {
+                    probe::work(Work::PageInstalled);
+                    Step::Installed
+                }
                 Err(now) => lost_install(&self.stats, discard, token, now),
             },
             None => {
@@ -533,6 +539,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
             match leaf.slot.try_lock_none() {
                 Ok(()) => {
                     leaf.slot.store_unlocking(new);
+                    probe::work(Work::PageInstalled);
                     return Step::Installed;
                 }
                 Err(cur) if cur.is_locked() => {
@@ -619,7 +626,10 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
                 return lost_install(&self.stats, discard, token, cur);
             }
             match leaf.slot.compare_exchange(cur, new) {
-                Ok(_) => return Step::Installed,
+                Ok(_) => {
+                    probe::work(Work::PageInstalled);
+                    return Step::Installed;
+                }
                 Err(now) => cur = now,
             }
         }
