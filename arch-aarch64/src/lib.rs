@@ -13,6 +13,31 @@
 //!   entry (`PTE_PRESENT_INVALID` = `PTE_NG`, bit 11), `PTE_UFFD_WP` = bit 58, POIndex in
 //!   bits 60–62, PFN in bits 12–49, swap exclusive bit 2, uffd-wp bit 3, type 6–10, offset
 //!   12–61.
+//! * [`Aarch64Lpa2_6_18`] — Linux 6.18 built for 52-bit physical addresses with 4K or 16K
+//!   pages (`CONFIG_ARM64_PA_BITS_52`, so `CONFIG_ARM64_LPA2`) on a CPU with FEAT_LPA2, which
+//!   sets TCR_EL1.DS: entry bits 8–9, the shareability field elsewhere, hold `PA[51:50]`, so
+//!   the PFN is bits 12–49 with bits 8–9 on top (40 bits); no protection sets `PTE_SHARED`;
+//!   swap offsets up to 2^42.
+//!
+//! ## Why LPA2 is a layout of its own, not a geometry of aarch64/6.18
+//!
+//! A [`Geometry`] is a page size and a table shape; everything a word *means* is the
+//! [`Layout`]'s, and a layout has one PFN format, one set of protections, one set of hardware
+//! bits and one set of limits. With TCR_EL1.DS set all four change: `pte_pfn()` reads bits
+//! 8–9 as `PA[51:50]` (`__pte_to_phys()` under `CONFIG_ARM64_PA_BITS_52`), the protections
+//! lose `PTE_SHARED` (`adjust_protection_map()`), bits 8–9 stop being an attribute and become
+//! output address, and `MAX_PHYSMEM_BITS` grows from 48 to 52, which widens the swap-offset
+//! limit from 38 to 42 bits. A geometry of `aarch64/6.18` could not express any of that: the
+//! same word would have to decode to two PFNs. It is the same kernel *binary* — Linux picks
+//! at boot (`lpa2_is_enabled()` reads TCR_EL1.DS) — but two layouts, in the way `i386/6.6`
+//! and `i386-pae/6.6` are one kernel source in two paging modes; the name follows that
+//! precedent. A PA_BITS_52 kernel on a CPU without LPA2 runs with DS clear and 48-bit
+//! addresses, and its entries are then `aarch64/6.18`'s (`PTE_MAYBE_SHARED` is `PTE_SHARED`
+//! and `__pte_to_phys()` clears bits 8–9 before reading the address).
+//!
+//! The difference matters from PFN 2^38 (PA 2^50, 1 PiB) up: below it bits 8–9 are 0 in an
+//! LPA2 entry and both layouts read the same PFN; from it on `aarch64/6.18` drops the top
+//! bits and its encoder refuses the PFN.
 //!
 //! ## Hardware access flag and dirty state
 //!
@@ -41,9 +66,9 @@
 //! ## Granules
 //!
 //! Each layout lists its 4K / 16K / 64K geometries (the first, 4K pages with 4 levels, is
-//! the default). The PFN field is described for the 4K granule, as `pte_pfn()` reads it
-//! there; with 16K or 64K pages the low bits of the address field are zero in the entries
-//! Linux builds.
+//! the default; for `aarch64-lpa2/6.18`, 4K pages with 5 levels and 52-bit VAs). The PFN
+//! field is described for the 4K granule, as `pte_pfn()` reads it there; with 16K or 64K
+//! pages the low bits of the address field are zero in the entries Linux builds.
 #![no_std]
 #![deny(missing_docs)]
 #![allow(non_camel_case_types)]
@@ -82,6 +107,22 @@ pub const G16K_4_LEVEL: Geometry = Geometry {
     name: "16K/4-level",
     page_shift: 14,
     level_bits: &[1, 11, 11, 11],
+};
+/// 4K pages, 5 levels, 52-bit VA: the root table has 16 entries (`CONFIG_ARM64_4K_PAGES`,
+/// `CONFIG_ARM64_VA_BITS_52`: `PGTABLE_LEVELS` 5, Linux 6.18.35 `arch/arm64/Kconfig` line
+/// 404). The geometry of [`Aarch64Lpa2_6_18`].
+pub const G4K_5_LEVEL: Geometry = Geometry {
+    name: "4K/5-level",
+    page_shift: 12,
+    level_bits: &[4, 9, 9, 9, 9],
+};
+/// 16K pages, 4 levels, 52-bit VA: the root table has 32 entries (`CONFIG_ARM64_16K_PAGES`,
+/// `CONFIG_ARM64_VA_BITS_52`: `PGTABLE_LEVELS` 4, Linux 6.18.35 `arch/arm64/Kconfig` line
+/// 402). The 16K geometry of [`Aarch64Lpa2_6_18`].
+pub const G16K_4_LEVEL_52: Geometry = Geometry {
+    name: "16K/4-level/52-bit",
+    page_shift: 14,
+    level_bits: &[5, 11, 11, 11],
 };
 /// 64K pages, 2 levels, 42-bit VA (`CONFIG_ARM64_64K_PAGES`, `CONFIG_ARM64_VA_BITS_42`).
 pub const G64K_2_LEVEL: Geometry = Geometry {
@@ -188,6 +229,7 @@ pub const LAYOUT_3_18: Layout = Layout {
     // `pte_pfn(pte) = (pte_val(pte) & PHYS_MASK) >> PAGE_SHIFT`, `PHYS_MASK_SHIFT (48)`.
     pfn: PfnFormat {
         field: PFN_48,
+        high: None,
         value_bits: 36,
         protnone_inverted: false,
     },
@@ -352,6 +394,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `PTE_ADDR_LOW = ((1 << (48 - PAGE_SHIFT)) - 1) << PAGE_SHIFT`: bits 12–47.
     pfn: PfnFormat {
         field: PFN_48,
+        high: None,
         value_bits: 36,
         protnone_inverted: false,
     },
@@ -560,6 +603,7 @@ pub const LAYOUT_6_18: Layout = Layout {
             shift: 12,
             width: 38,
         },
+        high: None,
         value_bits: 38,
         protnone_inverted: false,
     },
@@ -643,6 +687,226 @@ pub const LAYOUT_6_18: Layout = Layout {
     kernels: KERNELS_6_18,
 };
 
+bitflags::bitflags! {
+    /// Flags of a present aarch64-lpa2/6.18 PTE: those of [`Flags6_18`] without `SHARED`,
+    /// whose bits 8–9 hold the PFN's top bits (`PA[51:50]`, `PTE_ADDR_HIGH`) once TCR_EL1.DS
+    /// is set (`arch/arm64/include/asm/pgtable-hwdef.h`, `pgtable-prot.h`, Linux 6.18.35).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct FlagsLpa2_6_18: u64 {
+        /// `PTE_VALID` (bit 0).
+        const VALID = 1 << 0;
+        /// `PTE_TABLE_BIT` (bit 1): with `PTE_VALID`, `PTE_TYPE_PAGE` (3) marks a page
+        /// descriptor.
+        const TABLE = 1 << 1;
+        /// `PTE_ATTRINDX_MASK` (bits 2–4): `PTE_ATTRINDX(t) = t << 2`, the MAIR index.
+        const ATTRINDX = 7 << 2;
+        /// NS (bit 5), the hardware non-secure bit; Linux defines no PTE macro for it.
+        const NS = 1 << 5;
+        /// `PTE_USER` (bit 6, `AP[1]`).
+        const USER = 1 << 6;
+        /// `PTE_RDONLY` (bit 7, `AP[2]`); cleared by the MMU on a write when `PTE_DBM` is set.
+        const RDONLY = 1 << 7;
+        /// `PTE_AF` (bit 10), the access flag; set by the MMU with FEAT_HAFDBS.
+        const AF = 1 << 10;
+        /// `PTE_NG` (bit 11), not-global; `PTE_PRESENT_INVALID` when `PTE_VALID` is clear.
+        const NG = 1 << 11;
+        /// `PTE_GP` (bit 50), BTI guarded page.
+        const GP = 1 << 50;
+        /// `PTE_WRITE = PTE_DBM` (bit 51): software write permission and the hardware
+        /// dirty-bit modifier.
+        const WRITE = 1 << 51;
+        /// `PTE_CONT` (bit 52), contiguous hint.
+        const CONT = 1 << 52;
+        /// `PTE_PXN` (bit 53), privileged execute-never.
+        const PXN = 1 << 53;
+        /// `PTE_UXN` (bit 54), unprivileged execute-never.
+        const UXN = 1 << 54;
+        /// `PTE_DIRTY` (bit 55), software dirty.
+        const DIRTY = 1 << 55;
+        /// `PTE_SPECIAL` (bit 56), software.
+        const SPECIAL = 1 << 56;
+        /// `PTE_UFFD_WP` (bit 58), software (`CONFIG_HAVE_ARCH_USERFAULTFD_WP`).
+        const UFFD_WP = 1 << 58;
+        /// `PTE_PO_IDX_MASK` (bits 60–62, `PTE_PO_IDX_0..2`): the permission-overlay index
+        /// (FEAT_S1POE, used for pkeys).
+        const PO_IDX = 7 << 60;
+    }
+}
+
+/// The releases with the aarch64-lpa2/6.18 format: 6.10 to the newest checked (7.0), the
+/// range of [`KERNELS_6_18`], with its notes (the permission overlays from 6.12, `PTE_DEVMAP`
+/// until 6.16, `pte_mkwrite_novma()` from 6.18).
+///
+/// * **LPA2 itself** is older: 6.9.0 already has `PTE_ADDR_HIGH = 0x3 << 8`,
+///   `PTE_ADDR_HIGH_SHIFT 42` and `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`
+///   (`pgtable-hwdef.h`), `__pte_to_phys()` clearing `PTE_MAYBE_SHARED` and
+///   `__phys_to_pte_val()` (`pgtable.h`), `PTE_MAYBE_SHARED = lpa2_is_enabled() ? 0 :
+///   PTE_SHARED` (`pgtable-prot.h`), `adjust_protection_map()` clearing `PTE_SHARED`
+///   (`arch/arm64/mm/mmap.c`) and `CONFIG_ARM64_LPA2` for 4K/16K pages (`Kconfig`). But 6.9's
+///   swap entry and protnone are aarch64/6.6's, so **the first release is 6.10**, where they
+///   changed (see [`KERNELS_6_18`]).
+/// * **Through 7.0**: the same LPA2 lines are in 6.10, 6.11.11, 6.12.19, 6.13.7, 6.14, 6.17,
+///   6.18.2, 6.18.35, 6.19 and 7.0 (the copies listed in docs/DESIGN.md "Which layout for
+///   which kernel"). `MAX_PHYSMEM_BITS` (`asm/sparsemem.h`) is `CONFIG_ARM64_PA_BITS` in
+///   6.9–6.11 and `PHYS_MASK_SHIFT` from 6.12: 52 both ways for this configuration, so the
+///   swap-offset limit is 42 bits throughout.
+pub const KERNELS_LPA2_6_18: Kernels = Kernels {
+    range: KERNELS_6_18.range,
+    notes: &[
+        KERNELS_6_18.notes[0],
+        KERNELS_6_18.notes[1],
+        KernelNote {
+            kernels: KernelRange::since(KernelVersion::new(6, 18)),
+            text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
+                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.35, \
+                   the copy this layout cites, as on aarch64/6.18)",
+        },
+    ],
+};
+
+/// `aarch64-lpa2/6.18`: Linux 6.18 built for 52-bit physical addresses with 4K or 16K pages
+/// (`CONFIG_ARM64_PA_BITS_52`, hence `CONFIG_ARM64_LPA2`) on a CPU with FEAT_LPA2, where the
+/// kernel sets TCR_EL1.DS and `lpa2_is_enabled()` is true.
+///
+/// Line numbers are those of Linux 6.18.35 (`github.com/leftymods/linux-6.18.y` @
+/// `40a9e9f43d449b2211807f1ed30bd485aaff228e`, `Makefile` 6.18.35).
+///
+/// What differs from [`LAYOUT_6_18`]:
+///
+/// * **The PFN.** `pgtable.h` 150–160, under `CONFIG_ARM64_PA_BITS_52`:
+///   `__pte_to_phys(pte)` clears `PTE_MAYBE_SHARED` and returns `(pte_val(pte) &
+///   PTE_ADDR_LOW) | ((pte_val(pte) & PTE_ADDR_HIGH) << PTE_ADDR_HIGH_SHIFT)`;
+///   `__phys_to_pte_val(phys) = (phys | (phys >> PTE_ADDR_HIGH_SHIFT)) &
+///   PHYS_TO_PTE_ADDR_MASK`; `pte_pfn(pte) = __pte_to_phys(pte) >> PAGE_SHIFT` (173).
+///   `pgtable-hwdef.h` 179–188, for 4K/16K pages:
+///   `PTE_ADDR_LOW = ((1 << (50 - PAGE_SHIFT)) - 1) << PAGE_SHIFT` (bits 12–49),
+///   `PTE_ADDR_HIGH = 0x3 << 8`, `PTE_ADDR_HIGH_SHIFT 42`,
+///   `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`. With LPA2 enabled `PTE_MAYBE_SHARED` is 0
+///   (`pgtable-prot.h` 87–92: `lpa2_is_enabled()` reads TCR_EL1.DS; `PTE_MAYBE_SHARED =
+///   lpa2_is_enabled() ? 0 : PTE_SHARED`), so bits 8–9 are `PA[51:50]`: the PFN is bits
+///   12–49 with bits 8–9 above them, 40 bits in all. [`LAYOUT_6_18`] reads bits 12–49 only
+///   and keeps 8–9 as the shareability field, so a PFN of 2^38 or more decodes wrongly there
+///   (its top bits are dropped) and its encoder refuses it.
+/// * **The protections.** `_PROT_DEFAULT` still names `PTE_SHARED` (`pgtable-prot.h` 38),
+///   but `adjust_protection_map()` clears it from every `protection_map[]` entry when
+///   `lpa2_is_enabled()` (`arch/arm64/mm/mmap.c` 78–82), and `pte_modify()` takes only its
+///   mask's bits from the new protection (`pgtable.h` 1258–1280; bits 8–9 are not in the
+///   mask, so they stay the PFN's), so user entries have bits 8–9 free for the address. The
+///   shareability of the mapped memory comes from TCR_EL1.SH0/SH1 instead (the Arm ARM's
+///   rule for TCR_ELx.DS = 1, as remembered and not re-read here; qemu does not model
+///   shareability, so the `kernels/aarch64` boot does not test it either).
+/// * **The limits.** `MAX_PHYSMEM_BITS = PHYS_MASK_SHIFT` (`asm/sparsemem.h` 10),
+///   `PHYS_MASK_SHIFT = lpa2_is_enabled() ? CONFIG_ARM64_PA_BITS : 48` (`pgtable-prot.h` 94)
+///   = 52, so N = max(32, 52 − 12 + 2) = 42 (`include/linux/swapops.h` 36, 64:
+///   `SWP_PFN_BITS`, `SWP_MIG_TOTAL_BITS`).
+/// * **The geometries.** 4K and 16K pages only (`CONFIG_ARM64_LPA2` depends on
+///   `CONFIG_ARM64_PA_BITS_52 && !CONFIG_ARM64_64K_PAGES`, `Kconfig` 1497–1499; 64K pages
+///   keep `PA[51:48]` in bits 12–15, another format), and 52-bit VAs: `PA_BITS_52` needs
+///   `VA_BITS_52` with 4K/16K pages (`Kconfig` 1479–1481), and the kernel sets TCR_EL1.DS
+///   exactly when it runs with 52-bit VAs (`arch/arm64/kernel/pi/map_kernel.c` 260–263 and
+///   284–285: without LPA2 `va_bits = VA_BITS_MIN`; `arch/arm64/mm/proc.S` 498–505).
+///
+/// Everything else — swap format, present-invalid and protnone, software bits, POIndex,
+/// `pte_modify()`'s mask, the lock bit — is [`LAYOUT_6_18`]'s, checked against the same
+/// 6.18.35 files.
+#[doc = include_str!("../diagrams/aarch64-lpa2-6.18.txt")]
+pub const LAYOUT_LPA2_6_18: Layout = Layout {
+    name: "aarch64-lpa2/6.18",
+    family: Family::Aarch64Lpa2,
+    word_bits: 64,
+    // `PTE_VALID (1 << 0)` (pgtable-hwdef.h 164).
+    valid_bit: 0,
+    // `pte_none(pte) = !pte_val(pte)` (pgtable.h 177).
+    none_ignore: 0,
+    // As 6.18: `pte_present_invalid()` (pgtable.h 209), `pte_protnone()` (597),
+    // `PTE_PRESENT_INVALID (PTE_NG)` (pgtable-prot.h 26), `pte_user()`, `pte_user_exec()`
+    // (pgtable.h 188–189).
+    protnone: ProtNoneRule::PresentInvalid {
+        bit: 11,
+        user_bit: 6,
+        uxn_bit: 54,
+    },
+    // `pte_pfn(pte) = __pte_to_phys(pte) >> PAGE_SHIFT` with `PTE_MAYBE_SHARED` = 0:
+    // `PTE_ADDR_LOW` bits 12–49 are PFN bits 0–37, `PTE_ADDR_HIGH` (`0x3 << 8`) shifted left
+    // by `PTE_ADDR_HIGH_SHIFT` 42 lands at PA bits 50–51, PFN bits 38–39.
+    pfn: PfnFormat {
+        field: Field {
+            shift: 12,
+            width: 38,
+        },
+        high: Some(Field { shift: 8, width: 2 }),
+        value_bits: 40,
+        protnone_inverted: false,
+    },
+    // `PTE_TYPE_PAGE (3 << 0)`.
+    page_present: 3,
+    // `protection_map[VM_NONE] = PAGE_NONE` with `PTE_SHARED` cleared (mmap.c 78–82):
+    // `((_PAGE_DEFAULT) & ~PTE_VALID) | PTE_PRESENT_INVALID | PTE_RDONLY | PTE_NG | PTE_PXN |
+    // PTE_UXN` (pgtable-prot.h 124), `_PAGE_DEFAULT = _PROT_DEFAULT | PTE_ATTRINDX(MT_NORMAL)`
+    // (53), `MT_NORMAL 0` (memory.h 171). = 0x0060_0000_0000_0c82.
+    page_none: (1 << 1) | (1 << 10) | (1 << 11) | (1 << 7) | (1 << 53) | (1 << 54),
+    // `_PAGE_READONLY = _PAGE_DEFAULT | PTE_USER | PTE_RDONLY | PTE_NG | PTE_PXN | PTE_UXN`,
+    // `_PAGE_SHARED` adds `PTE_WRITE` (pgtable-prot.h 61, 63); `PTE_SHARED` cleared by
+    // `adjust_protection_map()`.
+    page_readonly: 3 | 1 << 10 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54,
+    page_shared: 3 | 1 << 10 | 1 << 6 | 1 << 7 | 1 << 11 | 1 << 53 | 1 << 54 | 1 << 51,
+    // As 6.18 (pgtable.h 1539–1557): exclusive 2, uffd-wp 3, type 6–10, bit 11 zero,
+    // offset 12–61.
+    swap: SwapFormat {
+        type_field: Field { shift: 6, width: 5 },
+        offset: ValueField::plain(12, 50),
+        exclusive: Some(2),
+        soft_dirty: None,
+        uffd_wp: Some(3),
+    },
+    file: None,
+    flags: pte_core::flag_table!(FlagsLpa2_6_18),
+    // Hardware bits 0–54 (bits 8–9 are now output address) and 60–62 (POIndex,
+    // `PTE_PO_IDX_MASK`, pgtable-hwdef.h 213).
+    hw_bits: bits(0, 54) | bits(60, 62),
+    // FEAT_HAFDBS: the MMU sets `PTE_AF` and, on a write with `PTE_DBM`, clears `PTE_RDONLY`.
+    hw_set: 1 << 10 | 1 << 7,
+    // As 6.18: `PTE_SWBITS_MASK = BIT(63) | GENMASK(58, 55)` (pgtable-hwdef.h 177), 59 PBHA
+    // only with FEAT_HPDS2 (never enabled).
+    hw_ignored: bits(55, 59) | 1 << 63,
+    // Every output-address bit is used with a 52-bit PA.
+    reserved: 0,
+    // `PTE_WRITE` 51 (= `PTE_DBM`), `PTE_DIRTY` 55, `PTE_SPECIAL` 56, `PTE_UFFD_WP` 58
+    // (pgtable-prot.h 16–31).
+    sw_bits: 1 << 51 | 1 << 55 | 1 << 56 | 1 << 58,
+    hw_ad: HwAccessDirty::AfDbmIfHafdbs,
+    // As 6.18: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)` (pgtable.h 204).
+    helpers: HelperModel::Aarch64 {
+        accessed: 10,
+        dirty: 55,
+        write: 51,
+        rdonly_hw_dirty: Some(7),
+    },
+    // `pte_modify()` (pgtable.h 1264–1266): `mask = PTE_USER | PTE_PXN | PTE_UXN |
+    // PTE_RDONLY | PTE_PRESENT_INVALID | PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK |
+    // PTE_PO_IDX_MASK`; every other bit, bits 8–9 (`PA[51:50]`) included, is kept.
+    modify_keep: !(1 << 6
+        | 1 << 53
+        | 1 << 54
+        | 1 << 7
+        | 1 << 11
+        | 1 << 0
+        | 1 << 51
+        | 1 << 50
+        | 7 << 2
+        | 7 << 60),
+    // MAX_SWAPFILES_SHIFT 5 (include/linux/swap.h 49); N = min(__SWP_OFFSET_BITS 50,
+    // SWP_TYPE_SHIFT 58, max(32, MAX_PHYSMEM_BITS 52 - PAGE_SHIFT 12 + 2)) = 42.
+    default_limits: Limits {
+        swap_type_bits: 5,
+        swap_offset_bits: 42,
+        file_pgoff_bits: None,
+    },
+    geometries: &[G4K_5_LEVEL, G16K_4_LEVEL_52],
+    source: "Linux 6.18.35 arch/arm64/include/asm/pgtable-hwdef.h, pgtable-prot.h, pgtable.h, sparsemem.h; arch/arm64/mm/mmap.c; arch/arm64/Kconfig (CONFIG_ARM64_PA_BITS_52, CONFIG_ARM64_LPA2, TCR_EL1.DS set); include/linux/swap.h, swapops.h",
+    kernels: KERNELS_LPA2_6_18,
+};
+
 pte_core::layout_type!(
     /// The aarch64/3.18 layout type.
     pub Aarch64_3_18 { word: Word64, flags: Flags3_18, layout: LAYOUT_3_18 }
@@ -656,6 +920,12 @@ pte_core::layout_type!(
 pte_core::layout_type!(
     /// The aarch64/6.18 layout type.
     pub Aarch64_6_18 { word: Word64, flags: Flags6_18, layout: LAYOUT_6_18 }
+);
+
+pte_core::layout_type!(
+    /// The aarch64-lpa2/6.18 layout type: aarch64/6.18 with FEAT_LPA2 enabled (TCR_EL1.DS),
+    /// 52-bit physical addresses, 4K/16K pages.
+    pub Aarch64Lpa2_6_18 { word: Word64, flags: FlagsLpa2_6_18, layout: LAYOUT_LPA2_6_18 }
 );
 
 // aarch64/3.18: bit 63, any-state. Bits 59–63 are the only any-state bits: 0 in every swap
@@ -676,10 +946,17 @@ pte_core::lock_bit!(Aarch64_6_6, bit = 63, discipline = AnyState);
 // architecture.
 pte_core::lock_bit!(Aarch64_6_18, bit = 63, discipline = AnyState);
 
+// aarch64-lpa2/6.18: bit 63, any-state, as on aarch64/6.18. LPA2 turns bits 8–9 into PFN
+// bits (hardware bits in every state but swap, where they are type bits anyway) and widens
+// the swap offset's limit to 42 bits (bits 12–53), so none-only loses 50–53; the any-state
+// bits stay 57, 59 and 63, and 63 is ignored by every revision of the architecture.
+pte_core::lock_bit!(Aarch64Lpa2_6_18, bit = 63, discipline = AnyState);
+
 static_assertions::assert_eq_size!(pte_core::Pte<Aarch64_6_18>, u64);
 static_assertions::assert_impl_all!(Aarch64_3_18: pte_core::LockBit);
 static_assertions::assert_impl_all!(Aarch64_6_6: pte_core::LockBit);
 static_assertions::assert_impl_all!(Aarch64_6_18: pte_core::LockBit);
+static_assertions::assert_impl_all!(Aarch64Lpa2_6_18: pte_core::LockBit);
 
 // The VA widths of the geometries (`VA_BITS`).
 static_assertions::const_assert_eq!(G4K_4_LEVEL.va_bits(), 48);
@@ -688,6 +965,8 @@ static_assertions::const_assert_eq!(G16K_3_LEVEL.va_bits(), 47);
 static_assertions::const_assert_eq!(G16K_4_LEVEL.va_bits(), 48);
 static_assertions::const_assert_eq!(G64K_2_LEVEL.va_bits(), 42);
 static_assertions::const_assert_eq!(G64K_3_LEVEL.va_bits(), 48);
+static_assertions::const_assert_eq!(G4K_5_LEVEL.va_bits(), 52);
+static_assertions::const_assert_eq!(G16K_4_LEVEL_52.va_bits(), 52);
 
 // `pfn_pte(pfn, PAGE_NONE)` is protnone under each layout's own rule.
 static_assertions::const_assert!(matches!(
@@ -714,3 +993,20 @@ static_assertions::const_assert!(matches!(
     ),
     pte_core::Decoded::ProtNone { pfn: 0 }
 ));
+static_assertions::const_assert!(matches!(
+    pte_core::classify(
+        &LAYOUT_LPA2_6_18,
+        &LAYOUT_LPA2_6_18.default_limits,
+        LAYOUT_LPA2_6_18.page_none
+    ),
+    pte_core::Decoded::ProtNone { pfn: 0 }
+));
+// The PFN's top bits are bits 8–9: PFN 2^38 (PA 2^50) sets bit 8 and nothing else.
+static_assertions::const_assert_eq!(LAYOUT_LPA2_6_18.pfn.put(1 << 38), 1 << 8);
+static_assertions::const_assert_eq!(LAYOUT_LPA2_6_18.pfn.get(1 << 9), 1 << 39);
+// No protection of the LPA2 layout names the old shareability bits.
+static_assertions::const_assert_eq!(
+    (LAYOUT_LPA2_6_18.page_none | LAYOUT_LPA2_6_18.page_readonly | LAYOUT_LPA2_6_18.page_shared)
+        & (3 << 8),
+    0
+);

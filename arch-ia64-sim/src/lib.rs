@@ -128,6 +128,7 @@ const PFN: PfnFormat = PfnFormat {
         shift: 14,
         width: 36,
     },
+    high: None,
     value_bits: 36,
     protnone_inverted: false,
 };

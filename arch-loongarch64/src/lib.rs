@@ -105,6 +105,7 @@ const PFN: PfnFormat = PfnFormat {
         shift: 14,
         width: 34,
     },
+    high: None,
     value_bits: 34,
     protnone_inverted: false,
 };

@@ -114,6 +114,7 @@ const PFN: PfnFormat = PfnFormat {
         shift: 10,
         width: 44,
     },
+    high: None,
     value_bits: 44,
     protnone_inverted: false,
 };

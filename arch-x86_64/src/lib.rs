@@ -100,6 +100,7 @@ pub const LAYOUT_2_6_8: Layout = Layout {
     protnone: ProtNoneRule::Marker { bit: 7 },
     pfn: PfnFormat {
         field: PFN_FIELD,
+        high: None,
         value_bits: 40,
         protnone_inverted: false,
     },
@@ -243,6 +244,7 @@ pub const LAYOUT_6_6: Layout = Layout {
     // `pte_pfn()` XORs `protnone_mask()` (pgtable-invert.h).
     pfn: PfnFormat {
         field: PFN_FIELD,
+        high: None,
         value_bits: 40,
         protnone_inverted: true,
     },

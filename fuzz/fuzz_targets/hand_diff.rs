@@ -1,5 +1,6 @@
 //! Differential: the model (`classify`, the swap decode, `encode_swap`) against the
-//! hand-written kernel masks of `pte_tests::hand` (independent of the model) on every layout.
+//! hand-written kernel masks of `pte_tests::hand` (independent of the model) on every layout,
+//! and `pte_pfn()` on the two aarch64/6.18 layouts (with and without LPA2).
 //!
 //! Input: a word, a swap type, a swap offset (8 bytes each, little-endian, zero-padded), a flag
 //! byte (exclusive, soft-dirty, uffd-wp) and a bit to flip. Checked per layout: the word itself
@@ -10,7 +11,7 @@
 use libfuzzer_sys::fuzz_target;
 use pte_core::encode::encode_swap;
 use pte_core::{Arch, Decoded, SwapEntry, classify};
-use pte_tests::hand::{Hand, NOT_SWAP};
+use pte_tests::hand::{Hand, NOT_SWAP, aarch64_6_18_pfn, aarch64_lpa2_6_18_pfn};
 
 struct Input {
     word: u64,
@@ -48,6 +49,21 @@ fn same_word<A: Hand>(w: u64) {
     assert_eq!(A::decode(w), model_decode::<A>(w), "{name}: decode of {w:#x}");
 }
 
+/// `pte_pfn()` of the two aarch64/6.18 layouts, which differ in it (with LPA2, bits 8–9 hold
+/// `PA[51:50]`): the model against the hand translations of the kernel's `__pte_to_phys()`.
+fn same_pfn(w: u64) {
+    let kernels: [(&str, fn(u64) -> u64); 2] = [
+        ("aarch64/6.18", aarch64_6_18_pfn),
+        ("aarch64-lpa2/6.18", aarch64_lpa2_6_18_pfn),
+    ];
+    for (name, hand) in kernels {
+        let e = pte_layouts::find(name).expect("a listed layout");
+        if let Some(pfn) = classify(e.layout, &e.limits, w).pfn() {
+            assert_eq!(pfn, hand(w), "{name}: pte_pfn of {w:#x}");
+        }
+    }
+}
+
 fn layout<A: Hand>(i: &Input) {
     let l = A::LAYOUT;
     same_word::<A>(i.word);
@@ -79,4 +95,5 @@ fuzz_target!(|data: &[u8]| {
         };
     }
     pte_layouts::for_each_layout!(every_layout);
+    same_pfn(i.word);
 });

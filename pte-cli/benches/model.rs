@@ -139,7 +139,7 @@ fn swap_entry<A: Arch>(rng: &mut Rng) -> SwapEntry {
 /// swap words with one bit flipped, random words.
 fn classify_batch<A: Arch>(rng: &mut Rng) -> Vec<u64> {
     let (l, lim) = (A::LAYOUT, A::LIMITS);
-    let pfn_bits = l.pfn.value_bits.min(l.pfn.field.width);
+    let pfn_bits = l.pfn.bits();
     let mut v = Vec::with_capacity(BATCH);
     while v.len() < BATCH {
         let w = match rng.below(100) {

@@ -186,12 +186,13 @@ fn layouts_json_lists_every_layout_with_the_documented_keys() {
             "{name}"
         );
         assert!(states.iter().all(|s| STATES.contains(s)), "{name}");
-        // File PTEs exist exactly in the old eras, present-invalid only on aarch64/6.18.
+        // File PTEs exist exactly in the old eras, present-invalid only on aarch64/6.18 (with
+        // or without LPA2).
         let old = name.ends_with("2.6.8") || name.ends_with("3.18");
         assert_eq!(states.contains(&"file"), old, "{name}");
         assert_eq!(
             states.contains(&"present-invalid"),
-            name == "aarch64/6.18",
+            name == "aarch64/6.18" || name == "aarch64-lpa2/6.18",
             "{name}"
         );
         assert!(l["cmpxchg"].is_boolean());
@@ -230,7 +231,7 @@ fn layouts_json_lists_every_layout_with_the_documented_keys() {
 #[test]
 fn layouts_json_limits_are_design_defaults() {
     // docs/DESIGN.md#limits: (N, M) per layout.
-    let expected: [(&str, u64, Option<u64>); 11] = [
+    let expected: [(&str, u64, Option<u64>); 12] = [
         ("x86_64/2.6.8", 32, Some(40)),
         ("x86_64/6.6", 42, None),
         ("i386/2.6.8", 24, Some(29)),
@@ -242,6 +243,7 @@ fn layouts_json_limits_are_design_defaults() {
         ("aarch64/3.18", 32, Some(55)),
         ("aarch64/6.6", 38, None),
         ("aarch64/6.18", 38, None),
+        ("aarch64-lpa2/6.18", 42, None),
     ];
     let list = layouts_json();
     for (name, n, m) in expected {
@@ -991,7 +993,7 @@ fn prove_i386_2_6_8_bit_31_needs_23_bit_swap_offsets() {
 #[test]
 fn prove_all_matches_the_design_table() {
     // docs/DESIGN.md#proof-table, "Expected results under the default limits".
-    let table: [(&str, Ranges, Ranges); 11] = [
+    let table: [(&str, Ranges, Ranges); 12] = [
         ("x86_64/2.6.8", &[(40, 63)], &[(52, 62)]),
         ("x86_64/6.6", &[(1, 4), (7, 7), (9, 63)], &[]),
         ("i386/2.6.8", &[], &[]),
@@ -1009,6 +1011,11 @@ fn prove_all_matches_the_design_table() {
         (
             "aarch64/6.18",
             &[(1, 1), (4, 5), (50, 63)],
+            &[(57, 57), (59, 59), (63, 63)],
+        ),
+        (
+            "aarch64-lpa2/6.18",
+            &[(1, 1), (4, 5), (54, 63)],
             &[(57, 57), (59, 59), (63, 63)],
         ),
     ];

@@ -175,9 +175,9 @@ pub const fn pfn_of(layout: &Layout, word: u64) -> u64 {
     let mut w = word;
     // `__pte_needs_invert(val) = val && !(val & _PAGE_PRESENT)` (pgtable-invert.h).
     if layout.pfn.protnone_inverted && w != 0 && w & (1u64 << layout.valid_bit) == 0 {
-        w ^= layout.pfn.field.mask();
+        w ^= layout.pfn.mask();
     }
-    layout.pfn.field.get(w) & low_mask(layout.pfn.value_bits)
+    layout.pfn.get(w)
 }
 
 /// Classifies `word` for `layout` under `limits`.

@@ -83,13 +83,23 @@ fn present_role(layout: &Layout, bit: u32) -> (Role, &'static str) {
     if let Some(flag) = layout.flag_at(bit) {
         return (Role::Flag, flag.name);
     }
-    if layout.pfn.field.contains(bit) {
-        return (Role::Field, "PFN");
+    if layout.pfn.contains(bit) {
+        return (Role::Field, pfn_label(layout, bit));
     }
     if layout.reserved & (1u64 << bit) != 0 {
         return (Role::Reserved, "");
     }
     (Role::Ignored, "")
+}
+
+/// `PFN`, or `PFN_HI` for the PFN's separate top part (arm64 LPA2: bits 8–9 hold the top two
+/// PFN bits, `PA[51:50]`).
+const fn pfn_label(layout: &Layout, bit: u32) -> &'static str {
+    if layout.pfn.in_high(bit) {
+        "PFN_HI"
+    } else {
+        "PFN"
+    }
 }
 
 /// The role and label of `bit` in `state`.
@@ -127,13 +137,13 @@ pub fn role(layout: &Layout, state: State, bit: u32) -> (Role, &'static str) {
                 }
                 _ => {}
             }
-            if layout.pfn.field.contains(bit) && state == State::ProtNone {
+            if layout.pfn.contains(bit) && state == State::ProtNone {
                 let role = if layout.pfn.protnone_inverted {
                     Role::Inverted
                 } else {
                     Role::Field
                 };
-                return (role, "PFN");
+                return (role, pfn_label(layout, bit));
             }
             present_role(layout, bit)
         }

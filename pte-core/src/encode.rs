@@ -202,8 +202,8 @@ pub const fn encode_file(layout: &Layout, limits: &Limits, pgoff: u64) -> Result
 
 #[inline(always)]
 const fn pfn_bits(layout: &Layout, pfn: u64, inverted: bool) -> Result<u64, EncodeError> {
-    let f = layout.pfn.field;
-    tri!(check(Field::Pfn, pfn, min(layout.pfn.value_bits, f.width)));
+    let f = layout.pfn;
+    tri!(check(Field::Pfn, pfn, f.bits()));
     Ok(if inverted { f.put(!pfn) } else { f.put(pfn) })
 }
 

@@ -289,12 +289,12 @@ pub const fn with_protection(layout: &Layout, old: u64, prot: u64) -> u64 {
         }
     }
     let keep = layout.modify_keep | (layout.word_mask() & !(layout.hw_bits | layout.sw_bits));
-    let mut new = (old & keep) | (prot & !keep & !layout.pfn.field.mask());
+    let mut new = (old & keep) | (prot & !keep & !layout.pfn.mask());
     if layout.pfn.protnone_inverted {
         // flip_protnone_guard()
         let valid = b(layout.valid_bit);
         if needs_invert(old, valid) != needs_invert(new, valid) {
-            new ^= layout.pfn.field.mask();
+            new ^= layout.pfn.mask();
         }
     }
     match layout.helpers {

@@ -197,12 +197,81 @@ pub enum ProtNoneRule {
 /// Where the page frame number lives and how `pte_pfn()` reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PfnFormat {
-    /// The stored field (also the span that the L1TF inversion flips).
+    /// The stored field: the PFN's low bits, or all of them when [`high`](Self::high) is
+    /// `None`.
     pub field: Field,
+    /// The PFN's top bits, where the entry keeps them apart from [`field`](Self::field):
+    /// arm64 with FEAT_LPA2 and 4K/16K pages stores `PA[51:50]` in bits 8–9
+    /// (`PTE_ADDR_HIGH`), so its PFN is `field`'s value with these two bits above it.
+    pub high: Option<Field>,
     /// Width of the value `pte_pfn()` returns (PAE: 32, an `unsigned long`).
     pub value_bits: u32,
-    /// x86 L1TF (`pgtable-invert.h`): a non-present, non-zero entry stores `~pfn`.
+    /// x86 L1TF (`pgtable-invert.h`): a non-present, non-zero entry stores `~pfn` (over
+    /// every stored bit, [`mask`](Self::mask)).
     pub protnone_inverted: bool,
+}
+
+impl PfnFormat {
+    /// The stored bits as one value field (low part first).
+    #[inline(always)]
+    const fn stored(self) -> ValueField {
+        ValueField {
+            low: self.field,
+            high: self.high,
+            inverted: false,
+        }
+    }
+
+    /// Number of stored PFN bits (both parts).
+    #[inline(always)]
+    pub const fn width(self) -> u32 {
+        self.stored().width()
+    }
+
+    /// The widest PFN an entry holds: the smaller of [`width`](Self::width) and
+    /// [`value_bits`](Self::value_bits). The encoders refuse a PFN of `1 << bits()` or more.
+    #[inline(always)]
+    pub const fn bits(self) -> u32 {
+        let w = self.width();
+        if self.value_bits < w {
+            self.value_bits
+        } else {
+            w
+        }
+    }
+
+    /// All word bits the PFN occupies (also the span the L1TF inversion flips).
+    #[inline(always)]
+    pub const fn mask(self) -> u64 {
+        self.stored().mask()
+    }
+
+    /// The PFN stored in `word` (no inversion undone), cut to [`value_bits`](Self::value_bits).
+    #[inline(always)]
+    pub const fn get(self, word: u64) -> u64 {
+        self.stored().get(word) & low_mask(self.value_bits)
+    }
+
+    /// The word bits of `pfn` (its low [`width`](Self::width) bits).
+    #[inline(always)]
+    pub const fn put(self, pfn: u64) -> u64 {
+        self.stored().put(pfn)
+    }
+
+    /// Whether word bit `bit` holds a PFN bit.
+    #[inline(always)]
+    pub const fn contains(self, bit: u32) -> bool {
+        self.stored().value_bit(bit).is_some()
+    }
+
+    /// Whether word bit `bit` lies in the separate top part ([`high`](Self::high)).
+    #[inline(always)]
+    pub const fn in_high(self, bit: u32) -> bool {
+        match self.high {
+            Some(h) => h.contains(bit),
+            None => false,
+        }
+    }
 }
 
 /// The swap-entry encoding (`__swp_entry`, `__swp_type`, `__swp_offset` and the swap-PTE flags).
@@ -391,6 +460,9 @@ pub enum Family {
     Ia64,
     /// AArch64 stage-1, Linux arm64.
     Aarch64,
+    /// AArch64 stage-1 with FEAT_LPA2 in use (TCR_EL1.DS = 1: 52-bit output addresses with
+    /// the 4K and 16K granules, address bits 51:50 in entry bits 9:8).
+    Aarch64Lpa2,
     /// RISC-V 64-bit (RV64 Sv39 / Sv48 / Sv57), Linux riscv.
     Riscv64,
     /// LoongArch64 (software-refilled TLB, page tables walked by the refill handler).
@@ -416,13 +488,16 @@ impl Family {
     /// replaced entry stays cached until `invtlb`, and the two translations never coexist in
     /// hardware as a conflict (Linux loongarch's `set_pte()` is a plain store).
     pub const fn break_before_make(self) -> bool {
-        matches!(self, Family::Aarch64)
+        matches!(self, Family::Aarch64 | Family::Aarch64Lpa2)
     }
 
     /// The architecture's name, as the layout names start with it (`i386-pae/6.6`):
-    /// `x86_64`, `i386`, `i386-pae`, `ia64`, `aarch64`, `riscv64`, `loongarch64`. 2-level i386
-    /// and PAE are two names because a kernel is built for one or the other
-    /// (`CONFIG_X86_PAE`), and their entries differ in width.
+    /// `x86_64`, `i386`, `i386-pae`, `ia64`, `aarch64`, `aarch64-lpa2`, `riscv64`,
+    /// `loongarch64`. 2-level i386 and PAE are two names because a kernel is built for one or
+    /// the other (`CONFIG_X86_PAE`), and their entries differ in width. `aarch64-lpa2` is the
+    /// paging mode an arm64 kernel built with `CONFIG_ARM64_LPA2` (52-bit physical addresses,
+    /// 4K/16K pages) enters at boot when the CPU has FEAT_LPA2, for the whole run: its entries
+    /// keep address bits 51:50 where `aarch64` has the shareability field.
     pub const fn name(self) -> &'static str {
         match self {
             Family::X86_64 => "x86_64",
@@ -430,6 +505,7 @@ impl Family {
             Family::I386Pae => "i386-pae",
             Family::Ia64 => "ia64",
             Family::Aarch64 => "aarch64",
+            Family::Aarch64Lpa2 => "aarch64-lpa2",
             Family::Riscv64 => "riscv64",
             Family::Loongarch64 => "loongarch64",
         }

@@ -93,7 +93,7 @@ const fn hw_name(layout: &Layout, bit: u32) -> &'static str {
     if let Some(f) = layout.flag_at(bit) {
         return f.name;
     }
-    if layout.pfn.field.contains(bit) {
+    if layout.pfn.contains(bit) {
         return "pfn";
     }
     if layout.reserved & (1u64 << bit) != 0 {

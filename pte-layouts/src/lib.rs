@@ -1,4 +1,4 @@
-//! The fifteen kernel layouts of the workspace, declared once in [`for_each_layout!`].
+//! The sixteen kernel layouts of the workspace, declared once in [`for_each_layout!`].
 //!
 //! Everything that needs "every layout" is generated from that one list: the run-time registry
 //! [`LAYOUTS`], the name → type dispatch [`visit_layout`] (how the CLI reaches the generic
@@ -51,7 +51,7 @@ pub use arch_x86_64;
 /// macro_rules! count {
 ///     ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => { [$(stringify!($id)),*].len() };
 /// }
-/// assert_eq!(pte_layouts::for_each_layout!(count), 15);
+/// assert_eq!(pte_layouts::for_each_layout!(count), 16);
 /// ```
 #[macro_export]
 macro_rules! for_each_layout {
@@ -68,6 +68,7 @@ macro_rules! for_each_layout {
             aarch64_3_18 => $crate::arch_aarch64::Aarch64_3_18, "arch-aarch64", locked;
             aarch64_6_6 => $crate::arch_aarch64::Aarch64_6_6, "arch-aarch64", locked;
             aarch64_6_18 => $crate::arch_aarch64::Aarch64_6_18, "arch-aarch64", locked;
+            aarch64_lpa2_6_18 => $crate::arch_aarch64::Aarch64Lpa2_6_18, "arch-aarch64", locked;
             riscv64_6_6 => $crate::arch_riscv64::Riscv64_6_6, "arch-riscv64", locked;
             riscv64_6_18 => $crate::arch_riscv64::Riscv64_6_18, "arch-riscv64", locked;
             loongarch64_6_6 => $crate::arch_loongarch64::Loongarch64_6_6, "arch-loongarch64", locked;
@@ -88,7 +89,8 @@ macro_rules! entry {
 
 macro_rules! registry {
     ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => {
-        /// Every layout, in the order of [`for_each_layout!`] (x86_64, i386, ia64, aarch64).
+        /// Every layout, in the order of [`for_each_layout!`] (x86_64, i386, ia64, aarch64, riscv64,
+        /// loongarch64).
         pub static LAYOUTS: &[LayoutEntry] = &[$(entry!($ty, $lock)),*];
 
         /// The crate directories, index for index with [`LAYOUTS`].

@@ -17,8 +17,8 @@ use super::{SHARDS, Sharded, shard};
 
 use pte_core::fault::FrameAllocator;
 
-/// The first PFN the pool hands out. PFN 0 is never used, so an entry decoded from a stray
-/// word cannot alias a real frame.
+/// The first PFN the pool hands out by default ([`FramePool::new`]). PFN 0 is never used, so
+/// an entry decoded from a stray word cannot alias a real frame.
 pub const BASE_PFN: u64 = 0x100;
 
 /// The value a frame is filled with when it is freed (if poisoning is on): a read through a
@@ -106,6 +106,7 @@ pub struct PoolCounts {
 /// A bounded pool of frames of one page size, backed by real memory.
 #[derive(Debug)]
 pub struct FramePool {
+    base_pfn: u64,
     page_shift: u32,
     words: usize,
     poison: bool,
@@ -128,9 +129,23 @@ impl FramePool {
     ///
     /// Panics if the page size is outside 8 B ..= 1 MiB or `frames` does not fit a `u32`.
     pub fn new(frames: usize, page_shift: u32, poison: bool) -> Self {
+        Self::with_base(frames, page_shift, poison, BASE_PFN)
+    }
+
+    /// [`new`](Self::new) with the frames numbered from `base_pfn` instead of [`BASE_PFN`]:
+    /// a pool high in the physical address space (e.g. above 2^50 bytes, where arm64 LPA2
+    /// entries need their `PA[51:50]` bits).
+    ///
+    /// Panics as [`new`](Self::new) does, or if `base_pfn` is 0 or the last PFN overflows.
+    pub fn with_base(frames: usize, page_shift: u32, poison: bool, base_pfn: u64) -> Self {
         assert!((3..=20).contains(&page_shift), "page size out of range");
         assert!(frames < u32::MAX as usize, "too many frames");
+        assert!(
+            base_pfn != 0 && base_pfn.checked_add(frames as u64).is_some(),
+            "PFN 0 is never a frame, and the pool must not wrap"
+        );
         FramePool {
+            base_pfn,
             page_shift,
             words: 1 << (page_shift - 3),
             poison,
@@ -175,11 +190,16 @@ impl FramePool {
 
     /// The PFN of frame number `index`.
     pub fn pfn_at(&self, index: usize) -> u64 {
-        BASE_PFN + index as u64
+        self.base_pfn + index as u64
+    }
+
+    /// The PFN of the first frame.
+    pub fn base_pfn(&self) -> u64 {
+        self.base_pfn
     }
 
     fn index(&self, pfn: u64) -> Option<usize> {
-        let i = pfn.checked_sub(BASE_PFN)?;
+        let i = pfn.checked_sub(self.base_pfn)?;
         (i < self.meta.len() as u64).then_some(i as usize)
     }
 

@@ -46,6 +46,9 @@ pub struct Config {
     pub max_faults_per_access: u32,
     /// Fill freed frames with [`POISON`](super::frames::POISON).
     pub poison_on_free: bool,
+    /// The PFN of the pool's first frame ([`FramePool::with_base`]); by default
+    /// [`BASE_PFN`](super::frames::BASE_PFN).
+    pub base_pfn: u64,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
             hafdbs: true,
             max_faults_per_access: 1000,
             poison_on_free: true,
+            base_pfn: super::frames::BASE_PFN,
         }
     }
 }
@@ -289,10 +293,11 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             .geometries
             .get(config.geometry)
             .expect("geometry index out of range");
-        let pool = Arc::new(FramePool::new(
+        let pool = Arc::new(FramePool::with_base(
             config.frames,
             geometry.page_shift,
             config.poison_on_free,
+            config.base_pfn,
         ));
         let cache = Arc::new(FileCache::new(Arc::clone(&pool), &config.file_pages));
         let swap = Arc::new(SwapArea::new(

@@ -8,7 +8,7 @@
 
 mod common;
 
-use arch_aarch64::{Aarch64_6_6, Aarch64_6_18};
+use arch_aarch64::{Aarch64_6_6, Aarch64_6_18, Aarch64Lpa2_6_18};
 use arch_i386::I386_2_6_8;
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_2_6_8_Pgoff51, Ia64_6_6};
 use arch_x86_64::X86_64_6_6;
@@ -19,7 +19,7 @@ use pte_core::fault::{
     StrategyKind,
 };
 use pte_core::{Arch, CompareExchange, LockBit};
-use pte_sim::{AddressSpace, Config, Expected, file_word, scenarios};
+use pte_sim::{AccessError, AddressSpace, Config, Expected, file_word, scenarios};
 
 fn geometry<A: Arch>(name: &str) -> Config {
     let geometry = A::LAYOUT
@@ -120,6 +120,43 @@ fn other_geometries() {
     scenarios::all::<Aarch64_6_6, _>(MmLock::new, &c);
     let c = geometry::<Aarch64_6_18>("16K/4-level");
     scenarios::all::<Aarch64_6_18, _>(LockBitRefault::new, &c);
+}
+
+/// arm64 LPA2: a frame pool above 2^50 bytes (PFNs from 3 << 38, so both `PA[51:50]` bits,
+/// entry bits 8–9, are set in every entry), every scenario under every strategy on
+/// aarch64-lpa2/6.18, on both its geometries. aarch64/6.18 cannot map those frames: its
+/// `pfn_pte()` refuses a PFN of 2^38 or more, and the fault path reports the fault as corrupt
+/// instead of installing an entry that would point elsewhere.
+#[test]
+fn aarch64_lpa2_frames_above_2_pow_50() {
+    let high = Config {
+        base_pfn: 3 << 38,
+        ..config()
+    };
+    for kind in StrategyKind::ALL {
+        kind.with_new::<Aarch64Lpa2_6_18, _>(AllScenarios(&high));
+    }
+    let sixteen_k = Config {
+        base_pfn: 3 << 38,
+        ..geometry::<Aarch64Lpa2_6_18>("16K/4-level/52-bit")
+    };
+    scenarios::all::<Aarch64Lpa2_6_18, _>(Cmpxchg::new, &sixteen_k);
+    let no_hafdbs = Config {
+        hafdbs: false,
+        ..high.clone()
+    };
+    scenarios::all::<Aarch64Lpa2_6_18, _>(SplitLock::new, &no_hafdbs);
+
+    let s = AddressSpace::<Aarch64Lpa2_6_18, _>::new(Cmpxchg::new(), high.clone());
+    s.map(0x40_0000, 1, Backing::Anonymous, true).unwrap();
+    s.write(0x40_0008, 7).unwrap();
+    let pte = s.pte(0x40_0000).unwrap();
+    assert_eq!(pte.raw() & 0x300, 0x300, "PA[51:50] in bits 8-9");
+    assert_eq!(pte.pfn().map(|pfn| pfn >> 38), Some(3));
+
+    let s = AddressSpace::<Aarch64_6_18, _>::new(Cmpxchg::new(), high);
+    s.map(0x40_0000, 1, Backing::Anonymous, true).unwrap();
+    assert_eq!(s.write(0x40_0008, 7), Err(AccessError::Corrupt));
 }
 
 /// The nonlinear entry of i386/2.6.8 splits the pgoff (bits 1–5 and 8–31): a pgoff with

@@ -23,7 +23,7 @@
 
 use std::fmt::Write as _;
 
-use arch_aarch64::Aarch64_6_6;
+use arch_aarch64::{Aarch64_6_6, Aarch64Lpa2_6_18};
 use arch_i386::I386Pae2_6_8;
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
 use arch_x86_64::{X86_64_2_6_8, X86_64_6_6};
@@ -340,6 +340,21 @@ fn install_races_are_counted() {
     r.assert_ok();
     assert!(r.space.zaps > 0, "{r}");
     assert_eq!(st.missing_kinds::<X86_64_6_6>(true, &r), [], "{r}");
+}
+
+/// arm64 LPA2 with the frame pool above 2^50 bytes (PFNs from 3 << 38, so `PA[51:50]` is in
+/// bits 8–9 of every entry): threads, the MMU's AF and DBM writes, swap-out and zap under the
+/// any-state bit-spinlock must all keep the PFN's top bits.
+#[test]
+#[cfg_attr(miri, ignore = "see `small::*`")]
+fn aarch64_lpa2_frames_above_2_pow_50() {
+    let st = shape(4);
+    let config = Config {
+        hafdbs: true,
+        base_pfn: 3 << 38,
+        ..st.config()
+    };
+    run_with::<Aarch64Lpa2_6_18, _>(LockBitSpin::new(), config, &st);
 }
 
 // ---------------------------------------------------------------- totals

@@ -1,12 +1,14 @@
 //! Hand-written masks: the state of a word, the swap decode and the swap encode of each of the
-//! fifteen layouts, translated by hand from the kernel headers (`source` of each layout).
+//! sixteen layouts, translated by hand from the kernel headers (`source` of each layout); and
+//! `pte_pfn()` of the two aarch64/6.18 layouts, which differ in it ([`aarch64_6_18_pfn`],
+//! [`aarch64_lpa2_6_18_pfn`]).
 //!
 //! They are independent of the format model on purpose: every constant is a literal, nothing is
 //! read from `Layout`, so a wrong model (or a wrong translation here) shows as a disagreement.
 //! `pte-cli`'s `model` benchmark measures them against the library and the `hand_diff` fuzz
 //! target (`fuzz/`) compares them with the library on arbitrary words and entries.
 
-use arch_aarch64::{Aarch64_3_18, Aarch64_6_6, Aarch64_6_18};
+use arch_aarch64::{Aarch64_3_18, Aarch64_6_6, Aarch64_6_18, Aarch64Lpa2_6_18};
 use arch_i386::{I386_2_6_8, I386_6_6, I386Pae2_6_8, I386Pae6_6};
 use arch_ia64_sim::{Ia64_2_6_8, Ia64_6_6};
 use arch_loongarch64::{Loongarch64_6_6, Loongarch64_6_18};
@@ -398,6 +400,72 @@ impl Hand for Aarch64_6_18 {
             e.ty << 6 | e.offset << 12 | u64::from(e.exclusive) << 2 | u64::from(e.uffd_wp) << 3,
         )
     }
+}
+
+// Linux 6.18.35 arch/arm64, CONFIG_ARM64_PA_BITS_52 with 4K pages and TCR_EL1.DS set: the
+// swap format of aarch64/6.18 (pgtable.h 1548-1557), but MAX_PHYSMEM_BITS = PHYS_MASK_SHIFT =
+// 52 (sparsemem.h 10, pgtable-prot.h 94) gives N = 52 - 12 + 2 = 42 (offset bits 12-53).
+impl Hand for Aarch64Lpa2_6_18 {
+    #[inline]
+    fn classify(w: u64) -> State {
+        if w == 0 {
+            State::None
+        } else if w & 0x1 != 0 {
+            State::Present
+        } else if w & 0x800 != 0 {
+            // PTE_PRESENT_INVALID: protnone iff !PTE_USER && PTE_UXN.
+            if w & 0x0040_0000_0000_0040 == 0x0040_0000_0000_0000 {
+                State::ProtNone
+            } else {
+                State::PresentInvalid
+            }
+        } else if w & !0x003F_FFFF_FFFF_F7CC == 0 {
+            // Exclusive 2, uffd-wp 3, type bits 6–10, offset bits 12–53 (N = 42).
+            State::Swap
+        } else {
+            State::Invalid
+        }
+    }
+    #[inline]
+    fn swap_raw(w: u64) -> (u64, u64) {
+        ((w >> 6) & 0x1f, (w >> 12) & ((1 << 50) - 1))
+    }
+    #[inline]
+    fn encode(e: SwapEntry) -> Option<u64> {
+        if e.ty >= 1 << 5 || e.offset >= 1 << 42 || e.soft_dirty {
+            return None;
+        }
+        not_none(
+            e.ty << 6 | e.offset << 12 | u64::from(e.exclusive) << 2 | u64::from(e.uffd_wp) << 3,
+        )
+    }
+}
+
+/// aarch64/6.18 `pte_pfn()` (Linux 6.18.35 `arch/arm64/include/asm/pgtable.h` 162–165 and
+/// 173, 48-bit PAs): `(pte_val & PTE_ADDR_LOW) >> PAGE_SHIFT`, `PTE_ADDR_LOW` = bits 12–49
+/// (`pgtable-hwdef.h` 179).
+#[inline]
+pub fn aarch64_6_18_pfn(w: u64) -> u64 {
+    (w & 0x0003_FFFF_FFFF_F000) >> 12
+}
+
+/// aarch64-lpa2/6.18 `pte_pfn()` (the same files, `CONFIG_ARM64_PA_BITS_52`, lines 151–156
+/// and 173, with `PTE_MAYBE_SHARED` = 0 under TCR_EL1.DS): `((pte_val & PTE_ADDR_LOW) |
+/// ((pte_val & PTE_ADDR_HIGH) << PTE_ADDR_HIGH_SHIFT)) >> PAGE_SHIFT`, `PTE_ADDR_HIGH` =
+/// 0x300, `PTE_ADDR_HIGH_SHIFT` 42 (`pgtable-hwdef.h` 186–187).
+#[inline]
+pub fn aarch64_lpa2_6_18_pfn(w: u64) -> u64 {
+    ((w & 0x0003_FFFF_FFFF_F000) | ((w & 0x300) << 42)) >> 12
+}
+
+/// aarch64-lpa2/6.18 `pfn_pte(pfn, 0)`: `__phys_to_pte_val(pfn << PAGE_SHIFT) = (phys |
+/// (phys >> PTE_ADDR_HIGH_SHIFT)) & PHYS_TO_PTE_ADDR_MASK` (`pgtable.h` 157–160,
+/// `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`, `pgtable-hwdef.h` 188). Like the kernel's, it
+/// drops what does not fit instead of refusing it.
+#[inline]
+pub fn aarch64_lpa2_6_18_pfn_bits(pfn: u64) -> u64 {
+    let phys = pfn << 12;
+    (phys | (phys >> 42)) & 0x0003_FFFF_FFFF_FF00
 }
 
 // Linux 6.6 and 6.18.35 arch/riscv/include/asm/pgtable.h, the same macros in both (6.18.35

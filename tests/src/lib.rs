@@ -11,7 +11,7 @@ use pte_core::LayoutEntry;
 pub mod hand;
 pub mod roundtrip;
 
-/// Every layout of the four architecture crates (the eleven kernel layouts).
+/// Every layout of the architecture crates (the kernel layouts of `pte_layouts::LAYOUTS`).
 pub fn all_layouts() -> impl Iterator<Item = &'static LayoutEntry> {
     pte_layouts::LAYOUTS.iter()
 }

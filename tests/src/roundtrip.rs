@@ -40,7 +40,7 @@ pub fn check(layout: &Layout, limits: &Limits, w: u64) -> Result<Decoded, String
             }
         }
         Decoded::Present { pfn } => {
-            let flags = w & !layout.pfn.field.put(pfn) & !layout.page_present;
+            let flags = w & !layout.pfn.put(pfn) & !layout.page_present;
             let known = layout.flags.iter().fold(0, |m, f| m | f.mask);
             let r = encode_present(layout, pfn, flags);
             let in_domain = w & layout.page_present == layout.page_present && flags & !known == 0;

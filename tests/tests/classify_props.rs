@@ -105,7 +105,7 @@ proptest! {
     })]
 
     #[test]
-    fn total_and_unique((i, w) in (0..11usize).prop_flat_map(|i| (Just(i), word(layouts()[i])))) {
+    fn total_and_unique((i, w) in (0..layouts().len()).prop_flat_map(|i| (Just(i), word(layouts()[i])))) {
         let e = layouts()[i];
         let d = classify(e.layout, &e.limits, w);
         let r = recognisers(e, w);

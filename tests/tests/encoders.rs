@@ -34,7 +34,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn swap_round_trips(i in 0..11usize, ty in below(5), off in any::<u64>(), fl in any::<[bool; 3]>()) {
+    fn swap_round_trips(i in 0..layouts().len(), ty in below(5), off in any::<u64>(), fl in any::<[bool; 3]>()) {
         let e = layouts()[i];
         let s = &e.layout.swap;
         let entry = SwapEntry {
@@ -55,7 +55,7 @@ proptest! {
     }
 
     #[test]
-    fn file_round_trips(i in 0..11usize, pgoff in any::<u64>()) {
+    fn file_round_trips(i in 0..layouts().len(), pgoff in any::<u64>()) {
         let e = layouts()[i];
         let r = encode_file(e.layout, &e.limits, pgoff & low_mask(e.limits.file_pgoff_bits.unwrap_or(0)));
         match (e.layout.file, r) {
@@ -69,9 +69,9 @@ proptest! {
     }
 
     #[test]
-    fn present_round_trips(i in 0..11usize, pfn in any::<u64>(), pick in any::<u64>()) {
+    fn present_round_trips(i in 0..layouts().len(), pfn in any::<u64>(), pick in any::<u64>()) {
         let e = layouts()[i];
-        let pfn = pfn & low_mask(e.layout.pfn.value_bits.min(e.layout.pfn.field.width));
+        let pfn = pfn & low_mask(e.layout.pfn.bits());
         let flags = e.layout.flags.iter().enumerate()
             .filter(|(k, _)| pick >> (k % 64) & 1 == 1)
             .fold(0, |acc, (_, f)| acc | f.mask);
@@ -81,9 +81,9 @@ proptest! {
     }
 
     #[test]
-    fn protnone_round_trips(i in 0..11usize, pfn in any::<u64>()) {
+    fn protnone_round_trips(i in 0..layouts().len(), pfn in any::<u64>()) {
         let e = layouts()[i];
-        let pfn = pfn & low_mask(e.layout.pfn.value_bits.min(e.layout.pfn.field.width));
+        let pfn = pfn & low_mask(e.layout.pfn.bits());
         let w = encode_protnone(e.layout, pfn).unwrap();
         prop_assert_eq!(classify(e.layout, &e.limits, w), Decoded::ProtNone { pfn });
     }
@@ -117,7 +117,7 @@ fn every_encoder_refuses_each_out_of_limit_value() {
         too_large(encode_swap(l, lim, at(u64::MAX, 1)), "swap type", t);
         too_large(encode_swap(l, lim, at(1, 1 << n)), "swap offset", n);
         too_large(encode_swap(l, lim, at(1, u64::MAX)), "swap offset", n);
-        let p = l.pfn.value_bits.min(l.pfn.field.width);
+        let p = l.pfn.bits();
         too_large(encode_present(l, 1 << p, 0), "pfn", p);
         too_large(encode_protnone(l, 1 << p), "pfn", p);
         match lim.file_pgoff_bits {

@@ -2,7 +2,7 @@
 //! version named in its comment (and in the layout's `source`; see docs/DESIGN.md#sources),
 //! checked against the encoders and the classifier.
 
-use pte_core::encode::{encode_file, encode_protnone, encode_swap};
+use pte_core::encode::{encode_file, encode_present, encode_protnone, encode_swap};
 use pte_core::{Decoded, Invalid, State, SwapEntry, classify};
 use pte_tests::layout;
 
@@ -154,6 +154,72 @@ fn aarch64_6_18_raw_maximum() {
     ));
 }
 
+/// Linux 6.18.35 `arch/arm64/include/asm/pgtable.h` 157–160 and `pgtable-hwdef.h` 185–188
+/// (`CONFIG_ARM64_PA_BITS_52`, 4K pages): `__phys_to_pte_val(phys) = (phys | (phys >> 42)) &
+/// GENMASK_ULL(49, 8)`. The largest PFN, 2^40 − 1 (PA 0x000f_ffff_ffff_f000): `phys >> 42` is
+/// 0x3ff, the OR is 0x000f_ffff_ffff_f3ff, the mask leaves 0x0003_ffff_ffff_f300; with
+/// `PAGE_READONLY` less `PTE_SHARED` (`mmap.c` 78–82: 0x0060_0000_0000_0cc3) the entry is
+/// 0x0063_ffff_ffff_ffc3. aarch64/6.18 reads bits 12–49 only: PFN 2^38 − 1.
+#[test]
+fn aarch64_lpa2_6_18_largest_pfn() {
+    let lpa2 = layout("aarch64-lpa2/6.18").layout;
+    assert_eq!(lpa2.page_readonly, 0x0060_0000_0000_0cc3);
+    let w = encode_present(lpa2, (1 << 40) - 1, lpa2.page_readonly & !3).unwrap();
+    assert_eq!(w, 0x0063_ffff_ffff_ffc3);
+    assert_eq!(
+        decode("aarch64-lpa2/6.18", w),
+        Decoded::Present { pfn: (1 << 40) - 1 }
+    );
+    assert_eq!(
+        decode("aarch64/6.18", w),
+        Decoded::Present { pfn: (1 << 38) - 1 }
+    );
+    assert!(encode_present(lpa2, 1 << 40, 0).is_err());
+}
+
+/// The same macros: PFN 2^38 (PA 2^50, 1 PiB) is `__phys_to_pte_val(1 << 50) = ((1 << 50) |
+/// (1 << 8)) & GENMASK_ULL(49, 8) = 0x100`: bit 8 alone. `pfn_pte(2^38, PAGE_NONE)` with
+/// `PAGE_NONE` less `PTE_SHARED` (0x0060_0000_0000_0c82) is 0x0060_0000_0000_0d82, protnone
+/// PFN 2^38; aarch64/6.18 sees bit 8 as half of `PTE_SHARED` and PFN 0.
+#[test]
+fn aarch64_lpa2_6_18_pfn_2_pow_38_is_bit_8() {
+    let lpa2 = layout("aarch64-lpa2/6.18").layout;
+    assert_eq!(lpa2.page_none, 0x0060_0000_0000_0c82);
+    assert_eq!(encode_protnone(lpa2, 1 << 38), Ok(0x0060_0000_0000_0d82));
+    assert_eq!(
+        decode("aarch64-lpa2/6.18", 0x0060_0000_0000_0d82),
+        Decoded::ProtNone { pfn: 1 << 38 }
+    );
+    assert_eq!(
+        decode("aarch64/6.18", 0x0060_0000_0000_0d82),
+        Decoded::ProtNone { pfn: 0 }
+    );
+    let old = layout("aarch64/6.18").layout;
+    assert!(encode_protnone(old, 1 << 38).is_err());
+}
+
+/// Linux 6.18.35 `arch/arm64/include/asm/pgtable.h` 1548–1557, `asm/sparsemem.h` 10,
+/// `pgtable-prot.h` 94, `include/linux/swapops.h` 36 and 64: with LPA2 `MAX_PHYSMEM_BITS` is
+/// 52, so swap offsets reach 2^42 − 1: type 31, offset 2^42 − 1 → `31 << 6 | (2^42 − 1) << 12`
+/// = 0x003f_ffff_ffff_f7c0, beyond aarch64/6.18's 38-bit limit.
+#[test]
+fn aarch64_lpa2_6_18_largest_swap_entry() {
+    assert_eq!(
+        encode("aarch64-lpa2/6.18", swap(31, (1 << 42) - 1)),
+        0x003f_ffff_ffff_f7c0
+    );
+    assert_eq!(
+        decode("aarch64-lpa2/6.18", 0x003f_ffff_ffff_f7c0),
+        Decoded::Swap(swap(31, (1 << 42) - 1))
+    );
+    assert!(matches!(
+        decode("aarch64/6.18", 0x003f_ffff_ffff_f7c0),
+        Decoded::Invalid(Invalid::SwapOffsetBeyondLimit { limit_bits: 38, .. })
+    ));
+    let l = layout("aarch64-lpa2/6.18");
+    assert!(encode_swap(l.layout, &l.limits, swap(0, 1 << 42)).is_err());
+}
+
 /// Linux 2.6.8 `include/asm-ia64/pgtable.h` (docs/DESIGN.md#h1):
 /// Lameter's ia64 lock bit 56: `1 << 56` decodes by format as type 0, offset 2^47 —
 /// never a real slot, so invalid under the limits.
@@ -201,7 +267,12 @@ fn protnone_pfn_inversion() {
 /// docs/DESIGN.md#states: aarch64 present = bit 0 only (VALID with the table bit clear is still present).
 #[test]
 fn aarch64_valid_without_page_bit_is_present() {
-    for name in ["aarch64/3.18", "aarch64/6.6", "aarch64/6.18"] {
+    for name in [
+        "aarch64/3.18",
+        "aarch64/6.6",
+        "aarch64/6.18",
+        "aarch64-lpa2/6.18",
+    ] {
         assert_eq!(decode(name, 1 | 5 << 12), Decoded::Present { pfn: 5 });
     }
 }

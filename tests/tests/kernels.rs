@@ -95,10 +95,12 @@ fn ranges_of_one_architecture_overlap_only_between_layouts_of_one_format() {
             ("loongarch64/6.6", "loongarch64/6.18")
         ]
     );
-    // Configuration, not history: 2-level and PAE kernels of the same releases.
+    // Configuration, not history: 2-level and PAE kernels of the same releases, and arm64
+    // without and with LPA2 (TCR_EL1.DS, set at boot for the whole run).
     for (two, pae) in [
         ("i386/2.6.8", "i386-pae/2.6.8"),
         ("i386/6.6", "i386-pae/6.6"),
+        ("aarch64/6.18", "aarch64-lpa2/6.18"),
     ] {
         let (two, pae) = (layout(two).layout, layout(pae).layout);
         assert!(two.kernels.range.overlaps(&pae.kernels.range));
@@ -156,7 +158,7 @@ fn aarch64_6_18_notes_the_releases_with_the_older_pte_mkwrite() {
 /// give them): first and last release, `None` for still current.
 #[test]
 fn the_boundaries_found_in_the_kernel_sources() {
-    let expected: [(&str, &str, Option<&str>); 15] = [
+    let expected: [(&str, &str, Option<&str>); 16] = [
         ("x86_64/2.6.8", "2.6.0", Some("2.6.9")),
         ("x86_64/6.6", "5.19", None),
         ("i386/2.6.8", "2.6.8", Some("2.6.28")),
@@ -168,6 +170,7 @@ fn the_boundaries_found_in_the_kernel_sources() {
         ("aarch64/3.18", "3.13", Some("3.19")),
         ("aarch64/6.6", "5.19", Some("6.9")),
         ("aarch64/6.18", "6.10", None),
+        ("aarch64-lpa2/6.18", "6.10", None),
         ("riscv64/6.6", "6.3", Some("6.18")),
         ("riscv64/6.18", "6.3", Some("6.18")),
         ("loongarch64/6.6", "6.3", None),
@@ -201,6 +204,11 @@ fn for_kernel_names_the_layouts_of_a_release() {
     assert_eq!(names("aarch64", "6.9"), ["aarch64/6.6"]);
     assert_eq!(names("aarch64", "6.10"), ["aarch64/6.18"]);
     assert_eq!(names("aarch64", "3.18.140"), ["aarch64/3.18"]);
+    assert_eq!(names("aarch64-lpa2", "6.12"), ["aarch64-lpa2/6.18"]);
+    assert!(
+        names("aarch64-lpa2", "6.9").is_empty(),
+        "LPA2 with the 6.6 swap entry: not modelled"
+    );
     assert!(names("aarch64", "3.12").is_empty());
     assert!(names("aarch64", "4.19").is_empty());
     assert_eq!(names("x86_64", "2.6.8.1"), ["x86_64/2.6.8"]);
@@ -235,8 +243,27 @@ fn for_kernel_names_the_layouts_of_a_release() {
             "i386-pae",
             "ia64",
             "aarch64",
+            "aarch64-lpa2",
             "riscv64",
             "loongarch64"
         ]
     );
+}
+
+/// aarch64-lpa2/6.18 has the range of aarch64/6.18 and its notes (the LPA2 parts are older:
+/// 6.9), with the `pte_mkwrite_novma()` note worded for the copy it cites.
+#[test]
+fn lpa2_shares_the_range_and_notes_of_aarch64_6_18() {
+    let plain = layout("aarch64/6.18").layout.kernels;
+    let lpa2 = layout("aarch64-lpa2/6.18").layout.kernels;
+    assert_eq!(lpa2.range, plain.range);
+    assert_eq!(lpa2.notes.len(), plain.notes.len());
+    for (a, b) in lpa2.notes.iter().zip(plain.notes) {
+        assert_eq!(a.kernels, b.kernels);
+        assert_eq!(
+            a.text.split(';').next(),
+            b.text.split(';').next(),
+            "the same difference"
+        );
+    }
 }

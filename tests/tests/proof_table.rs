@@ -49,6 +49,13 @@ fn expected() -> Vec<(&'static str, Vec<u32>, Vec<u32>)> {
             ranges(&[(1, 1), (4, 5), (50, 63)]),
             vec![57, 59, 63],
         ),
+        // As aarch64/6.18, but swap offsets reach 2^42 (bits 12–53), so 50–53 are no longer
+        // none-only; bits 8–9 (PFN_HI) are swap type bits anyway.
+        (
+            "aarch64-lpa2/6.18",
+            ranges(&[(1, 1), (4, 5), (54, 63)]),
+            vec![57, 59, 63],
+        ),
         ("riscv64/6.6", ranges(&[(1, 4), (58, 63)]), vec![]),
         ("riscv64/6.18", ranges(&[(1, 4), (58, 63)]), vec![]),
         ("loongarch64/6.6", LA_NONE_ONLY.to_vec(), vec![60]),

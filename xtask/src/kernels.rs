@@ -71,17 +71,36 @@ struct Kernel {
     cpu: &'static str,
     /// CPUs (`-smp`).
     cpus: u32,
+    /// The layout the kernel must report in its banner (`layout NAME, lock bit …`): the
+    /// aarch64 kernel picks its layout at boot from the CPU's features, so a boot on the
+    /// wrong CPU model would otherwise pass with the other one.
+    layout: &'static str,
 }
 
 /// The kernels, in the order they run.
 const KERNELS: &[Kernel] = &[
+    // `-cpu max` without FEAT_LPA2 (the `lpa2` property of qemu 7.2's `max` CPU):
+    // TCR_EL1.DS = 0, 48-bit output addresses, hardware AF/DBM.
     Kernel {
         name: "aarch64",
         package: "pte-kernel-aarch64",
         target: "aarch64-unknown-none-softfloat",
         machine: &VIRT,
+        cpu: "max,lpa2=off",
+        cpus: 4,
+        layout: "aarch64/6.6",
+    },
+    // The same kernel on `-cpu max` with FEAT_LPA2: it sets TCR_EL1.DS, runs the workload on
+    // aarch64-lpa2/6.18 (output address bits 51:50 in entry bits 9:8), and first checks with
+    // `AT S1E1R` that the MMU maps the library's entry for a PFN above 2^38 to that PFN.
+    Kernel {
+        name: "aarch64-lpa2",
+        package: "pte-kernel-aarch64",
+        target: "aarch64-unknown-none-softfloat",
+        machine: &VIRT,
         cpu: "max",
         cpus: 4,
+        layout: "aarch64-lpa2/6.18",
     },
     // The same kernel on a CPU without FEAT_HAFDBS: every accessed and dirty bit is then set
     // by the fast path (access-flag and permission faults) instead of the MMU.
@@ -92,6 +111,7 @@ const KERNELS: &[Kernel] = &[
         machine: &VIRT,
         cpu: "cortex-a57",
         cpus: 4,
+        layout: "aarch64/6.6",
     },
     Kernel {
         name: "i386-pae",
@@ -100,6 +120,7 @@ const KERNELS: &[Kernel] = &[
         machine: &Q35,
         cpu: "max",
         cpus: 1,
+        layout: "i386-pae/6.6",
     },
     // S-mode under OpenSBI, Sv39; harts started with SBI HSM. qemu 7.2 sets A/D itself (the
     // kernel's boot probe finds out and reports it).
@@ -110,6 +131,7 @@ const KERNELS: &[Kernel] = &[
         machine: &RISCV_VIRT,
         cpu: "rv64",
         cpus: 4,
+        layout: "riscv64/6.6",
     },
     Kernel {
         name: "x86_64",
@@ -118,6 +140,7 @@ const KERNELS: &[Kernel] = &[
         machine: &Q35,
         cpu: "max",
         cpus: 4,
+        layout: "x86_64/6.6",
     },
 ];
 
@@ -250,6 +273,27 @@ pub fn kernels(ctx: &mut Ctx) {
     }
 }
 
+/// What the serial log of a kernel that exited with the pass status must show: the banner
+/// line of the `layout` the xtask expects (`layout NAME, lock bit …`, printed by
+/// `kernels/common`) and `PTE-KERNEL PASS`.
+fn check_log(layout: &str, text: &str) -> Result<(), String> {
+    let ran = text.lines().find_map(|l| {
+        let l = l.trim_end_matches('\r');
+        l.strip_prefix("layout ")?.split(',').next()
+    });
+    if ran != Some(layout) {
+        return Err(format!(
+            "the kernel ran layout {}, expected {layout} (see its first lines: the aarch64 \
+             kernel reports FEAT_LPA2 and picks its layout from it)",
+            ran.unwrap_or("(none reported)"),
+        ));
+    }
+    if !text.lines().any(|l| l.trim_end() == "PTE-KERNEL PASS") {
+        return Err("no `PTE-KERNEL PASS` line in the serial log".into());
+    }
+    Ok(())
+}
+
 /// Boots one kernel with a timeout; the serial log goes to `target/kernels/<name>.log` and is
 /// printed.
 fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
@@ -316,15 +360,13 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
     for line in text.lines() {
         println!("  | {}", line.trim_end_matches('\r'));
     }
-    let passed_report = text.lines().any(|l| l.trim_end() == "PTE-KERNEL PASS");
     let verdict = match status {
         None => Err(format!("timed out after {}s", TIMEOUT.as_secs())),
         Some(s) if s.code() != Some(k.machine.pass_status) => Err(format!(
             "exit status {s}, expected {} (pass)",
             k.machine.pass_status
         )),
-        Some(_) if !passed_report => Err("no `PTE-KERNEL PASS` line in the serial log".into()),
-        Some(_) => Ok(()),
+        Some(_) => check_log(k.layout, &text),
     };
     println!(
         "  -> {} {} in {:.1}s",
@@ -344,5 +386,37 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
                 last.time = time;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_log;
+
+    const LPA2: &str = "FEAT_LPA2 (4 KB granule): present\r\n\
+                        pte example kernel: aarch64-lpa2/6.18 on qemu virt\r\n\
+                        layout aarch64-lpa2/6.18, lock bit 63 (AnyState); 4 CPU(s)\r\n\
+                        PTE-KERNEL PASS\r\n";
+
+    #[test]
+    fn the_expected_layout_passes() {
+        assert_eq!(check_log("aarch64-lpa2/6.18", LPA2), Ok(()));
+    }
+
+    #[test]
+    fn another_layout_fails_even_with_a_pass_line() {
+        let e = check_log("aarch64/6.6", LPA2).unwrap_err();
+        assert!(
+            e.contains("ran layout aarch64-lpa2/6.18, expected aarch64/6.6"),
+            "{e}"
+        );
+        let e = check_log("aarch64-lpa2/6.18", "PTE-KERNEL PASS\n").unwrap_err();
+        assert!(e.contains("(none reported)"), "{e}");
+    }
+
+    #[test]
+    fn the_pass_line_is_still_needed() {
+        let text = LPA2.replace("PTE-KERNEL PASS", "violations: 1");
+        assert!(check_log("aarch64-lpa2/6.18", &text).is_err());
     }
 }

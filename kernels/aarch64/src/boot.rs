@@ -4,6 +4,25 @@
 //! accesses are Device-nGnRnE and bypass the caches, so nothing is written to memory until
 //! the translation regime (and with it Normal write-back memory) is in place. The boot
 //! tables are therefore static data assembled into the image, not built at run time.
+//!
+//! Two translation regimes, chosen by every CPU in `boot_mmu_on` from ID_AA64MMFR0_EL1:
+//!
+//! * **FEAT_LPA2 with the 4 KB granule** (`TGran4` = 0b0001): TCR_EL1.DS = 1, IPS up to 52
+//!   bits, the `BOOT_L0_LPA2` tables. With DS set, bits 9:8 of a block or page descriptor are
+//!   output address bits 51:50, not the shareability field (which then comes from
+//!   TCR_EL1.SH0), so these tables leave them 0 — what Linux does for its own tables
+//!   (`remap_idmap_for_lpa2()`, 6.18.35 `arch/arm64/kernel/pi/map_kernel.c` 165–175: "clear
+//!   bits \[9:8\] in all block or page descriptors … as otherwise they will be
+//!   (mis)interpreted as physical address bits once we flick the LPA2 switch (TCR.DS)"). The
+//!   library's layout is then `aarch64-lpa2/6.18`.
+//! * **Otherwise**: DS = 0, IPS up to 48 bits, the `BOOT_L0` tables (Inner Shareable blocks),
+//!   and the layout `aarch64/6.6`.
+//!
+//! Like Linux's `lpa2_is_enabled()`, the Rust side reads which one is in force from
+//! TCR_EL1.DS ([`crate::lpa2_enabled`]). qemu 7.2's `-cpu max` has FEAT_LPA2 (TGran4 = 1,
+//! PARange 52 bits); `-cpu max,lpa2=off` and `-cpu cortex-a57` do not. (That DS moves the
+//! shareability of the mapped memory to TCR_EL1.SH0 is the Arm ARM's rule as remembered,
+//! not re-read here; qemu does not model shareability, so a boot cannot show it.)
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
@@ -42,8 +61,15 @@ const AF: u64 = 1 << 10;
 const PXN: u64 = 1 << 53;
 /// Upper attributes UXN, bit 54: unprivileged execute-never.
 const UXN: u64 = 1 << 54;
-/// Output address bits[47:12] of a table descriptor.
+/// Output address bits[47:12] of a table descriptor (TCR_EL1.DS = 0).
 pub const DESC_ADDR_MASK: u64 = 0x0000_ffff_ffff_f000;
+/// With TCR_EL1.DS = 1: next-level table address bits[49:12] in descriptor bits[49:12] …
+pub const DESC_ADDR_MASK_LPA2: u64 = 0x0003_ffff_ffff_f000;
+/// … and bits[51:50] in descriptor bits[9:8] (Arm ARM D8.3, 52-bit output addresses with the
+/// 4 KB granule).
+pub const DESC_ADDR_HIGH_LPA2: u64 = 0b11 << 8;
+/// Where [`DESC_ADDR_HIGH_LPA2`] moves to in the address: bits 9:8 hold address bits 51:50.
+pub const DESC_ADDR_HIGH_SHIFT_LPA2: u32 = 42;
 
 // --- MAIR_EL1 (Arm ARM D19.2 "MAIR_EL1"). ---
 
@@ -65,6 +91,13 @@ const DEVICE_BLOCK: u64 = DESC_BLOCK | MAIR_IDX_DEVICE << ATTR_INDX_SHIFT | AF |
 /// (AP[2:1] = 0b00) and executable at EL1.
 const RAM_BLOCK: u64 =
     RAM_BASE | DESC_BLOCK | MAIR_IDX_NORMAL << ATTR_INDX_SHIFT | SH_INNER | AF | UXN;
+/// [`RAM_BLOCK`] for TCR_EL1.DS = 1: bits 9:8 are output address bits 51:50 (0 here); the
+/// memory is Inner Shareable through TCR_EL1.SH0.
+const RAM_BLOCK_LPA2: u64 = RAM_BLOCK & !SH_INNER;
+/// The LPA2 probe's page: VA 2 GiB, L1 entry 2 → `BOOT_L2_PROBE` entry 0 → `BOOT_L3_PROBE`
+/// entry 0. Only the `BOOT_L0_LPA2` tables map it, and only while the probe runs
+/// ([`crate::probe_lpa2`]); nothing is ever accessed there (AT S1E1R translates only).
+pub const PROBE_VA: u64 = 0x8000_0000;
 
 // --- TCR_EL1 (Arm ARM D19.2 "TCR_EL1"). ---
 
@@ -87,6 +120,19 @@ const TCR_BASE: u64 =
 const TCR_IPS_SHIFT: u32 = 32;
 /// PARange 0b0101 = 48 bits: the largest size a 4 KB granule reaches without TCR_EL1.DS.
 const PARANGE_48: u64 = 0b0101;
+/// PARange 0b0110 = 52 bits: with TCR_EL1.DS and FEAT_LPA2.
+pub const PARANGE_52: u64 = 0b0110;
+/// DS, bit 59: 52-bit output addresses with the 4 KB and 16 KB granules (FEAT_LPA2); Linux's
+/// `TCR_DS` (6.18.35 `arch/arm64/include/asm/pgtable-hwdef.h` 326).
+pub const TCR_DS: u64 = 1 << 59;
+/// ID_AA64MMFR0_EL1.TGran4, bits[31:28] (a signed field; Linux 6.18.35
+/// `arch/arm64/tools/sysreg` 2118–2122).
+pub const MMFR0_TGRAN4_SHIFT: u32 = 28;
+/// TGran4 = 0b0001 (`52_BIT`): the 4 KB granule with 52-bit addresses, FEAT_LPA2. Linux
+/// tests the signed field for `>= ID_AA64MMFR0_EL1_TGRAN4_LPA2` (`cpu_has_lpa2()`, 6.18.35
+/// `arch/arm64/include/asm/cpufeature.h` 1063–1079; `sysreg.h` 893), and so does the boot
+/// code.
+pub const TGRAN4_52_BIT: u64 = 0b0001;
 /// HA, bit 39: hardware Access flag update.
 pub const TCR_HA: u64 = 1 << 39;
 /// HD, bit 40: hardware dirty state (DBM) update; only with HA.
@@ -163,6 +209,24 @@ global_asm!(
     "    .quad {device_block}",
     "    .quad {ram_block}",
     "    .fill 510, 8, 0",
+    // The same for TCR_EL1.DS = 1 (RAM block without SH bits), and L1 entry 2 → an L2 and an
+    // empty L3 table for the LPA2 probe's page at 2 GiB. Table addresses here are below
+    // 2^50, so their bits 9:8 (address bits 51:50) are 0 in either regime.
+    ".global BOOT_L0_LPA2",
+    "BOOT_L0_LPA2:",
+    "    .quad BOOT_L1_LPA2 + {table}",
+    "    .fill 511, 8, 0",
+    "BOOT_L1_LPA2:",
+    "    .quad {device_block}",
+    "    .quad {ram_block_lpa2}",
+    "    .quad BOOT_L2_PROBE + {table}",
+    "    .fill 509, 8, 0",
+    "BOOT_L2_PROBE:",
+    "    .quad BOOT_L3_PROBE + {table}",
+    "    .fill 511, 8, 0",
+    ".global BOOT_L3_PROBE",
+    "BOOT_L3_PROBE:",
+    "    .fill 512, 8, 0",
     //
     ".section .text.boot, \"ax\"",
     // The boot CPU: qemu enters here at EL1 (or EL2 with virtualization=on), MMU off.
@@ -208,17 +272,28 @@ global_asm!(
     "1:  ret",
     //
     // Programs MAIR, TCR, TTBR0, VBAR and SCTLR_EL1 and turns the MMU on; the same values
-    // on every CPU. Register-only. Clobbers x9, x10.
+    // on every CPU. Register-only. Clobbers x9, x10, x11, x12.
     "boot_mmu_on:",
     "    movz x9, #{mair}",
     "    msr mair_el1, x9",
     "    movz x9, #{tcr_lo}",
     "    movk x9, #{tcr_hi}, lsl #16",
+    // FEAT_LPA2 with the 4 KB granule: DS, IPS up to 52 bits, the LPA2 tables (x12 = the
+    // L0 table, x11 = the largest IPS); otherwise 48 bits and the DS = 0 tables.
     "    mrs x10, id_aa64mmfr0_el1",
+    "    sbfx x10, x10, #{tgran4_shift}, #4",
+    "    adrp x12, BOOT_L0",
+    "    mov x11, #{parange_48}",
+    "    cmp x10, #{tgran4_52}",
+    "    b.lt 5f",
+    "    orr x9, x9, #{tcr_ds}",
+    "    adrp x12, BOOT_L0_LPA2",
+    "    mov x11, #{parange_52}",
+    "5:  mrs x10, id_aa64mmfr0_el1",
     "    and x10, x10, #0xf", // PARange, bits[3:0]
-    "    cmp x10, #{parange_48}",
+    "    cmp x10, x11",
     "    b.ls 1f",
-    "    mov x10, #{parange_48}",
+    "    mov x10, x11",
     "1:  orr x9, x9, x10, lsl #{ips_shift}",
     "    mrs x10, id_aa64mmfr1_el1",
     "    and x10, x10, #0xf", // HAFDBS, bits[3:0]
@@ -228,8 +303,7 @@ global_asm!(
     "    b.lo 2f",
     "    orr x9, x9, #{tcr_hd}",
     "2:  msr tcr_el1, x9",
-    "    adrp x9, BOOT_L0",
-    "    msr ttbr0_el1, x9",
+    "    msr ttbr0_el1, x12",
     "    adrp x9, exception_vectors",
     "    add x9, x9, :lo12:exception_vectors",
     "    msr vbar_el1, x9",
@@ -270,6 +344,7 @@ global_asm!(
     table = const DESC_TABLE,
     device_block = const DEVICE_BLOCK,
     ram_block = const RAM_BLOCK,
+    ram_block_lpa2 = const RAM_BLOCK_LPA2,
     boot_main = sym crate::boot_main,
     secondary_main = sym crate::secondary_main,
     hcr_rw = const HCR_EL2_RW,
@@ -278,6 +353,10 @@ global_asm!(
     tcr_lo = const TCR_BASE & 0xffff,
     tcr_hi = const TCR_BASE >> 16,
     parange_48 = const PARANGE_48,
+    parange_52 = const PARANGE_52,
+    tgran4_shift = const MMFR0_TGRAN4_SHIFT,
+    tgran4_52 = const TGRAN4_52_BIT,
+    tcr_ds = const TCR_DS,
     ips_shift = const TCR_IPS_SHIFT,
     tcr_ha = const TCR_HA,
     tcr_hd = const TCR_HD,

@@ -3,9 +3,9 @@
 
 use core::arch::{asm, global_asm};
 
-use pte_kernel_common::{Platform, console, page_fault};
+use pte_kernel_common::{Platform, console};
 
-use crate::PLATFORM;
+use crate::{PLATFORM, page_fault};
 
 /// Bytes of the saved register frame: x0–x30, ELR_EL1, SPSR_EL1, padding to keep `sp`
 /// 16-byte aligned (Arm ARM D1.8.2, SP alignment checking).
@@ -146,7 +146,7 @@ extern "C" fn handle_exception(vector: u64, frame: &mut Frame) {
     if vector == VECTOR_CURRENT_SPX_SYNC
         && esr >> ESR_EC_SHIFT == EC_DATA_ABORT_SAME_EL
         && page_fault_kind
-        && page_fault(&PLATFORM, far, esr & ESR_WNR != 0)
+        && page_fault(far, esr & ESR_WNR != 0)
     {
         return;
     }

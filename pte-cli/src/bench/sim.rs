@@ -126,6 +126,7 @@ fn config(shape: &Shape, geometry: &pte_core::model::Geometry) -> Config {
         hafdbs: true,
         max_faults_per_access: u32::MAX,
         poison_on_free: false,
+        base_pfn: pte_sim::BASE_PFN,
     }
 }
 
