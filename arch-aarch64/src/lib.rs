@@ -735,7 +735,7 @@ bitflags::bitflags! {
 
 /// The releases with the aarch64-lpa2/6.18 format: 6.10 to the newest checked (7.0), the
 /// range of [`KERNELS_6_18`], with its notes (the permission overlays from 6.12, `PTE_DEVMAP`
-/// until 6.16, `pte_mkwrite_novma()` from 6.18).
+/// until 6.16, `pte_mkwrite_novma()` before 6.18).
 ///
 /// * **LPA2 itself** is older: 6.9.0 already has `PTE_ADDR_HIGH = 0x3 << 8`,
 ///   `PTE_ADDR_HIGH_SHIFT 42` and `PHYS_TO_PTE_ADDR_MASK = GENMASK_ULL(49, 8)`
@@ -755,12 +755,9 @@ pub const KERNELS_LPA2_6_18: Kernels = Kernels {
     notes: &[
         KERNELS_6_18.notes[0],
         KERNELS_6_18.notes[1],
-        KernelNote {
-            kernels: KernelRange::since(KernelVersion::new(6, 18)),
-            text: "pte_mkwrite_novma() clears PTE_RDONLY only on a software-dirty entry; this \
-                   layout's make_writable clears it always, as 6.10-6.17 do (read in 6.18.35, \
-                   the copy this layout cites, as on aarch64/6.18)",
-        },
+        // Both layouts model 6.18's `pte_mkwrite_novma()` (`mkwrite_keeps_clean`), so the
+        // note is aarch64/6.18's: 6.10-6.17 clear PTE_RDONLY always.
+        KERNELS_6_18.notes[2],
     ],
 };
 
@@ -875,12 +872,15 @@ pub const LAYOUT_LPA2_6_18: Layout = Layout {
     // (pgtable-prot.h 16–31).
     sw_bits: 1 << 51 | 1 << 55 | 1 << 56 | 1 << 58,
     hw_ad: HwAccessDirty::AfDbmIfHafdbs,
-    // As 6.18: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)` (pgtable.h 204).
+    // As 6.18: `pte_hw_dirty(pte) = pte_write(pte) && !pte_rdonly(pte)` (pgtable.h 204), and
+    // `pte_mkwrite_novma` clears `PTE_RDONLY` only on a software-dirty entry (6.18; see
+    // `AARCH64_6_18`).
     helpers: HelperModel::Aarch64 {
         accessed: 10,
         dirty: 55,
         write: 51,
         rdonly_hw_dirty: Some(7),
+        mkwrite_keeps_clean: true,
     },
     // `pte_modify()` (pgtable.h 1264–1266): `mask = PTE_USER | PTE_PXN | PTE_UXN |
     // PTE_RDONLY | PTE_PRESENT_INVALID | PTE_VALID | PTE_WRITE | PTE_GP | PTE_ATTRINDX_MASK |
