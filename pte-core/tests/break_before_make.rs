@@ -1,13 +1,15 @@
-//! Copy-on-write and the TLB: on a break-before-make architecture (aarch64) the entry must be
-//! invalid when the fast path asks the kernel to flush, and the copy installed only after; on
-//! x86 the copy replaces the entry in one compare-and-swap and the flush comes after it. The
-//! walker here records what the entry held at each `flush_tlb` call.
+//! Copy-on-write and the TLB, on every layout of `pte_layouts::for_each_layout!` under every
+//! strategy it has: on a break-before-make architecture (aarch64) the entry must be invalid
+//! when the fast path asks the kernel to flush, and the copy installed only after; elsewhere
+//! the copy replaces the entry in one compare-and-swap and the flush comes after it. The
+//! walker here records what the entry held at each `flush_tlb` call. Also run under Miri (on
+//! the host, i686, aarch64 and big-endian s390x): each layout's fault path through the
+//! install of a page-cache page and the copy.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use arch_aarch64::Aarch64_6_6;
-use arch_x86_64::X86_64_6_6;
 use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{
     self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Resolved, Strategies, Strategy,
@@ -146,65 +148,86 @@ fn cow<A: Arch + CompareExchange, S: Strategy<A>>(
     )
 }
 
-/// Checks the aarch64 order for one strategy.
-fn aarch64_breaks_before_make<S: Strategy<Aarch64_6_6>>(strategy: &S) {
-    let (seen, after, refs, freed) = cow::<Aarch64_6_6, _>(strategy);
-    assert_eq!(seen.len(), 1, "{}: one flush", S::NAME);
+/// Checks the order of the copy's flush on layout `A` under one strategy: break-before-make
+/// where the layout's family needs it, else replace then flush.
+fn flush_order<A: Arch + CompareExchange, S: Strategy<A>>(strategy: &S) {
+    let (seen, after, refs, freed) = cow::<A, _>(strategy);
+    let who = format!("{} {}", A::LAYOUT.name, S::NAME);
     assert!(
-        !seen[0].is_present(),
-        "{}: the entry was {:?} at the flush, must be invalid",
-        S::NAME,
-        seen[0]
+        after.is_present() && after.is_writable() && after.is_dirty(),
+        "{who}: the copy is not mapped writable and dirty: {after:?}"
     );
-    assert!(after.is_present() && after.is_writable() && after.is_dirty());
-    assert_ne!(after.pfn(), Some(CACHED), "{}: the copy is mapped", S::NAME);
-    assert_eq!(refs, 0, "{}: the page-cache reference is dropped", S::NAME);
-    assert_eq!(freed, 0, "{}: nothing lost a race", S::NAME);
-}
-
-/// Checks the x86 order for one strategy.
-fn x86_flushes_after<S: Strategy<X86_64_6_6>>(strategy: &S) {
-    let (seen, after, refs, freed) = cow::<X86_64_6_6, _>(strategy);
-    assert_eq!(
-        seen,
-        vec![after],
-        "{}: one flush, the copy already in place",
-        S::NAME
-    );
-    assert_ne!(after.pfn(), Some(CACHED));
-    assert_eq!((refs, freed), (0, 0), "{}", S::NAME);
-}
-
-#[test]
-fn aarch64_copy_on_write_is_break_before_make_for_every_strategy() {
-    assert!(<Aarch64_6_6 as Arch>::LAYOUT.family.break_before_make());
-    struct Breaks;
-    impl StrategyVisitor<Aarch64_6_6> for Breaks {
-        type Output = ();
-        fn visit<S: Strategy<Aarch64_6_6>>(self, strategy: &S) {
-            aarch64_breaks_before_make(strategy);
-        }
+    assert_ne!(after.pfn(), Some(CACHED), "{who}: the copy is mapped");
+    assert_eq!(refs, 0, "{who}: the page-cache reference is dropped");
+    assert_eq!(freed, 0, "{who}: nothing lost a race");
+    if A::LAYOUT.family.break_before_make() {
+        assert_eq!(seen.len(), 1, "{who}: one flush");
+        assert!(
+            !seen[0].is_present(),
+            "{who}: the entry was {:?} at the flush, must be invalid",
+            seen[0]
+        );
+    } else {
+        assert_eq!(
+            seen,
+            vec![after],
+            "{who}: one flush, the copy already in place"
+        );
     }
+}
+
+/// [`flush_order`] as a visitor of the strategy set.
+struct FlushOrder;
+
+impl<A: Arch + CompareExchange> StrategyVisitor<A> for FlushOrder {
+    type Output = ();
+    fn visit<S: Strategy<A>>(self, strategy: &S) {
+        flush_order::<A, S>(strategy);
+    }
+}
+
+/// Every strategy (a layout with a lock bit).
+fn locked<A: LockBit + CompareExchange>() {
     let set = Strategies::new();
     for kind in StrategyKind::ALL {
-        set.with(kind, Breaks);
+        set.with::<A, _>(kind, FlushOrder);
     }
 }
 
-#[test]
-fn x86_copy_on_write_replaces_then_flushes_for_every_strategy() {
-    assert!(!<X86_64_6_6 as Arch>::LAYOUT.family.break_before_make());
-    struct FlushesAfter;
-    impl StrategyVisitor<X86_64_6_6> for FlushesAfter {
-        type Output = ();
-        fn visit<S: Strategy<X86_64_6_6>>(self, strategy: &S) {
-            x86_flushes_after(strategy);
-        }
-    }
+/// The strategies that need no lock bit (the others are refused: they do not exist for `A`).
+fn plain<A: Arch + CompareExchange>() {
     let set = Strategies::new();
     for kind in StrategyKind::ALL {
-        set.with(kind, FlushesAfter);
+        let _ = set.try_with::<A, _>(kind, FlushOrder);
     }
+}
+
+/// `copy_on_write_flush_order::<layout>`, one test per layout of the list.
+macro_rules! every_layout {
+    ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => {
+        mod copy_on_write_flush_order {
+            use super::*;
+            $(
+                #[test]
+                fn $id() {
+                    $lock::<$ty>();
+                }
+            )*
+        }
+    };
+}
+
+pte_layouts::for_each_layout!(every_layout);
+
+/// The list holds a break-before-make layout and one that is not, so both orders are checked.
+#[test]
+fn both_orders_are_checked() {
+    let layouts = pte_layouts::LAYOUTS;
+    let bbm = layouts
+        .iter()
+        .filter(|e| e.layout.family.break_before_make())
+        .count();
+    assert!(0 < bbm && bbm < layouts.len(), "{bbm} of {}", layouts.len());
 }
 
 /// The lock bit of the aarch64 layout is any-state: `LockBitSpin` takes it on the present

@@ -1,30 +1,42 @@
-//! PteSlot under real threads (also run under Miri, which checks the atomics for data races
-//! and undefined behaviour, on little- and big-endian targets).
+//! PteSlot under real threads, on every layout of `pte_layouts::for_each_layout!` (also run
+//! under Miri, which checks the atomics for data races and undefined behaviour, on the host,
+//! i686, aarch64 and big-endian s390x).
 #![cfg(not(loom))]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use arch_i386::{Flags6_6, FlagsPae6_6, I386_6_6, I386Pae6_6};
-use arch_x86_64::{Flags2_6_8, X86_64_2_6_8};
-use pte_core::{Decoded, Pte, PteSlot};
+use arch_i386::{Flags6_6, I386_6_6};
+use pte_core::{Arch, CompareExchange, Decoded, Discipline, LockBit, Pte, PteSlot};
 
-const THREADS: u64 = 4;
+/// Threads of a race (under Miri, which interprets every one of them, one fewer: still two
+/// lockers beside the A/D writer in the bit-spinlock test).
+const THREADS: u64 = if cfg!(miri) { 3 } else { 4 };
+
+/// Rounds of a race: a few under Miri, which interprets every thread. (Each test runs once per
+/// layout, fifteen times in all, also under qemu-user on the cross targets: the native counts
+/// are per layout.)
+fn rounds(native: u64, miri: u64) -> u64 {
+    if cfg!(miri) { miri } else { native }
+}
+
+/// A present entry of layout `A` mapping `pfn` (`PAGE_SHARED`).
+fn shared<A: Arch>(pfn: u64) -> Pte<A> {
+    Pte::with_prot(pfn, A::LAYOUT.page_shared).expect("PAGE_SHARED encodes")
+}
 
 /// Each thread installs its own PFN with one CAS; exactly one wins, the others read it back.
-#[test]
-fn one_cas_winner_per_empty_slot() {
-    for _ in 0..if cfg!(miri) { 2 } else { 200 } {
-        let slot = Arc::new(PteSlot::<I386Pae6_6>::default());
+fn one_cas_winner_per_empty_slot<A: Arch + CompareExchange>() {
+    for _ in 0..rounds(20, 1) {
+        let slot = Arc::new(PteSlot::<A>::default());
         let handles: Vec<_> = (0..THREADS)
             .map(|t| {
                 let slot = Arc::clone(&slot);
                 std::thread::spawn(move || {
-                    let mine = Pte::<I386Pae6_6>::present(1 + t, FlagsPae6_6::RW).unwrap();
-                    match slot.compare_exchange(Pte::none(), mine) {
+                    match slot.compare_exchange(Pte::none(), shared(1 + t)) {
                         Ok(_) => Some(t),
                         Err(theirs) => {
-                            assert!(theirs.is_present());
+                            assert!(theirs.is_present(), "{theirs:?}");
                             None
                         }
                     }
@@ -35,26 +47,69 @@ fn one_cas_winner_per_empty_slot() {
             .into_iter()
             .filter_map(|h| h.join().unwrap())
             .collect();
-        assert_eq!(winners.len(), 1);
+        assert_eq!(winners.len(), 1, "{}", A::LAYOUT.name);
         assert_eq!(slot.load().pfn(), Some(1 + winners[0]));
     }
 }
 
-/// An any-state bit-spinlock serialises a read-modify-write of plain data; hardware-style A/D
-/// updates (atomic fetch_or) race with the holder and are never lost.
-#[test]
-fn bit_spinlock_excludes_and_keeps_ad_updates() {
-    type A = X86_64_2_6_8;
-    let slot = Arc::new(PteSlot::<A>::new(Pte::present(9, Flags2_6_8::RW).unwrap()));
+/// The lock-bit strategies' first step on one empty entry: each thread tries to lock it
+/// (`try_lock_none`), exactly one does and installs its page, dropping the lock in the same
+/// Release store (`store_unlocking`); every other thread finds the entry locked-none or the
+/// winner's page, never anything else.
+fn one_lock_none_winner<A: LockBit + CompareExchange>() {
+    for _ in 0..rounds(20, 1) {
+        let slot = Arc::new(PteSlot::<A>::default());
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let slot = Arc::clone(&slot);
+                std::thread::spawn(move || match slot.try_lock_none() {
+                    Ok(()) => {
+                        assert!(slot.load().is_locked());
+                        slot.store_unlocking(shared(1 + t));
+                        Some(t)
+                    }
+                    Err(cur) => {
+                        assert!(cur.is_locked() || cur.is_present(), "{cur:?}");
+                        None
+                    }
+                })
+            })
+            .collect();
+        let winners: Vec<u64> = handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(winners.len(), 1, "{}", A::LAYOUT.name);
+        let end = slot.load();
+        assert!(!end.is_locked(), "{end:?}");
+        assert_eq!(
+            end.decode(),
+            Decoded::Present {
+                pfn: 1 + winners[0]
+            }
+        );
+    }
+}
+
+/// An any-state bit-spinlock serialises a read-modify-write of plain data; accessed/dirty
+/// updates by another writer (an atomic OR, as the MMU's) race with the holder and are never
+/// lost.
+fn bit_spinlock_excludes_and_keeps_ad_updates<A: LockBit>() {
+    assert_eq!(A::DISCIPLINE, Discipline::AnyState);
+    let start = shared::<A>(9);
+    // The bits `pte_mkyoung` and `pte_mkdirty` set on this entry.
+    let ad = start.make_young().make_dirty().raw() & !start.raw();
+    assert_ne!(ad, 0, "{}: no accessed or dirty bit to set", A::LAYOUT.name);
+    let slot = Arc::new(PteSlot::<A>::new(start));
     let counter = Arc::new(AtomicU64::new(0));
-    let rounds = if cfg!(miri) { 5 } else { 2000 };
+    let rounds = rounds(500, 5);
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
             let (slot, counter) = (Arc::clone(&slot), Arc::clone(&counter));
             std::thread::spawn(move || {
                 for _ in 0..rounds {
                     if t == 0 {
-                        slot.fetch_or(0x60); // the MMU setting A and D
+                        slot.fetch_or(ad); // the MMU setting A and D
                         continue;
                     }
                     while slot.test_and_set_lock().is_locked() {
@@ -73,9 +128,44 @@ fn bit_spinlock_excludes_and_keeps_ad_updates() {
     }
     assert_eq!(counter.load(Ordering::Relaxed), (THREADS - 1) * rounds);
     let end = slot.load();
-    assert!(!end.is_locked() && end.is_young() && end.is_dirty());
+    assert!(
+        !end.is_locked() && end.is_young() && end.is_dirty(),
+        "{end:?}"
+    );
     assert_eq!(end.decode(), Decoded::Present { pfn: 9 });
 }
+
+/// A layout without a lock bit: the compare-and-swap race.
+fn plain<A: Arch + CompareExchange>() {
+    one_cas_winner_per_empty_slot::<A>();
+}
+
+/// A layout with a lock bit: the compare-and-swap race, the lock-none race, and for an
+/// any-state bit the bit-spinlock against accessed/dirty updates.
+fn locked<A: LockBit + CompareExchange>() {
+    one_cas_winner_per_empty_slot::<A>();
+    one_lock_none_winner::<A>();
+    if A::DISCIPLINE == Discipline::AnyState {
+        bit_spinlock_excludes_and_keeps_ad_updates::<A>();
+    }
+}
+
+/// `under_threads::<layout>`, one test per layout of the list.
+macro_rules! every_layout {
+    ($($id:ident => $ty:ty, $dir:literal, $lock:ident;)*) => {
+        mod under_threads {
+            use super::*;
+            $(
+                #[test]
+                fn $id() {
+                    $lock::<$ty>();
+                }
+            )*
+        }
+    };
+}
+
+pte_layouts::for_each_layout!(every_layout);
 
 /// 32-bit words: lock-free on every target with 32-bit atomics.
 #[test]
