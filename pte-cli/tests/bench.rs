@@ -478,3 +478,27 @@ fn a_machine_run_is_virtual_deterministic_and_names_its_lines() {
         "mm_struct line 0 (mmap_sem.count + page_table_lock)"
     );
 }
+
+/// The dearest-lines report is at the most threads, whatever order `--threads` gives (it
+/// took the last row of each group; found by review).
+#[test]
+fn dearest_lines_are_at_the_most_threads() {
+    let text = ok(&[
+        "bench",
+        "--machine",
+        "altix-8",
+        "--memory",
+        "1M",
+        "--workloads",
+        "pft",
+        "--strategies",
+        "cmpxchg",
+        "--threads",
+        "8,2",
+    ]);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("#   ia64/2.6.8 pft cmpxchg"))
+        .expect("a dearest-lines line");
+    assert!(line.contains(" x8:"), "{line}");
+}

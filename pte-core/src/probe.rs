@@ -13,7 +13,7 @@
 //! **Cost.** Without the feature every function here is an empty `#[inline(always)]` body:
 //! the kernels and the `no_std` library build compile exactly the code they did before. With
 //! the feature but no machine installed, an observation is one relaxed load of a static and a
-//! predictable branch (measured in docs/RESULTS.md: the criterion `install` bench with and
+//! predictable branch (docs/RESULTS.md compares the criterion `install` bench with and
 //! without the feature). Under `cfg(loom)` nothing is observed.
 //!
 //! **Contract of a machine.** [`install`] takes `&'static` [`Hooks`], once per process. The
@@ -59,31 +59,25 @@ pub enum Site {
     /// The lock that excludes faults from mapping changes (`mmap_sem`; the per-VMA lock in
     /// Linux 6.4+).
     MappingLock,
-    /// The frame allocator's shared free list (`zone->lock` behind the per-CPU lists).
-    FreeList,
     /// Page-cache state of a page (its reference count, `find_get_page`).
     PageCache,
     /// A swap slot's state (`swap_map`, the swap-cache lock).
     SwapSlot,
     /// A frame's in-use pin: the simulator's stand-in for a TLB entry, no kernel line.
     Pin,
-    /// A line the machine itself adds for its kernel era (an rss counter, an LRU lock).
-    Modelled,
 }
 
 impl Site {
     /// Every site, in report order.
-    pub const ALL: [Site; 10] = [
+    pub const ALL: [Site; 8] = [
         Site::Entry,
         Site::UpperEntry,
         Site::Lock,
         Site::Counter,
         Site::MappingLock,
-        Site::FreeList,
         Site::PageCache,
         Site::SwapSlot,
         Site::Pin,
-        Site::Modelled,
     ];
 
     /// A short name for reports.
@@ -94,11 +88,9 @@ impl Site {
             Site::Lock => "lock",
             Site::Counter => "stats counter",
             Site::MappingLock => "mapping lock",
-            Site::FreeList => "free list",
             Site::PageCache => "page cache",
             Site::SwapSlot => "swap slot",
             Site::Pin => "pin",
-            Site::Modelled => "modelled",
         }
     }
 }
@@ -110,6 +102,9 @@ pub enum Work {
     FaultEntry,
     /// A fault is done (return to user).
     FaultExit,
+    /// `handle_mm_fault`'s walk of the upper page-table levels (under `page_table_lock` in
+    /// 2.6-era kernels with the mm lock).
+    Walk,
     /// A page of `bytes` is zeroed (`clear_page`).
     ZeroPage {
         /// Page size.
@@ -123,8 +118,8 @@ pub enum Work {
     /// A new page's entry was published by `install_empty` (inside the strategy's lock, if
     /// it has one): where a kernel accounts the page (rss, rmap, LRU).
     PageInstalled,
-    /// A frame is taken from the allocator (the per-CPU list; a batch refill is a
-    /// [`Site::FreeList`] access).
+    /// A frame is taken from the allocator (the per-CPU list; a machine adds the zone
+    /// lock of a batch refill).
     AllocFrame,
     /// A frame is given back.
     FreeFrame,

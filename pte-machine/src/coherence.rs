@@ -6,7 +6,8 @@
 //! which it is busy. An access by CPU `c` at virtual time `t`:
 //! * **hit** — `c` owns it, or loads it while sharing it: `hit_ns`;
 //! * **load miss** — from the owner's cache (a dirty transfer at their distance; both then
-//!   share it) or from the home (memory at `c`'s distance from it);
+//!   share it) or from the home (memory at `c`'s distance from it); with no other holder `c`
+//!   gets it exclusive (MESI's E), so its next store is a hit;
 //! * **write or read-modify-write miss** — from the owner, or from the home plus the
 //!   invalidation of every sharer (the farthest sharer's distance, and `directory_ns` of
 //!   directory time per sharer, which a directory spends one after another); `c` then owns it.
@@ -172,7 +173,13 @@ impl Coherence {
                 }
                 None => Self::memory(profile, cpu, line.home_cpu),
             };
-            line.sharers.insert(cpu);
+            if line.sharers.iter().next().is_none() {
+                // Nobody else holds it: granted exclusive (MESI's E), so a store that
+                // follows is a hit.
+                line.owner = Some(cpu);
+            } else {
+                line.sharers.insert(cpu);
+            }
             busy = self.directory;
         } else {
             latency = match line.owner {
@@ -180,8 +187,9 @@ impl Coherence {
                 None => {
                     let others: Vec<usize> = line.sharers.iter().filter(|&s| s != cpu).collect();
                     let fetch = if line.sharers.contains(cpu) {
-                        // An upgrade: the directory at the home grants ownership.
-                        Self::transfer(profile, cpu, line.home_cpu)
+                        // An upgrade: the home's directory grants ownership (a round trip
+                        // to it, at least a directory access).
+                        Self::transfer(profile, cpu, line.home_cpu).max(self.directory)
                     } else {
                         Self::memory(profile, cpu, line.home_cpu)
                     };

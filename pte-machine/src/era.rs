@@ -116,11 +116,9 @@ impl LineKey {
                 Site::Lock => "strategy lock",
                 Site::Counter => "Stats counters (per-CPU in a kernel: hits)",
                 Site::MappingLock => "mapping lock",
-                Site::FreeList => "free list",
                 Site::PageCache => "page cache (slot and page refcount)",
                 Site::SwapSlot => "swap slot",
                 Site::Pin => "simulator pins (no kernel line: free)",
-                Site::Modelled => "modelled",
             },
         }
     }

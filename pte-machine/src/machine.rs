@@ -124,18 +124,26 @@ impl Machine {
             (0..threads).map(|t| self.cpu_of(t, threads)).collect(),
         ));
         let results = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let core = Arc::clone(&core);
-                    let body = &body;
-                    std::thread::Builder::new()
-                        .name(format!("vcpu{t}"))
-                        .stack_size(1 << 20)
-                        .spawn_scoped(s, move || core.thread(t, || body(t)))
-                        .expect("spawn a virtual CPU thread")
-                })
-                .collect();
-            core.start_and_wait();
+            let mut handles = Vec::with_capacity(threads);
+            for t in 0..threads {
+                let mine = Arc::clone(&core);
+                let body = &body;
+                let spawned = std::thread::Builder::new()
+                    .name(format!("vcpu{t}"))
+                    .stack_size(1 << 20)
+                    .spawn_scoped(s, move || mine.thread(t, || body(t)));
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        // The threads already made wait for a turn: release them.
+                        core.abort(format!("cannot start virtual CPU {t}: {e}"));
+                        break;
+                    }
+                }
+            }
+            if handles.len() == threads {
+                core.start_and_wait();
+            }
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or(None))
@@ -225,7 +233,7 @@ struct Aborted;
 
 /// After this many resumptions of parked CPUs with no write in between, every CPU waits for
 /// something no CPU will do: the modelled program is deadlocked.
-const DEADLOCK: u64 = 1 << 20;
+const DEADLOCK: u64 = 1 << 16;
 
 struct Core {
     profile: Profile,
@@ -242,7 +250,10 @@ struct State {
     clock: Vec<Ps>,
     ready: BinaryHeap<Reverse<(Ps, usize)>>,
     parked: BTreeMap<LineKey, Vec<(usize, Ps)>>,
-    last: Vec<Option<LineKey>>,
+    /// Each thread's last load or write of a shared line, with the line's write count then.
+    last: Vec<Option<(LineKey, u64)>>,
+    /// Writes per line: a spinner whose line was written since it loaded it is not parked.
+    writes: HashMap<LineKey, u64>,
     live: usize,
     panic: Option<String>,
     coherence: Coherence,
@@ -265,6 +276,7 @@ impl Core {
                 ready: BinaryHeap::new(),
                 parked: BTreeMap::new(),
                 last: vec![None; n],
+                writes: HashMap::new(),
                 live: n,
                 panic: None,
                 coherence: Coherence::new(&profile),
@@ -299,7 +311,7 @@ impl Core {
         while g.running != Some(t) && g.panic.is_none() {
             g = self.turns[t].wait(g).unwrap_or_else(|e| e.into_inner());
         }
-        if g.panic.is_some() {
+        if g.panic.is_some() && !std::thread::panicking() {
             drop(g);
             std::panic::resume_unwind(Box::new(Aborted));
         }
@@ -322,7 +334,7 @@ impl Core {
 
     /// `t` stops running (parked or done): the next ready thread runs, or, if none, the
     /// parked one with the smallest clock.
-    fn pass_on(&self, g: &mut State) {
+    fn pass_on(&self, g: &mut State, now: Ps) {
         if let Some(Reverse((_, next))) = g.ready.pop() {
             self.hand(g, next);
             return;
@@ -347,8 +359,9 @@ impl Core {
                 self.finished.notify_all();
                 return;
             }
-            // The resumed CPU re-checks one hit later: virtual time always advances.
-            g.clock[u] += ps(self.profile.family.hit_ns.value).max(1);
+            // The resumed CPU re-checks one hit after the present (the passing CPU's
+            // clock): virtual time never goes back.
+            g.clock[u] = g.clock[u].max(now) + ps(self.profile.family.hit_ns.value).max(1);
             let spun = g.clock[u] - since;
             g.coherence.spun(key, spun);
             self.hand(g, u);
@@ -369,7 +382,8 @@ impl Core {
         g.live -= 1;
         let out = match result {
             Ok(r) => {
-                self.pass_on(&mut g);
+                let now = g.clock[t];
+                self.pass_on(&mut g, now);
                 Some(r)
             }
             Err(payload) => {
@@ -393,6 +407,18 @@ impl Core {
         out
     }
 
+    /// Ends the run with `why`: every waiting thread unwinds.
+    fn abort(&self, why: String) {
+        let mut g = self.lock();
+        if g.panic.is_none() {
+            g.panic = Some(why);
+        }
+        for c in &self.turns {
+            c.notify_all();
+        }
+        self.finished.notify_all();
+    }
+
     /// Starts the first thread and waits until every thread is done.
     fn start_and_wait(&self) {
         let mut g = self.lock();
@@ -414,8 +440,16 @@ impl Core {
             .coherence
             .access(&self.profile, self.cpu_of[t], now, key, access, charge);
         g.clock[t] = end;
-        g.last[t] = Some(key);
         g.operations += 1;
+        if charge == Charge::Local {
+            // A per-CPU line: nobody waits on it, so it is not the line a spin watches.
+            return;
+        }
+        if access.writes() {
+            *g.writes.entry(key).or_default() += 1;
+        }
+        let version = g.writes.get(&key).copied().unwrap_or(0);
+        g.last[t] = Some((key, version));
         if access.writes()
             && let Some(waiters) = g.parked.remove(&key)
         {
@@ -430,13 +464,23 @@ impl Core {
     }
 
     fn access(&self, t: usize, addr: usize, access: Access, site: Site) {
-        let mut g = self.catch_up(self.lock(), t);
         let (key, charge) = self.era.line(
             site,
             addr,
             self.profile.family.line_bytes.value,
             &self.strategy,
         );
+        let g = self.lock();
+        if g.panic.is_some() {
+            return;
+        }
+        // A per-CPU line needs no ordering against the other CPUs: no hand-off (which could
+        // otherwise fall between a spinner's load and its `relax`).
+        let mut g = if charge == Charge::Local {
+            g
+        } else {
+            self.catch_up(g, t)
+        };
         self.charge(&mut g, t, key, access, charge);
     }
 
@@ -459,20 +503,19 @@ impl Core {
 
     fn work(&self, t: usize, work: Work) {
         let f = &self.profile.family;
-        let mut g = self.catch_up(self.lock(), t);
+        let g = self.lock();
+        if g.panic.is_some() {
+            return;
+        }
+        let mut g = self.catch_up(g, t);
         let per_kib = |ns: f64, bytes: u64| ps(ns * bytes as f64 / 1024.0);
         match work {
             Work::FaultEntry => {
                 g.clock[t] += ps(self.profile.machine.fault_base_ns.value / 2.0);
-                let walk = ps(f.walk_ns.value);
-                if self.era.walk_under_mm_lock() && self.strategy == "mm-lock" {
-                    // handle_mm_fault's first hold of page_table_lock (2.6.8).
-                    let key = self.modelled(t, Modelled::MmLine0);
-                    self.lock_line(&mut g, t, key, walk);
-                } else {
-                    g.clock[t] += walk;
-                }
             }
+            // Under the strategy's real mm lock when the simulator walks under it
+            // (`Config::walk_under_mm_lock`, set for the 2.6.8 era).
+            Work::Walk => g.clock[t] += ps(f.walk_ns.value),
             Work::FaultExit => {
                 g.clock[t] += ps(self.profile.machine.fault_base_ns.value / 2.0);
             }
@@ -512,13 +555,22 @@ impl Core {
 
     fn relax(&self, t: usize) {
         let mut g = self.lock();
-        let Some(key) = g.last[t] else {
-            g.clock[t] += ps(self.profile.family.hit_ns.value).max(1);
+        if g.panic.is_some() {
+            return;
+        }
+        let hit = ps(self.profile.family.hit_ns.value).max(1);
+        let Some((key, seen)) = g.last[t] else {
+            g.clock[t] += hit;
             return;
         };
+        if g.writes.get(&key).copied().unwrap_or(0) != seen {
+            // Written since the spinner loaded it: look again instead of waiting.
+            g.clock[t] += hit;
+            return;
+        }
         let since = g.clock[t];
         g.parked.entry(key).or_default().push((t, since));
-        self.pass_on(&mut g);
+        self.pass_on(&mut g, since);
         drop(self.wait_for(g, t));
     }
 }

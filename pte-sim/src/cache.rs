@@ -63,7 +63,7 @@ impl FileCache {
             pool,
             files: file_pages
                 .iter()
-                .map(|&n| crate::Aligned::new(n as usize, |_| AtomicU64::new(0)))
+                .map(|&n| crate::Aligned::new(n as usize, || AtomicU64::new(0)))
                 .collect(),
             loads: AtomicU64::new(0),
             races: AtomicU64::new(0),

@@ -103,11 +103,11 @@ pub(crate) struct Aligned<T> {
 pub(crate) const TABLE_ALIGN: usize = 4096;
 
 impl<T> Aligned<T> {
-    /// `len` elements made by `f`.
-    pub(crate) fn new(len: usize, f: impl FnMut(usize) -> T) -> Self {
+    /// `len` elements made by `f` (and as many spare ones before them as aligning takes).
+    pub(crate) fn new(len: usize, mut f: impl FnMut() -> T) -> Self {
         let size = std::mem::size_of::<T>().max(1);
         let slack = TABLE_ALIGN.div_ceil(size);
-        let buf: Box<[T]> = (0..len + slack).map(f).collect();
+        let buf: Box<[T]> = (0..len + slack).map(|_| f()).collect();
         let base = buf.as_ptr() as usize;
         let start = (base.next_multiple_of(TABLE_ALIGN) - base) / size;
         // Sizes here (8-byte words) divide the alignment, so `start` lands exactly on it.

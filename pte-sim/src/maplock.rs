@@ -6,15 +6,15 @@
 //! `include/asm-ia64/rwsem.h`): every fault writes the lock's line twice, which is what made
 //! `mmap_sem` the last hotspot of the 2005 fault path. A writer first announces itself
 //! (`WAITING`, so that a stream of faults cannot starve it, as the kernel queues writers),
-//! then waits for the readers to drain. Waits go through `pte_core::fault::lock::relax`,
-//! which a machine parks until the word is written; a `std::sync::RwLock` would block an OS
+//! then waits for the readers to drain. Waits go through `crate::wait_step`
+//! (`pte_core::fault::lock::relax`, which a machine parks until the word is written, and a
+//! yield, so that a descheduled writer does not stall spinning readers for a time slice); a `std::sync::RwLock` would block an OS
 //! thread inside a machine that runs one thread at a time.
 
 use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use pte_core::fault::lock::relax;
 use pte_core::probe::{self, Access, Site};
 
 /// A writer holds the lock.
@@ -60,7 +60,7 @@ impl<T> MapLock<T> {
             probe::access(&self.word, Access::ReadModifyWrite, Site::MappingLock);
             self.word.fetch_sub(1, Ordering::Relaxed);
             while self.load() & (WRITER | WAITING) != 0 {
-                relax();
+                crate::wait_step();
             }
         }
     }
@@ -80,7 +80,7 @@ impl<T> MapLock<T> {
                     break;
                 }
             } else {
-                relax();
+                crate::wait_step();
             }
         }
         loop {
@@ -100,7 +100,7 @@ impl<T> MapLock<T> {
                     return WriteGuard { lock: self };
                 }
             } else {
-                relax();
+                crate::wait_step();
             }
         }
     }

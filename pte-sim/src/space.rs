@@ -49,6 +49,11 @@ pub struct Config {
     /// The PFN of the pool's first frame ([`FramePool::with_base`]); by default
     /// [`BASE_PFN`](super::frames::BASE_PFN).
     pub base_pfn: u64,
+    /// Walk the tables under the strategy's mm lock ([`Strategy::mm_lock`], if it has one)
+    /// before each fault, as Linux 2.6.8's `handle_mm_fault` held `page_table_lock` for the
+    /// walk (and `do_anonymous_page` dropped it to allocate and retook it to install): the
+    /// mm lock is then taken twice per fault.
+    pub walk_under_mm_lock: bool,
 }
 
 impl Default for Config {
@@ -63,6 +68,7 @@ impl Default for Config {
             max_faults_per_access: 1000,
             poison_on_free: true,
             base_pfn: super::frames::BASE_PFN,
+            walk_under_mm_lock: false,
         }
     }
 }
@@ -269,6 +275,7 @@ pub struct AddressSpace<A: Arch + CompareExchange, S: Strategy<A>> {
     vmas: MapLock<Vec<Vma>>,
     hafdbs: AtomicBool,
     max_faults: u32,
+    walk_under_mm_lock: bool,
     stats: SpaceStats,
     pub(crate) mmu_stats: MmuStats,
 }
@@ -314,6 +321,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             vmas: MapLock::new(Vec::new()),
             hafdbs: AtomicBool::new(config.hafdbs),
             max_faults: config.max_faults_per_access.max(1),
+            walk_under_mm_lock: config.walk_under_mm_lock,
             stats: SpaceStats::default(),
             mmu_stats: MmuStats::default(),
         }
@@ -632,6 +640,14 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
 
     fn fault_locked(&self, fault: Fault) -> Result<Resolved, AccessError> {
         let vmas = self.read_vmas();
+        match self.strategy.mm_lock() {
+            Some(lock) if self.walk_under_mm_lock => {
+                // The spins are the strategy's to count; the walk's wait shows in the
+                // machine's line report.
+                let _ = lock.with(|| probe::work(Work::Walk));
+            }
+            _ => probe::work(Work::Walk),
+        }
         let Some(vma) = find(&vmas, fault.addr) else {
             bump(&self.stats.segv, 1);
             return Err(AccessError::Segv);

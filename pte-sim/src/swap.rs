@@ -40,8 +40,11 @@ pub enum SlotState {
     Ready,
 }
 
-/// A slot: `generation << 2 | state` in one word, and the contents.
+/// A slot: `generation << 2 | state` in one word, and the contents. A 128-byte line each
+/// (the largest coherence unit of the machine profiles), so that which slots share a line
+/// does not depend on where the allocator put the array.
 #[derive(Debug, Default)]
+#[repr(align(128))]
 struct Slot {
     word: AtomicU64,
     data: OnceLock<Box<[AtomicU64]>>,

@@ -118,11 +118,11 @@ impl<A: Arch> PageTables<A> {
         let n = self.geometry.entries(level) as usize;
         if level + 1 == self.geometry.levels() {
             Table::Leaf(LeafTable {
-                slots: Aligned::new(n, |_| PteSlot::default()),
+                slots: Aligned::new(n, PteSlot::default),
                 ptl: RawSpinLock::new(),
             })
         } else {
-            Table::Dir(Aligned::new(n, |_| AtomicU64::new(0)))
+            Table::Dir(Aligned::new(n, || AtomicU64::new(0)))
         }
     }
 

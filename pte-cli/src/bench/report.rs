@@ -272,14 +272,18 @@ pub fn write_lines(out: &mut dyn std::io::Write, rows: &[Row]) -> std::io::Resul
         out,
         "# dearest lines (virtual ns per fault, at the most threads):"
     )?;
-    for (i, r) in rows.iter().enumerate() {
-        let last = rows
-            .get(i + 1)
-            .is_none_or(|n| (n.layout, n.workload, n.kind) != (r.layout, r.workload, r.kind));
+    for r in rows {
+        let group = |n: &&Row| (n.layout, n.workload, n.kind) == (r.layout, r.workload, r.kind);
+        // The group's row with the most threads (the thread list may be in any order), once.
+        let most = rows
+            .iter()
+            .filter(group)
+            .max_by_key(|n| n.shape.threads)
+            .is_some_and(|m| std::ptr::eq(m, r));
         let Some(sample) = r.samples.first() else {
             continue;
         };
-        if !last || sample.lines.is_empty() {
+        if !most || sample.lines.is_empty() {
             continue;
         }
         let top: Vec<String> = sample

@@ -107,7 +107,11 @@ fn tables_needed(shape: &Shape, geometry: &pte_core::model::Geometry) -> usize {
 /// The simulator's configuration for `shape`: every page resident at once plus a frame in
 /// flight per thread, the page cache's pages for the file workloads, no poisoning (freed
 /// frames are not refilled: that would be measured), and no limit on faults per access.
-fn config(shape: &Shape, geometry: &pte_core::model::Geometry) -> Config {
+fn config(
+    shape: &Shape,
+    geometry: &pte_core::model::Geometry,
+    machine: Option<&Machine>,
+) -> Config {
     let resident = match shape.workload {
         Workload::File => shape.pages,
         Workload::Cow => 2 * shape.pages,
@@ -126,6 +130,8 @@ fn config(shape: &Shape, geometry: &pte_core::model::Geometry) -> Config {
         hafdbs: true,
         max_faults_per_access: u32::MAX,
         poison_on_free: false,
+        // A 2.6.8-era machine walks under the mm lock, as that kernel did.
+        walk_under_mm_lock: machine.is_some_and(|m| m.profile().family.era.walk_under_mm_lock()),
         base_pfn: pte_sim::BASE_PFN,
     }
 }
@@ -143,7 +149,7 @@ fn run<A: Arch + CompareExchange, S: Strategy<A>>(
 ) -> Result<Sample, SimError> {
     let geometry = &A::LAYOUT.geometries[0];
     let failed = |what: String| SimError::Failed(format!("{} {}: {what}", A::LAYOUT.name, S::NAME));
-    let space = AddressSpace::<A, S>::new(strategy, config(shape, geometry));
+    let space = AddressSpace::<A, S>::new(strategy, config(shape, geometry, machine));
     let ps = space.page_size();
     if shape.end() > space.tables().va_limit() {
         return Err(failed(format!(

@@ -100,6 +100,14 @@ pub trait Strategy<A: Arch>: Sync {
 
     /// The event counters.
     fn stats(&self) -> &Stats;
+
+    /// The one lock over the whole address space, if the strategy has one (the mm lock's
+    /// `page_table_lock`): a 2.6-era `handle_mm_fault` also held it for the page-table walk,
+    /// which a simulator of that era takes it for.
+    #[doc(alias = "page_table_lock")]
+    fn mm_lock(&self) -> Option<&RawSpinLock> {
+        None
+    }
 }
 
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
@@ -254,6 +262,10 @@ impl<A: Arch + CompareExchange> Strategy<A> for MmLock {
 
     fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    fn mm_lock(&self) -> Option<&RawSpinLock> {
+        Some(&self.lock)
     }
 }
 
