@@ -12,9 +12,10 @@
 //!
 //! **Cost.** Without the feature every function here is an empty `#[inline(always)]` body:
 //! the kernels and the `no_std` library build compile exactly the code they did before. With
-//! the feature but no machine installed, an observation is one relaxed load of a static and a
-//! predictable branch (docs/RESULTS.md compares the criterion `install` bench with and
-//! without the feature). Under `cfg(loom)` nothing is observed.
+//! the feature but no machine installed, an observation is one relaxed load of a static flag
+//! and a predictable branch, the call itself out of line and cold (docs/RESULTS.md compares
+//! the criterion `install` bench with and without the feature). Under `cfg(loom)` nothing is
+//! observed.
 //!
 //! **Contract of a machine.** [`install`] takes `&'static` [`Hooks`], once per process. The
 //! hooks are called on every thread: a machine must return at once on threads that are not
@@ -24,7 +25,7 @@
 //! decides the order in which the operations happen.
 
 #[cfg(all(feature = "probe", not(loom)))]
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 /// The kind of a shared-memory operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -142,6 +143,11 @@ pub struct Hooks {
 #[cfg(all(feature = "probe", not(loom)))]
 static HOOKS: AtomicPtr<Hooks> = AtomicPtr::new(core::ptr::null_mut());
 
+/// Whether hooks are installed: the one load every observation point makes (Relaxed: the
+/// hooks themselves are read with Acquire on the cold path).
+#[cfg(all(feature = "probe", not(loom)))]
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 /// Installs `hooks` for the rest of the process; `Err` with the installed ones if a machine
 /// was installed first (a process has one). Without the feature `probe` (or under loom) the
 /// hooks are never called, and this returns `Err(hooks)`.
@@ -155,7 +161,10 @@ pub fn install(hooks: &'static Hooks) -> Result<(), &'static Hooks> {
             Ordering::Release,
             Ordering::Acquire,
         ) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                ACTIVE.store(true, Ordering::Release);
+                Ok(())
+            }
             // SAFETY: only `&'static Hooks` are ever stored.
             Err(p) => Err(unsafe { &*p }),
         }
@@ -166,9 +175,17 @@ pub fn install(hooks: &'static Hooks) -> Result<(), &'static Hooks> {
     }
 }
 
-/// The installed hooks.
+/// Whether a machine is installed: a relaxed load of a flag that changes once, and a branch
+/// the CPU predicts; the calls are out of line and cold, so the fast path stays as it was.
 #[cfg(all(feature = "probe", not(loom)))]
 #[inline(always)]
+fn active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
+
+/// The installed hooks.
+#[cfg(all(feature = "probe", not(loom)))]
+#[inline]
 fn hooks() -> Option<&'static Hooks> {
     // Acquire pairs with `install`'s Release. On x86 and arm64 an Acquire load of a word that
     // never changes again is a plain load.
@@ -181,28 +198,55 @@ fn hooks() -> Option<&'static Hooks> {
 #[inline(always)]
 pub fn access<T: ?Sized>(addr: *const T, access: Access, site: Site) {
     #[cfg(all(feature = "probe", not(loom)))]
-    if let Some(h) = hooks() {
-        (h.access)(addr as *const () as usize, access, site);
+    if active() {
+        access_cold(addr as *const () as usize, access, site);
     }
     #[cfg(not(all(feature = "probe", not(loom))))]
     let _ = (addr, access, site);
+}
+
+#[cfg(all(feature = "probe", not(loom)))]
+#[cold]
+#[inline(never)]
+fn access_cold(addr: usize, access: Access, site: Site) {
+    if let Some(h) = hooks() {
+        (h.access)(addr, access, site);
+    }
 }
 
 /// Reports local work.
 #[inline(always)]
 pub fn work(work: Work) {
     #[cfg(all(feature = "probe", not(loom)))]
-    if let Some(h) = hooks() {
-        (h.work)(work);
+    if active() {
+        work_cold(work);
     }
     #[cfg(not(all(feature = "probe", not(loom))))]
     let _ = work;
+}
+
+#[cfg(all(feature = "probe", not(loom)))]
+#[cold]
+#[inline(never)]
+fn work_cold(work: Work) {
+    if let Some(h) = hooks() {
+        (h.work)(work);
+    }
 }
 
 /// Reports one spin-wait step (called by [`relax`](crate::fault::lock::relax)).
 #[inline(always)]
 pub fn relax() {
     #[cfg(all(feature = "probe", not(loom)))]
+    if active() {
+        relax_cold();
+    }
+}
+
+#[cfg(all(feature = "probe", not(loom)))]
+#[cold]
+#[inline(never)]
+fn relax_cold() {
     if let Some(h) = hooks() {
         (h.relax)();
     }
@@ -212,7 +256,9 @@ pub fn relax() {
 #[inline(always)]
 pub fn cpu() -> Option<usize> {
     #[cfg(all(feature = "probe", not(loom)))]
-    if let Some(h) = hooks() {
+    if active()
+        && let Some(h) = hooks()
+    {
         return (h.cpu)();
     }
     None

@@ -94,6 +94,7 @@ impl RawSpinLock {
     }
 
     /// Runs `f` under the lock; returns its result and the spins.
+    #[inline]
     pub fn with<R>(&self, f: impl FnOnce() -> R) -> (R, u64) {
         let spins = self.lock();
         let r = f();

@@ -136,6 +136,7 @@ fn cas_replace<A: CompareExchange>(leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>)
 
 /// The lock-protected install shared by [`MmLock`] and [`SplitLock`]: prepare outside the
 /// lock, then lock, re-check `pte_none`, store (Release), unlock.
+#[inline]
 fn locked_install<A: Arch, P>(
     lock: &RawSpinLock,
     stats: &Stats,
