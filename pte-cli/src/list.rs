@@ -72,8 +72,13 @@ fn entry_json(entry: &LayoutEntry) -> Value {
 /// Runs `pte layouts`.
 pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
     if let Some(kernel) = &args.kernel {
+        // clap takes two values per `--kernel`, but the option may be repeated.
         let [arch, version] = kernel.as_slice() else {
-            unreachable!("clap takes exactly two values for --kernel");
+            return Err(CliError::bad(format_args!(
+                "--kernel takes one ARCH VERSION pair, not {} values ('{}')",
+                kernel.len(),
+                kernel.join(" ").escape_debug()
+            )));
         };
         return run_kernel(arch, version, args.json, out);
     }

@@ -1451,3 +1451,15 @@ fn nothing_panics_on_extreme_input() {
         }
     }
 }
+
+/// `--kernel` given twice is bad input, not a panic (found by the `cli` fuzz target:
+/// `layouts --kernel "" layouts --kernel aaaarch33 6.12.3` hit an `unreachable!`).
+#[test]
+fn a_repeated_kernel_option_is_refused() {
+    bad(
+        &[
+            "layouts", "--kernel", "aarch64", "6.12", "--kernel", "x", "1.2",
+        ],
+        &["--kernel", "4 values", "aarch64 6.12 x 1.2"],
+    );
+}
