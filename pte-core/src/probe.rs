@@ -68,34 +68,6 @@ pub enum Site {
     Pin,
 }
 
-impl Site {
-    /// Every site, in report order.
-    pub const ALL: [Site; 8] = [
-        Site::Entry,
-        Site::UpperEntry,
-        Site::Lock,
-        Site::Counter,
-        Site::MappingLock,
-        Site::PageCache,
-        Site::SwapSlot,
-        Site::Pin,
-    ];
-
-    /// A short name for reports.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Site::Entry => "pte",
-            Site::UpperEntry => "upper entry",
-            Site::Lock => "lock",
-            Site::Counter => "stats counter",
-            Site::MappingLock => "mapping lock",
-            Site::PageCache => "page cache",
-            Site::SwapSlot => "swap slot",
-            Site::Pin => "pin",
-        }
-    }
-}
-
 /// Work done without touching shared lines, charged by time in a machine's cost model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Work {
