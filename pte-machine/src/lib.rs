@@ -24,7 +24,9 @@
 //! use pte_sim::{AddressSpace, Config};
 //!
 //! let machine = Machine::new(Profile::find("xeon-2s").unwrap().with_cpus(4).unwrap());
-//! let space = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), Config::default());
+//! // TLBs off: the machine does not see their locks (`Config::tlb`).
+//! let config = Config { tlb: false, ..Config::default() };
+//! let space = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), config);
 //! space.map(0x10_0000, 64, Backing::Anonymous, true).unwrap();
 //! let run = machine
 //!     .run(<Cmpxchg as Strategy<X86_64_6_6>>::NAME, 4, |t| {

@@ -87,6 +87,7 @@ fn results_do_not_depend_on_where_the_space_lives() {
                 Config {
                     frames: 4096,
                     max_tables: 4096,
+                    tlb: false, // the machine does not see the TLB locks
                     ..Config::default()
                 },
             ),
@@ -170,6 +171,7 @@ fn the_walk_waits_for_page_table_lock() {
         MmLock::new(),
         Config {
             walk_under_mm_lock: true,
+            tlb: false, // the machine does not see the TLB locks
             ..Config::default()
         },
     );
@@ -238,6 +240,7 @@ fn nobody_spins_on_a_stats_counter() {
             Config {
                 frames: 4096,
                 max_tables: 4096,
+                tlb: false, // the machine does not see the TLB locks
                 ..Config::default()
             },
         );
@@ -291,6 +294,7 @@ fn a_swapping_run_does_not_depend_on_the_heap() {
                 frames: 256,
                 swap_slots: 64,
                 max_tables: 256,
+                tlb: false, // the machine does not see the TLB locks
                 ..Config::default()
             },
         );

@@ -16,6 +16,7 @@ fn pft<S: Strategy<Ia64_2_6_8> + Default>(m: &Machine, threads: usize, pages: u6
         Config {
             frames: (threads as u64 * pages + 64) as usize,
             max_tables: 4096,
+            tlb: false, // the machine does not see the TLB locks
             ..Config::default()
         },
     );

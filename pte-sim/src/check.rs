@@ -369,8 +369,16 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "  mmu: accesses {} faults {} hw a/d {} revalidations {}",
-            s.mmu.accesses, s.mmu.faults, s.mmu.hw_updates, s.mmu.revalidations
+            "  mmu: accesses {} faults {} hw a/d {} revalidations {}; tlb: hits {} misses {} \
+             shootdowns {} invalidated {}",
+            s.mmu.accesses,
+            s.mmu.faults,
+            s.mmu.hw_updates,
+            s.mmu.revalidations,
+            s.mmu.tlb_hits,
+            s.mmu.tlb_misses,
+            s.mmu.shootdowns,
+            s.mmu.tlb_invalidations
         )?;
         writeln!(
             f,

@@ -4,9 +4,10 @@
 //! A frame is a slice of `AtomicU64` words of the geometry's page size, allocated on first
 //! use (memory stays bounded by the frames actually touched). Zeroing, copying and poisoning
 //! are real stores, word by word: the cost the 2004 patches moved out of the lock is paid
-//! here too. The words are atomics (Relaxed) so that racing user threads are not undefined
-//! behaviour; ordering comes from the PTE (Release publish, Acquire walk) and from the
-//! frame's pin count (see [`FramePool::drain`]).
+//! here too. The words are atomics so that racing user threads are not undefined
+//! behaviour (the kernel's zeroing and copying Relaxed, user accesses Release/Acquire as
+//! x86-TSO orders them); the kernel's ordering comes from the PTE (Release publish, Acquire
+//! walk), the TLB locks and the frame's pin count (see [`FramePool::drain`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering, fence};
 use std::sync::{Mutex, OnceLock};
@@ -231,18 +232,21 @@ impl FramePool {
         self.meta(pfn).map(|m| m.generation.load(Ordering::Relaxed))
     }
 
-    /// Reads word `word` of frame `pfn` (Relaxed: ordering comes from the PTE and the pins).
+    /// Reads word `word` of frame `pfn`. Acquire, pairing with [`write_word`](Self::write_word)'s
+    /// Release: user accesses keep program order for message passing (x86-TSO's loads and
+    /// stores; a TLB hit has no pin or fence that would order them), which the stale-TLB
+    /// tests rely on. On x86 both are plain moves.
     pub fn read_word(&self, pfn: u64, word: usize) -> Option<u64> {
         self.frame(pfn)?
             .get(word)
-            .map(|w| w.load(Ordering::Relaxed))
+            .map(|w| w.load(Ordering::Acquire))
     }
 
-    /// Writes word `word` of frame `pfn`.
+    /// Writes word `word` of frame `pfn` (Release: see [`read_word`](Self::read_word)).
     pub fn write_word(&self, pfn: u64, word: usize, value: u64) -> bool {
         match self.frame(pfn).and_then(|f| f.get(word)) {
             Some(w) => {
-                w.store(value, Ordering::Relaxed);
+                w.store(value, Ordering::Release);
                 true
             }
             None => false,

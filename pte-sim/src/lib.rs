@@ -26,9 +26,15 @@
 //! The MMU is a concurrent actor: on x86 it sets accessed/dirty, on aarch64 with HAFDBS it
 //! sets AF and clears RDONLY under DBM, each with one compare-and-swap from the entry it
 //! read and without any software lock (docs/DESIGN.md#h4); where the hardware sets nothing (ia64,
-//! aarch64 without HAFDBS) the access faults and the fast path sets the bits. An access pins
-//! its frame, and whoever unmaps a frame waits for the pins to drain before writing it out
-//! or freeing it ([`FramePool::drain`]): the TLB shootdown.
+//! aarch64 without HAFDBS) the access faults and the fast path sets the bits.
+//!
+//! Each simulated CPU has a small TLB ([`Config::tlb`], on by default; [`TLB_ENTRIES`]
+//! entries, direct-mapped): a read, or a write the cached translation allows, uses it without
+//! a walk until a shootdown ([`TableWalker::flush_tlb`](pte_core::fault::TableWalker::flush_tlb))
+//! drops it. Every writer that revokes a translation (zap, swap-out, `mprotect`,
+//! `clear_young`, copy-on-write) flushes, and the flush waits for the accesses in flight
+//! through the old translation. A walk also pins its frame, and whoever unmaps a frame waits
+//! for the pins to drain before writing it out or freeing it ([`FramePool::drain`]).
 //!
 //! ```
 //! use arch_x86_64::X86_64_6_6;
@@ -55,6 +61,7 @@ mod space;
 pub mod stress;
 mod swap;
 mod tables;
+mod tlb;
 
 pub use cache::{CacheCounts, FileCache, file_word};
 pub use check::{EntryCounts, Expected, Report, Violation};
@@ -63,6 +70,7 @@ pub use mmu::{MmuCounts, MmuFault, translate};
 pub use space::{AccessError, AddressSpace, Config, MapError, Reclaim, SpaceCounts};
 pub use swap::{FIRST_SWAP_OFFSET, SlotState, SwapArea, SwapCounts};
 pub use tables::{PageTables, TableCounts};
+pub use tlb::TLB_ENTRIES;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -136,16 +144,33 @@ pub(crate) fn wait_step() {
     std::thread::yield_now();
 }
 
-/// This thread's shard: its virtual CPU's under a machine (so the run is the same whatever
-/// threads the process made before), else by order of first use.
+/// Binds the calling thread to simulated CPU `cpu` (taken modulo the shard count): its
+/// shard for counters and free lists, and its TLB ([`Config::tlb`]). Tests that need two
+/// threads on different TLBs bind them; a thread under a machine keeps its virtual CPU.
+pub fn bind_cpu(cpu: usize) {
+    BOUND.with(|b| b.set(Some(cpu % SHARDS)));
+}
+
+std::thread_local! {
+    /// The CPU this thread was bound to ([`bind_cpu`]) or was given on first use.
+    static BOUND: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// This thread's shard (its simulated CPU): its virtual CPU's under a machine (so the run is
+/// the same whatever threads the process made before), else the one it was bound to
+/// ([`bind_cpu`]), else by order of first use.
 pub(crate) fn shard() -> usize {
     if let Some(cpu) = pte_core::probe::cpu() {
         return cpu % SHARDS;
     }
     use std::sync::atomic::AtomicUsize;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    std::thread_local! {
-        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
-    }
-    SHARD.with(|s| *s)
+    BOUND.with(|b| match b.get() {
+        Some(s) => s,
+        None => {
+            let s = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            b.set(Some(s));
+            s
+        }
+    })
 }

@@ -4,7 +4,9 @@
 //! [`Mmu::access`] is the concurrent actor: it walks the tables without populating them,
 //! pins the frame, writes the accessed/dirty update back with one compare-and-swap from the
 //! exact entry it read (which also re-validates the translation), does the 8-byte access on
-//! the frame's memory and unpins.
+//! the frame's memory and unpins. With TLBs ([`crate::tlb`]) the access first looks in its
+//! CPU's TLB and walks only on a miss (or a write the cached translation does not allow),
+//! refilling it from what the walk validated.
 //!
 //! Why a compare-and-swap and not `fetch_or`: the x86 CPU's locked A/D update re-checks the
 //! present bit; a blind OR of `_PAGE_DIRTY` into an entry that a swap-out replaced meanwhile
@@ -16,6 +18,7 @@ use super::Sharded;
 
 use super::frames::FramePool;
 use super::tables::PageTables;
+use super::tlb::Tlbs;
 use pte_core::CompareExchange;
 use pte_core::classify::Decoded;
 use pte_core::model::{HelperModel, HwAccessDirty};
@@ -128,6 +131,15 @@ pub struct MmuCounts {
     /// Translations that had to be redone: the entry changed between the walk and the
     /// compare-and-swap / re-validation.
     pub revalidations: u64,
+    /// Accesses served by a cached translation, without a walk (0 without TLBs).
+    pub tlb_hits: u64,
+    /// Accesses that looked in their CPU's TLB and walked (0 without TLBs).
+    pub tlb_misses: u64,
+    /// TLB shootdowns ([`flush_tlb`](pte_core::fault::TableWalker::flush_tlb) calls, and
+    /// whole flushes), each acknowledged by every CPU.
+    pub shootdowns: u64,
+    /// Cached translations the shootdowns dropped.
+    pub tlb_invalidations: u64,
 }
 
 /// Live counters of an [`Mmu`].
@@ -140,13 +152,22 @@ pub(crate) struct MmuStats {
 }
 
 impl MmuStats {
-    pub(crate) fn snapshot(&self) -> MmuCounts {
-        MmuCounts {
+    /// The counters, those of the TLBs (if any) included.
+    pub(crate) fn snapshot(&self, tlbs: Option<&Tlbs>) -> MmuCounts {
+        let mut c = MmuCounts {
             accesses: self.accesses.sum(),
             faults: self.faults.sum(),
             hw_updates: self.hw_updates.sum(),
             revalidations: self.revalidations.sum(),
+            ..MmuCounts::default()
+        };
+        if let Some(t) = tlbs {
+            c.tlb_hits = t.stats.hits.sum();
+            c.tlb_misses = t.stats.misses.sum();
+            c.shootdowns = t.stats.shootdowns.sum();
+            c.tlb_invalidations = t.stats.invalidated.sum();
         }
+        c
     }
 }
 
@@ -168,7 +189,10 @@ pub(crate) struct Mmu<'a, A: Arch> {
 impl<A: Arch + CompareExchange> Mmu<'_, A> {
     /// One 8-byte access at `addr` (8-aligned): the value read, or the value written.
     pub(crate) fn access(&self, addr: u64, op: Op) -> Result<u64, MmuFault> {
-        let r = self.try_access(addr, op);
+        let r = match self.tables.tlbs() {
+            Some(tlbs) => self.access_cached(tlbs, addr, op),
+            None => self.try_access(addr, op).map(|(v, _)| v),
+        };
         let counter = if r.is_ok() {
             &self.stats.accesses
         } else {
@@ -178,10 +202,56 @@ impl<A: Arch + CompareExchange> Mmu<'_, A> {
         r
     }
 
-    fn try_access(&self, addr: u64, op: Op) -> Result<u64, MmuFault> {
-        let leaf = self.tables.lookup(addr).ok_or(MmuFault::NoTable)?;
+    /// The access through this CPU's TLB, its lock held throughout (the shootdown's ack):
+    /// a hit touches only the frame; a miss walks and refills. Nothing here waits.
+    fn access_cached(&self, tlbs: &Tlbs, addr: u64, op: Op) -> Result<u64, MmuFault> {
+        let shift = self.pool.page_shift();
+        let vpn = addr >> shift;
+        let write = matches!(op, Op::Write(_));
+        let mut tlb = tlbs.mine();
+        if let Some(hit) = tlb.lookup(vpn, write) {
+            tlbs.stats.hits.add(1);
+            if let Some(hook) = tlbs.during_hit.get() {
+                hook(vpn << shift);
+            }
+            // No pin: a frame is freed or written out only after a shootdown, which waits
+            // for this lock.
+            return self.frame_access(hit.pfn, addr, op);
+        }
+        tlbs.stats.misses.add(1);
+        match self.try_access(addr, op) {
+            Ok((v, (pfn, entry))) => {
+                // Writes may then hit only if the MMU would write nothing for one: writable,
+                // and (where the hardware keeps it) dirty already.
+                let write_ok = translate(entry, true, self.hafdbs) == Ok(entry);
+                tlb.fill(vpn, pfn, write_ok);
+                Ok(v)
+            }
+            Err(f) => {
+                tlb.drop_page(vpn);
+                Err(f)
+            }
+        }
+    }
+
+    /// The 8-byte access on the frame's memory.
+    fn frame_access(&self, pfn: u64, addr: u64, op: Op) -> Result<u64, MmuFault> {
         let page_mask = (1u64 << self.pool.page_shift()) - 1;
         let word = ((addr & page_mask) >> 3) as usize;
+        let value = match op {
+            Op::Read => self.pool.read_word(pfn, word),
+            Op::Write(v) => {
+                let ok = self.pool.write_word(pfn, word, v);
+                self.pool.mark_written(pfn);
+                ok.then_some(v)
+            }
+        };
+        value.ok_or(MmuFault::BadFrame)
+    }
+
+    /// The walk: the value, and the frame and entry it validated (what a TLB caches).
+    fn try_access(&self, addr: u64, op: Op) -> Result<(u64, (u64, Pte<A>)), MmuFault> {
+        let leaf = self.tables.lookup(addr).ok_or(MmuFault::NoTable)?;
         let write = matches!(op, Op::Write(_));
         loop {
             let cur = leaf.slot.load();
@@ -208,16 +278,9 @@ impl<A: Arch + CompareExchange> Mmu<'_, A> {
                 self.stats.revalidations.add(1);
                 continue;
             }
-            let value = match op {
-                Op::Read => self.pool.read_word(pfn, word),
-                Op::Write(v) => {
-                    let ok = self.pool.write_word(pfn, word, v);
-                    self.pool.mark_written(pfn);
-                    ok.then_some(v)
-                }
-            };
+            let value = self.frame_access(pfn, addr, op);
             self.pool.unpin(pfn);
-            return value.ok_or(MmuFault::BadFrame);
+            return value.map(|v| (v, (pfn, new)));
         }
     }
 }

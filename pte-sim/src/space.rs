@@ -54,6 +54,11 @@ pub struct Config {
     /// walk (and `do_anonymous_page` dropped it to allocate and retook it to install): the
     /// mm lock is then taken twice per fault.
     pub walk_under_mm_lock: bool,
+    /// A TLB per simulated CPU ([`PageTables::with_tlbs`]): accesses use cached
+    /// translations until a shootdown. Off, every access walks the tables. Runs under a
+    /// virtual-time machine (`pte-machine`) turn it off: the TLB locks are `std` mutexes the
+    /// machine's scheduler does not see, and its cost model charges walks, not TLB hits.
+    pub tlb: bool,
 }
 
 impl Default for Config {
@@ -69,6 +74,7 @@ impl Default for Config {
             poison_on_free: true,
             base_pfn: super::frames::BASE_PFN,
             walk_under_mm_lock: false,
+            tlb: true,
         }
     }
 }
@@ -312,9 +318,14 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             config.swap_slots,
             <A as pte_core::ArchChecked>::CHECKED_LIMITS.swap_offset_bits,
         ));
+        let tables = PageTables::new(config.geometry, config.max_tables);
         AddressSpace {
             strategy,
-            tables: PageTables::new(config.geometry, config.max_tables),
+            tables: if config.tlb {
+                tables.with_tlbs()
+            } else {
+                tables
+            },
             pool,
             cache,
             swap,
@@ -365,9 +376,11 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     }
 
     /// Switches FEAT_HAFDBS (aarch64 layouts; ignored elsewhere). Takes effect at the next
-    /// access.
+    /// access: every TLB is flushed, as the translations cached under the old setting
+    /// assumed it.
     pub fn set_hafdbs(&self, on: bool) {
         self.hafdbs.store(on, Ordering::Relaxed);
+        self.tables.flush_all_tlbs();
     }
 
     /// Whether FEAT_HAFDBS is on.
@@ -421,7 +434,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             writer_slot_frees: load(&s.writer_slot_frees),
             drain_waits: load(&s.drain_waits),
             bad_disposals: load(&s.bad_disposals),
-            mmu: self.mmu_stats.snapshot(),
+            mmu: self.mmu_stats.snapshot(self.tables.tlbs()),
         }
     }
 
@@ -497,6 +510,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             let new = Pte::<A>::file(pgoff + i).map_err(MapError::Encode)?;
             let leaf = self.tables.leaf(addr + i * ps).ok_or(MapError::NoMemory)?;
             if let Some(old) = self.replace_entry(&leaf, new) {
+                self.flush_if_present(addr + i * ps, old);
                 self.dispose(old);
             }
             bump(&self.stats.file_entries, 1);
@@ -584,6 +598,11 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             let new = p.with_protection(flags::<A>(prot));
             (new != p).then_some(new)
         });
+        // Read-only now, or writable: either way the cached permission is stale
+        // (`change_protection` flushes the range).
+        if changed.is_some() {
+            self.tables.flush_tlb(addr);
+        }
         changed.is_some() as u64
     }
 
@@ -699,7 +718,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// by the swap entry with one compare-and-swap from the exact present entry through
     /// [`Strategy::update`] (never through none; a D bit the MMU sets meanwhile makes the
     /// CAS fail and the loop re-read — and the entry returned is the last one, dirty bit
-    /// included), in-flight accesses are drained (the TLB shootdown), the contents are
+    /// included), every TLB is flushed and in-flight walks are drained (the shootdown), the contents are
     /// written to the slot, and only then is the frame freed. A fault on the new swap entry
     /// waits for the slot to be written (the locked swap-cache page). If the entry changed
     /// to something else first (a zap, another swap-out), the reserved slot is given back.
@@ -732,6 +751,9 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     bump(&self.stats.reclaim_races, 1);
                     return Reclaim::Raced;
                 };
+                // `try_to_unmap`'s flush: no write through an old translation may land
+                // after the contents are copied out.
+                self.tables.flush_tlb(addr);
                 bump(&self.stats.drain_waits, self.pool.drain(pfn));
                 self.swap.fill(entry, pfn);
                 self.pool.free(pfn);
@@ -759,6 +781,8 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     bump(&self.stats.reclaim_races, 1);
                     return Reclaim::Raced;
                 };
+                // Before the mapping's reference is put (the page may then be dropped).
+                self.tables.flush_tlb(addr);
                 let dirty = old.is_dirty();
                 if dirty {
                     self.pool.mark_page_dirty(pfn);
@@ -796,6 +820,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                 _ => Some(Pte::none()),
             })?;
         bump(&self.stats.zaps, 1);
+        self.flush_if_present(addr, old);
         self.dispose(old);
         Some(old)
     }
@@ -827,9 +852,20 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             })
             .is_some();
         if cleared {
+            // `ptep_clear_flush_young`: a cached translation would let accesses go on
+            // without setting the bit again (or without the access-flag fault).
+            self.tables.flush_tlb(addr);
             bump(&self.stats.young_cleared, 1);
         }
         cleared
+    }
+
+    /// The shootdown after `old` was taken out of `addr`'s entry, if it could be cached (only
+    /// present entries are): before what it mapped is released.
+    fn flush_if_present(&self, addr: u64, old: Pte<A>) {
+        if let Decoded::Present { .. } = self.strategy.classify(old) {
+            self.tables.flush_tlb(addr);
+        }
     }
 
     /// Releases what an entry taken out of the tables referenced.

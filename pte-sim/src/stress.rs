@@ -29,6 +29,11 @@
 //! aarch64 with HAFDBS), with one compare-and-swap that honours no software lock; elsewhere
 //! the accesses take software accessed/dirty faults.
 //!
+//! Each thread is bound to its own simulated CPU ([`bind_cpu`](crate::bind_cpu): worker `t`
+//! to CPU `t`, then the reclaimer and the zapper), so with the TLBs on
+//! ([`Config::tlb`], the default) every worker reads and writes through its own cached
+//! translations, and every reclaim, zap, remap and copy-on-write must shoot them down.
+//!
 //! After its rounds each worker waits (boundedly) until the reclaimer has swapped out an
 //! owned page, then sweeps: it reads back one of its words on every page it may touch (so at
 //! least one swap-in happens even in a short run) and, unless the run already copied on
@@ -329,6 +334,8 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
             let (space, done, regions, start, found, owned_swapped) =
                 (&space, &done, &regions, &start, &found, &owned_swapped);
             scope.spawn(move || {
+                // One simulated CPU (and TLB) per thread: workers 0.., then the helpers.
+                crate::bind_cpu(threads as usize);
                 start.wait();
                 let mut rng = Rng::new(stress.seed ^ 0xEC1A);
                 while !done.load(Ordering::Relaxed) {
@@ -368,6 +375,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         if let Some(c) = contended.filter(|_| zapper) {
             let (space, done, start) = (&space, &done, &start);
             scope.spawn(move || {
+                crate::bind_cpu(threads as usize + 1);
                 start.wait();
                 let mut rng = Rng::new(stress.seed ^ 0x2A9);
                 while !done.load(Ordering::Relaxed) {
@@ -381,6 +389,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
                 let (space, found, start, regions, owned_swapped) =
                     (&space, &found, &start, &regions, &owned_swapped);
                 scope.spawn(move || {
+                    crate::bind_cpu(t as usize);
                     start.wait();
                     let mut rng = Rng::new(stress.seed ^ (t + 1) << 32);
                     let mut mine = Expected::new();

@@ -18,6 +18,7 @@ use pte_core::model::Geometry;
 use pte_core::probe::{self, Access, Site};
 
 use crate::Aligned;
+use crate::tlb::Tlbs;
 
 /// A leaf table: its entries and its lock. Aligned to a 128-byte line (the largest
 /// coherence unit of the machine profiles), so every table's split lock has a line of its
@@ -62,6 +63,8 @@ pub struct PageTables<A: Arch> {
     races: AtomicU64,
     recycled: AtomicU64,
     exhausted: AtomicU64,
+    /// The CPUs' TLBs, if the MMU caches translations ([`with_tlbs`](Self::with_tlbs)).
+    tlbs: Option<Tlbs>,
 }
 
 impl<A: Arch> core::fmt::Debug for PageTables<A> {
@@ -99,9 +102,52 @@ impl<A: Arch> PageTables<A> {
             races: AtomicU64::new(0),
             recycled: AtomicU64::new(0),
             exhausted: AtomicU64::new(0),
+            tlbs: None,
         };
         let _ = t.arena[0].set(t.build(0));
         t
+    }
+
+    /// The same tables with a TLB per simulated CPU ([`TLB_ENTRIES`](crate::TLB_ENTRIES)
+    /// entries each): the MMU caches the translations it validates, and
+    /// [`flush_tlb`](TableWalker::flush_tlb) is a shootdown that waits for every CPU.
+    pub fn with_tlbs(mut self) -> Self {
+        self.tlbs = Some(Tlbs::new());
+        self
+    }
+
+    /// Whether the MMU caches translations ([`with_tlbs`](Self::with_tlbs)).
+    pub fn has_tlbs(&self) -> bool {
+        self.tlbs.is_some()
+    }
+
+    pub(crate) fn tlbs(&self) -> Option<&Tlbs> {
+        self.tlbs.as_ref()
+    }
+
+    /// Test hook: `hook(page)` runs at the start of every shootdown, before any TLB is
+    /// touched, on the flusher's thread (a shootdown whose IPIs are slow to arrive). One
+    /// hook per tables; `false` if there are no TLBs or a hook is already set.
+    pub fn on_shootdown(&self, hook: impl Fn(u64) + Send + Sync + 'static) -> bool {
+        self.tlbs
+            .as_ref()
+            .is_some_and(|t| t.before_shootdown.set(Box::new(hook)).is_ok())
+    }
+
+    /// Test hook: `hook(page)` runs during every TLB hit, with the CPU's TLB lock held (an
+    /// access in flight that a shootdown must wait for). Same terms as
+    /// [`on_shootdown`](Self::on_shootdown).
+    pub fn on_tlb_hit(&self, hook: impl Fn(u64) + Send + Sync + 'static) -> bool {
+        self.tlbs
+            .as_ref()
+            .is_some_and(|t| t.during_hit.set(Box::new(hook)).is_ok())
+    }
+
+    /// Drops every CPU's every cached translation (a change all of them depend on).
+    pub fn flush_all_tlbs(&self) {
+        if let Some(t) = &self.tlbs {
+            t.flush_all();
+        }
     }
 
     /// The geometry in use.
@@ -255,7 +301,14 @@ impl<A: Arch> TableWalker<A> for PageTables<A> {
         })
     }
 
-    /// Nothing to invalidate: the software MMU walks the tables on every access and caches
-    /// no translation (in-flight accesses are frame pins, drained before a frame is reused).
-    fn flush_tlb(&self, _addr: u64) {}
+    /// The shootdown of `addr`'s page ([`Tlbs`](crate::tlb)): every CPU's entry dropped under
+    /// its TLB lock, so on return no TLB holds it and no access through it is in flight.
+    /// Without TLBs nothing is cached (in-flight walks are frame pins, drained before a
+    /// frame is reused).
+    fn flush_tlb(&self, addr: u64) {
+        if let Some(t) = &self.tlbs {
+            let shift = self.geometry.page_shift;
+            t.flush(addr >> shift, addr & !((1u64 << shift) - 1));
+        }
+    }
 }

@@ -134,6 +134,7 @@ fn run_with<A: Arch + CompareExchange, S: Strategy<A>>(
     st: &StressConfig,
 ) -> Report {
     let hafdbs = config.hafdbs;
+    let tlb = config.tlb;
     let r = stress::run::<A, S>(strategy, config, st);
     if std::env::var_os("SIM_PRINT").is_some() {
         eprintln!("{} threads × {} rounds: {r}", st.threads, st.rounds);
@@ -145,6 +146,14 @@ fn run_with<A: Arch + CompareExchange, S: Strategy<A>>(
         st.rounds
     );
     assert!(r.space.mmu.accesses >= st.rounds, "{r}");
+    if tlb {
+        // The workers read back what they wrote through their own TLBs, and reclaim and
+        // zap shoot translations down under them.
+        assert!(r.space.mmu.tlb_hits > 0, "no TLB hit: {r}");
+        if st.reclaim || st.zap {
+            assert!(r.space.mmu.shootdowns > 0, "no shootdown: {r}");
+        }
+    }
     let thorough = !cfg!(miri) && st.rounds >= THOROUGH_ROUNDS;
     let missing: Vec<Resolved> = st
         .missing_kinds::<A>(hafdbs, &r)
@@ -355,6 +364,24 @@ fn aarch64_lpa2_frames_above_2_pow_50() {
         ..st.config()
     };
     run_with::<Aarch64Lpa2_6_18, _>(LockBitSpin::new(), config, &st);
+}
+
+/// The same run with the TLBs off (`Config::tlb`, as under a virtual-time machine): every
+/// access walks, no hit or shootdown is counted.
+#[test]
+#[cfg_attr(miri, ignore = "see `small::*`")]
+fn tlb_off() {
+    let st = shape(4);
+    let config = Config {
+        tlb: false,
+        ..st.config()
+    };
+    let r = run_with::<X86_64_6_6, _>(Cmpxchg::new(), config, &st);
+    assert_eq!(
+        (r.space.mmu.tlb_hits, r.space.mmu.shootdowns),
+        (0, 0),
+        "{r}"
+    );
 }
 
 // ---------------------------------------------------------------- totals

@@ -132,6 +132,8 @@ fn config(
         poison_on_free: false,
         // A 2.6.8-era machine walks under the mm lock, as that kernel did.
         walk_under_mm_lock: machine.is_some_and(|m| m.profile().family.era.walk_under_mm_lock()),
+        // A machine does not see the TLB locks (see `Config::tlb`).
+        tlb: machine.is_none(),
         base_pfn: pte_sim::BASE_PFN,
     }
 }
