@@ -191,6 +191,18 @@ fn flush_order<A: Arch + CompareExchange, S: Strategy<A>>(strategy: &S) {
         freed,
     } = cow::<A, _>(strategy);
     let who = format!("{} {}", A::LAYOUT.name, S::NAME);
+    if let Some(marker) = Pte::<A>::break_marker() {
+        // Proved at compile time; checked here through the run-time classifier too.
+        assert!(
+            matches!(marker.decode(), pte_core::Decoded::Invalid(_)) && !marker.is_none(),
+            "{who}: the marker {marker:?} aliases a state"
+        );
+        assert_eq!(
+            strategy.classify(marker),
+            pte_core::Decoded::LockedNone,
+            "{who}"
+        );
+    }
     if Pte::<A>::break_marker().is_none() && S::NAME == "cmpxchg" {
         // No marker bit (i386/2.6.8 2-level): the lock-free strategy refuses, leaving the
         // page-cache page mapped and giving the copy back.

@@ -148,6 +148,16 @@ pub trait Strategy<A: Arch>: Sync {
     }
 }
 
+/// [`Strategy::classify`] of the lock-bit strategies: a held none-only lock and the break
+/// marker (where its bit is not the lock bit) read as locked-none, like a held lock.
+fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
+    if pte.is_break_marker() {
+        Decoded::LockedNone
+    } else {
+        pte.decode_locked().0
+    }
+}
+
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
 /// concurrent accessed/dirty update by the MMU is never lost. An entry in the middle of a
 /// break-before-make ([`Pte::break_marker`]) belongs to the fault replacing it: it is left
@@ -483,7 +493,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     const NAME: &'static str = "lock-bit-refault";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
-        pte.decode_locked().0
+        classify_locked(pte)
     }
 
     fn install_empty<P>(
@@ -658,7 +668,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
     const NAME: &'static str = "lock-bit-spin";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
-        pte.decode_locked().0
+        classify_locked(pte)
     }
 
     fn load(&self, leaf: &Leaf<'_, A>) -> Pte<A> {
