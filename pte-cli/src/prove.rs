@@ -215,5 +215,21 @@ fn write_all_table(
         .filter(|r| r.verdict.is_proven())
         .map(|r| r.bit)
         .collect();
-    writeln!(out, "proven: {}", ranges(&proven))
+    writeln!(out, "proven: {}", ranges(&proven))?;
+    if d == Discipline::NoneOnly {
+        // The copy-on-write break marker is the highest none-only bit (docs/DESIGN.md#tlb).
+        match pte_core::proof::marker_bit(layout, limits) {
+            Some(bit) => writeln!(
+                out,
+                "break marker: bit {bit} ({})",
+                hex_word(layout.word_bits, 1 << bit)
+            ),
+            None => writeln!(
+                out,
+                "break marker: none (no bit passes; cmpxchg refuses copy-on-write of a mapped page)"
+            ),
+        }
+    } else {
+        Ok(())
+    }
 }

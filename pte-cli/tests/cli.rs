@@ -1099,9 +1099,23 @@ fn prove_all_human_table_has_a_row_per_bit() {
         };
         assert_eq!(cols[1], want, "bit {bit}");
     }
-    assert!(out.lines().last().unwrap().contains("1-4, 7, 9-63"));
+    let proven = out.lines().find(|l| l.starts_with("proven: ")).unwrap();
+    assert!(proven.contains("1-4, 7, 9-63"), "{proven}");
+    // The break marker is the highest none-only bit.
+    assert_eq!(
+        out.lines().last().unwrap(),
+        "break marker: bit 63 (0x8000000000000000)"
+    );
     let out = ok(&["prove", "i386/2.6.8", "--all", "--discipline", "any-state"]);
     assert!(out.lines().last().unwrap().ends_with("none"));
+    let out = ok(&["prove", "i386/2.6.8", "--all"]);
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("break marker: none"),
+        "{out}"
+    );
 }
 
 #[test]

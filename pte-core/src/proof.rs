@@ -233,6 +233,22 @@ pub const fn prove(layout: &Layout, limits: &Limits, bit: u32, discipline: Disci
     }
 }
 
+/// The bit of a layout's break-before-make marker
+/// ([`Pte::break_marker`](crate::Pte::break_marker)): the highest bit that passes the
+/// none-only proof, so the marker word `1 << bit` is no state at all — not none (a lock-free
+/// fault cannot fill it), not present (the MMU does not use it), not a swap or file entry.
+/// `None` when no bit passes (i386/2.6.8 2-level: every bit of a non-present word is swap).
+pub const fn marker_bit(layout: &Layout, limits: &Limits) -> Option<u32> {
+    let mut bit = layout.word_bits;
+    while bit > 0 {
+        bit -= 1;
+        if prove_none_only(layout, limits, bit).is_proven() {
+            return Some(bit);
+        }
+    }
+    None
+}
+
 /// What `word` is, in words (`swap type 0, offset 2`, `a present entry`, …).
 const fn describe(m: Message, layout: &Layout, limits: &Limits, word: u64) -> Message {
     let digits = layout.word_bits / 4;

@@ -54,6 +54,9 @@ pub trait ArchChecked: Arch {
     const CHECKED_LAYOUT: &'static Layout;
     /// `A::LIMITS`, after checking they only narrow the layout's defaults.
     const CHECKED_LIMITS: Limits;
+    /// The break-before-make marker word, proved to alias no state
+    /// ([`proof::marker_bit`](crate::proof::marker_bit)); `None` if the layout has no bit for it.
+    const BREAK_MARKER: Option<u64>;
 }
 
 impl<A: Arch> ArchChecked for A {
@@ -104,6 +107,11 @@ impl<A: Arch> ArchChecked for A {
         }
         l
     };
+    const BREAK_MARKER: Option<u64> =
+        match crate::proof::marker_bit(A::CHECKED_LAYOUT, &A::CHECKED_LIMITS) {
+            Some(bit) => Some(1 << bit),
+            None => None,
+        };
 }
 
 /// The message for a limit that is not a narrowing of the default, if it is not.
@@ -374,6 +382,26 @@ impl<A: Arch> Pte<A> {
     #[doc(alias = "pgoff_to_pte")]
     pub fn file(pgoff: u64) -> Result<Self, EncodeError> {
         encode_file(A::CHECKED_LAYOUT, &A::CHECKED_LIMITS, pgoff).map(Self::from_valid)
+    }
+
+    /// The break-before-make marker: the invalid word an entry holds while it is being
+    /// replaced by one with a new output address and every TLB drops the old translation
+    /// ([`Strategy::replace_flushed`](crate::fault::Strategy::replace_flushed) of the
+    /// lock-free strategy). It is `1 << b` for the highest bit `b` the none-only proof accepts,
+    /// so it is proved, at compile time, to alias no state: a fault that reads it waits
+    /// instead of filling it (a none would be filled with a fresh zero page), the MMU does not
+    /// translate it, swap-out leaves it. On aarch64 it is bit 63 — the word of the locked
+    /// empty entry. `None`: the layout has no such bit (i386/2.6.8 2-level).
+    #[doc(alias("pte_marker", "break-before-make"))]
+    pub fn break_marker() -> Option<Self> {
+        A::BREAK_MARKER.map(Self::from_valid)
+    }
+
+    /// Whether the entry is the [`break_marker`](Self::break_marker), ignoring the bits
+    /// `pte_none()` ignores (the MMU may set those on a non-present entry: x86's KNL erratum).
+    #[inline]
+    pub fn is_break_marker(self) -> bool {
+        matches!(A::BREAK_MARKER, Some(m) if self.raw() & !A::CHECKED_LAYOUT.none_ignore == m)
     }
 
     fn from_valid(raw: u64) -> Self {

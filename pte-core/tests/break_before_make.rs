@@ -1,10 +1,12 @@
 //! Copy-on-write and the TLB, on every layout of `pte_layouts::for_each_layout!` under every
-//! strategy it has: on a break-before-make architecture (aarch64) the entry must be invalid
-//! when the fast path asks the kernel to flush, and the copy installed only after; elsewhere
-//! the copy replaces the entry in one compare-and-swap and the flush comes after it. The
-//! walker here records what the entry held at each `flush_tlb` call. Also run under Miri (on
-//! the host, i686, aarch64 and big-endian s390x): each layout's fault path through the
-//! install of a page-cache page and the copy.
+//! strategy it has: break-before-make everywhere (issue 11). When the fast path asks the
+//! kernel to flush, the entry must be invalid — not the old page, not yet the copy — and not a
+//! none a lock-free fault could fill: the layout's break marker (or the locked-empty word of a
+//! lock-bit strategy), or a none only while the lock every install takes is held. The copy
+//! is installed only after the flush. The walker here records what the entry held (and
+//! whether the locks were held) at each `flush_tlb` call. Also run under Miri (on the host,
+//! i686, aarch64 and big-endian s390x): each layout's fault path through the install of a
+//! page-cache page and the copy.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -37,16 +39,29 @@ impl FrameAllocator for Frames {
     fn free(&self, _pfn: u64) {
         self.freed.fetch_add(1, Ordering::Relaxed);
     }
+    // No fork here: the only anonymous pages are the copies, each mapped once.
+    fn share(&self, _pfn: u64) {}
+    fn is_exclusive(&self, _pfn: u64) -> bool {
+        true
+    }
+    fn unmap(&self, pfn: u64) {
+        self.free(pfn)
+    }
 }
+
+/// What a flush saw: the entry, and whether the split lock or the mm lock was held.
+type AtFlush<A> = (Pte<A>, bool);
 
 /// One leaf entry; every flush records the entry as it was then.
-struct OneEntry<A: Arch> {
+struct OneEntry<'s, A: Arch> {
     slot: PteSlot<A>,
     ptl: RawSpinLock,
-    at_flush: Mutex<Vec<Pte<A>>>,
+    /// The strategy's mm lock, if it has one.
+    mm: Option<&'s RawSpinLock>,
+    at_flush: Mutex<Vec<AtFlush<A>>>,
 }
 
-impl<A: Arch> TableWalker<A> for OneEntry<A> {
+impl<A: Arch> TableWalker<A> for OneEntry<'_, A> {
     fn leaf(&self, _addr: u64) -> Option<Leaf<'_, A>> {
         Some(Leaf {
             slot: &self.slot,
@@ -54,7 +69,11 @@ impl<A: Arch> TableWalker<A> for OneEntry<A> {
         })
     }
     fn flush_tlb(&self, _addr: u64) {
-        self.at_flush.lock().unwrap().push(self.slot.load());
+        let locked = self.ptl.is_locked() || self.mm.is_some_and(RawSpinLock::is_locked);
+        self.at_flush
+            .lock()
+            .unwrap()
+            .push((self.slot.load(), locked));
     }
 }
 
@@ -77,6 +96,9 @@ impl PageCache for OnePage {
     fn contains(&self, pfn: u64) -> bool {
         pfn == CACHED
     }
+    fn dup(&self, _pfn: u64) {
+        self.refs.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 struct NoSwap;
@@ -85,17 +107,28 @@ impl SwapDevice for NoSwap {
         None
     }
     fn free_slot(&self, _entry: SwapEntry) {}
+    fn duplicate(&self, _entry: SwapEntry) -> bool {
+        false
+    }
 }
 
-/// A private file page mapped read-only, then written: what the walker saw at each flush,
-/// the entry after, the cache references and the frames freed.
-fn cow<A: Arch + CompareExchange, S: Strategy<A>>(
-    strategy: &S,
-) -> (Vec<Pte<A>>, Pte<A>, usize, usize) {
+/// What [`cow`] saw: each flush, the write's result, the entry after, the cache references
+/// and the frames freed.
+struct Cow<A: Arch> {
+    seen: Vec<AtFlush<A>>,
+    write: Result<Resolved, fault::FaultError>,
+    after: Pte<A>,
+    refs: usize,
+    freed: usize,
+}
+
+/// A private file page mapped read-only, then written.
+fn cow<A: Arch + CompareExchange, S: Strategy<A>>(strategy: &S) -> Cow<A> {
     let frames = Frames::default();
     let tables = OneEntry::<A> {
         slot: PteSlot::default(),
         ptl: RawSpinLock::new(),
+        mm: strategy.mm_lock(),
         at_flush: Mutex::new(Vec::new()),
     };
     let cache = OnePage {
@@ -138,21 +171,52 @@ fn cow<A: Arch + CompareExchange, S: Strategy<A>>(
             write: true,
         },
     );
-    assert_eq!(write, Ok(Resolved::CopyOnWrite));
     let seen = tables.at_flush.lock().unwrap().clone();
-    (
+    Cow {
         seen,
-        tables.slot.load(),
-        cache.refs.load(Ordering::Relaxed),
-        frames.freed.load(Ordering::Relaxed),
-    )
+        write,
+        after: tables.slot.load(),
+        refs: cache.refs.load(Ordering::Relaxed),
+        freed: frames.freed.load(Ordering::Relaxed),
+    }
 }
 
-/// Checks the order of the copy's flush on layout `A` under one strategy: break-before-make
-/// where the layout's family needs it, else replace then flush.
+/// Checks break-before-make of the copy on layout `A` under one strategy.
 fn flush_order<A: Arch + CompareExchange, S: Strategy<A>>(strategy: &S) {
-    let (seen, after, refs, freed) = cow::<A, _>(strategy);
+    let Cow {
+        seen,
+        write,
+        after,
+        refs,
+        freed,
+    } = cow::<A, _>(strategy);
     let who = format!("{} {}", A::LAYOUT.name, S::NAME);
+    if let Some(marker) = Pte::<A>::break_marker() {
+        // Proved at compile time; checked here through the run-time classifier too.
+        assert!(
+            matches!(marker.decode(), pte_core::Decoded::Invalid(_)) && !marker.is_none(),
+            "{who}: the marker {marker:?} aliases a state"
+        );
+        assert_eq!(
+            strategy.classify(marker),
+            pte_core::Decoded::LockedNone,
+            "{who}"
+        );
+    }
+    if Pte::<A>::break_marker().is_none() && S::NAME == "cmpxchg" {
+        // No marker bit (i386/2.6.8 2-level): the lock-free strategy refuses, leaving the
+        // page-cache page mapped and giving the copy back.
+        assert_eq!(write, Err(fault::FaultError::Unsupported), "{who}");
+        assert_eq!(
+            after.pfn(),
+            Some(CACHED),
+            "{who}: the old page stays mapped"
+        );
+        assert_eq!((refs, freed), (1, 1), "{who}: the copy is freed");
+        assert!(seen.is_empty(), "{who}: no flush");
+        return;
+    }
+    assert_eq!(write, Ok(Resolved::CopyOnWrite), "{who}");
     assert!(
         after.is_present() && after.is_writable() && after.is_dirty(),
         "{who}: the copy is not mapped writable and dirty: {after:?}"
@@ -160,20 +224,23 @@ fn flush_order<A: Arch + CompareExchange, S: Strategy<A>>(strategy: &S) {
     assert_ne!(after.pfn(), Some(CACHED), "{who}: the copy is mapped");
     assert_eq!(refs, 0, "{who}: the page-cache reference is dropped");
     assert_eq!(freed, 0, "{who}: nothing lost a race");
-    if A::LAYOUT.family.break_before_make() {
-        assert_eq!(seen.len(), 1, "{who}: one flush");
-        assert!(
-            !seen[0].is_present(),
-            "{who}: the entry was {:?} at the flush, must be invalid",
-            seen[0]
-        );
-    } else {
-        assert_eq!(
-            seen,
-            vec![after],
-            "{who}: one flush, the copy already in place"
-        );
-    }
+    assert_eq!(seen.len(), 1, "{who}: one flush");
+    let (entry, locked) = seen[0];
+    assert!(
+        !entry.is_present() && entry.pfn().is_none(),
+        "{who}: the entry was {entry:?} at the flush: the old page (or the copy) is still \
+         visible"
+    );
+    // A none at the flush could be filled by a lock-free fault, unless every install must
+    // first take the lock held here.
+    assert!(
+        !entry.is_none() || locked,
+        "{who}: a plain none at the flush with no lock held"
+    );
+    assert!(
+        entry.is_none() || strategy.classify(entry) == pte_core::Decoded::LockedNone,
+        "{who}: the invalid step {entry:?} is not one every fault waits on"
+    );
 }
 
 /// [`flush_order`] as a visitor of the strategy set.
@@ -219,15 +286,23 @@ macro_rules! every_layout {
 
 pte_layouts::for_each_layout!(every_layout);
 
-/// The list holds a break-before-make layout and one that is not, so both orders are checked.
+/// On aarch64 the marker is the any-state lock bit 63 on the empty entry (issue 11): one
+/// word means "being replaced" to every strategy.
 #[test]
-fn both_orders_are_checked() {
-    let layouts = pte_layouts::LAYOUTS;
-    let bbm = layouts
-        .iter()
-        .filter(|e| e.layout.family.break_before_make())
-        .count();
-    assert!(0 < bbm && bbm < layouts.len(), "{bbm} of {}", layouts.len());
+fn aarch64_marker_is_the_locked_empty_entry() {
+    assert_eq!(
+        Pte::<Aarch64_6_6>::break_marker(),
+        Some(Pte::<Aarch64_6_6>::locked_none())
+    );
+    assert_eq!(<Aarch64_6_6 as LockBit>::BIT, 63);
+}
+
+/// Only the layout without a bit the none-only proof accepts lacks a marker.
+#[test]
+fn only_i386_2_6_8_lacks_a_marker() {
+    assert_eq!(Pte::<arch_i386::I386_2_6_8>::break_marker(), None);
+    assert!(Pte::<arch_x86_64::X86_64_6_6>::break_marker().is_some());
+    assert!(Pte::<arch_i386::I386_6_6>::break_marker().is_some());
 }
 
 /// The lock bit of the aarch64 layout is any-state: `LockBitSpin` takes it on the present

@@ -184,4 +184,9 @@ impl pte_core::fault::PageCache for FileCache {
         }
         self.puts.fetch_add(1, Ordering::Relaxed);
     }
+
+    fn dup(&self, pfn: u64) {
+        self.pool.get_ref(pfn);
+        self.gets.fetch_add(1, Ordering::Relaxed);
+    }
 }

@@ -63,7 +63,9 @@ struct FrameMeta {
     generation: AtomicU64,
     /// In-flight accesses through a translation of this frame (a model of the TLB).
     pins: AtomicU32,
-    /// Page-cache references (the cache's own included).
+    /// Page-cache references (the cache's own included); for an anonymous frame its map
+    /// count (`_mapcount`: 1 from allocation — the mapping it is prepared for — plus one
+    /// per fork that shared it).
     refs: AtomicU64,
     /// Page-cache owner: file.
     file: AtomicU32,
@@ -309,7 +311,8 @@ impl FramePool {
             FrameKind::Free => unreachable!("allocating a free frame"),
         };
         m.generation.fetch_add(1, Ordering::Relaxed);
-        m.refs.store(0, Ordering::Relaxed);
+        m.refs
+            .store(u64::from(kind == FrameKind::Anon), Ordering::Relaxed);
         m.written.store(false, Ordering::Relaxed);
         m.page_dirty.store(false, Ordering::Relaxed);
         let prev = m.kind.swap(k, Ordering::AcqRel);
@@ -454,7 +457,7 @@ impl FramePool {
         })
     }
 
-    /// Page-cache references of `pfn`.
+    /// Page-cache references of `pfn`, or its map count if it is anonymous.
     pub fn refs(&self, pfn: u64) -> u64 {
         self.meta(pfn).map_or(0, |m| m.refs.load(Ordering::Acquire))
     }
@@ -540,5 +543,31 @@ impl FrameAllocator for FramePool {
 
     fn free(&self, pfn: u64) {
         self.release(pfn, ANON);
+    }
+
+    fn share(&self, pfn: u64) {
+        if let Some(m) = self.meta(pfn) {
+            probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
+            m.refs.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    fn is_exclusive(&self, pfn: u64) -> bool {
+        self.meta(pfn).is_some_and(|m| {
+            probe::access(&m.refs, Access::Load, Site::PageCache);
+            m.kind.load(Ordering::Acquire) == ANON && m.refs.load(Ordering::Acquire) == 1
+        })
+    }
+
+    fn unmap(&self, pfn: u64) {
+        let Some(m) = self.meta(pfn) else {
+            self.bad_frees.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
+        // AcqRel: the last unmapper sees every other mapping's accesses before the free.
+        if m.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.release(pfn, ANON);
+        }
     }
 }

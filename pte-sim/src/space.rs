@@ -92,6 +92,9 @@ pub enum AccessError {
     NoMemory,
     /// The fault handler found an entry the kernel could not have written.
     Corrupt,
+    /// The strategy cannot resolve this fault on this layout
+    /// ([`FaultError::Unsupported`]).
+    Unsupported,
     /// A present entry maps a frame that is not in the pool.
     BadFrame,
     /// The access kept faulting although every fault was resolved.
@@ -109,6 +112,7 @@ impl From<FaultError> for AccessError {
             FaultError::Bus => AccessError::Bus,
             // `handle_retrying` never returns `Retry`.
             FaultError::Retry | FaultError::Corrupt => AccessError::Corrupt,
+            FaultError::Unsupported => AccessError::Unsupported,
         }
     }
 }
@@ -171,8 +175,11 @@ pub struct SpaceCounts {
     pub anonymous: u64,
     /// Faults resolved: page-cache page (or private copy of it) mapped.
     pub file: u64,
-    /// Faults resolved: copy-on-write.
+    /// Faults resolved: copy-on-write that copied.
     pub copy_on_write: u64,
+    /// Faults resolved: a read-only anonymous page this entry alone maps made writable
+    /// (`wp_page_reuse`).
+    pub reused: u64,
     /// Faults resolved: swap-in.
     pub swap_in: u64,
     /// Faults resolved: nonlinear file entry.
@@ -189,6 +196,8 @@ pub struct SpaceCounts {
     pub no_memory: u64,
     /// Faults that failed: corrupt entry.
     pub corrupt: u64,
+    /// Faults that failed: the strategy cannot do it on this layout.
+    pub unsupported: u64,
     /// Refaults asked for by the strategy (`handle_retrying`'s count).
     pub refaults: u64,
     /// Accesses abandoned after too many faults.
@@ -224,6 +233,7 @@ impl SpaceCounts {
         self.anonymous
             + self.file
             + self.copy_on_write
+            + self.reused
             + self.swap_in
             + self.nonlinear
             + self.access_dirty
@@ -236,6 +246,8 @@ struct SpaceStats {
     anonymous: Sharded,
     file: Sharded,
     copy_on_write: Sharded,
+    reused: Sharded,
+    unsupported: Sharded,
     swap_in: Sharded,
     nonlinear: Sharded,
     access_dirty: Sharded,
@@ -414,6 +426,8 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             anonymous: load(&s.anonymous),
             file: load(&s.file),
             copy_on_write: load(&s.copy_on_write),
+            reused: load(&s.reused),
+            unsupported: load(&s.unsupported),
             swap_in: load(&s.swap_in),
             nonlinear: load(&s.nonlinear),
             access_dirty: load(&s.access_dirty),
@@ -687,6 +701,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     Resolved::Anonymous => &s.anonymous,
                     Resolved::File => &s.file,
                     Resolved::CopyOnWrite => &s.copy_on_write,
+                    Resolved::Reused => &s.reused,
                     Resolved::SwapIn => &s.swap_in,
                     Resolved::Nonlinear => &s.nonlinear,
                     Resolved::AccessDirty => &s.access_dirty,
@@ -702,6 +717,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                         FaultError::Bus => &s.bus,
                         FaultError::NoMemory => &s.no_memory,
                         FaultError::Retry | FaultError::Corrupt => &s.corrupt,
+                        FaultError::Unsupported => &s.unsupported,
                     },
                     1,
                 );

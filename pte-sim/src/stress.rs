@@ -173,6 +173,7 @@ pub fn resolved(counts: &SpaceCounts, kind: Resolved) -> u64 {
         Resolved::Anonymous => counts.anonymous,
         Resolved::File => counts.file,
         Resolved::CopyOnWrite => counts.copy_on_write,
+        Resolved::Reused => counts.reused,
         Resolved::SwapIn => counts.swap_in,
         Resolved::Nonlinear => counts.nonlinear,
         Resolved::AccessDirty => counts.access_dirty,

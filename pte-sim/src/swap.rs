@@ -47,6 +47,9 @@ pub enum SlotState {
 #[repr(align(128))]
 struct Slot {
     word: AtomicU64,
+    /// Swap entries naming the slot (`swap_map`'s count): one from swap-out, one more per
+    /// fork that copied an entry ([`SwapDevice::duplicate`](pte_core::fault::SwapDevice)).
+    refs: AtomicU64,
     data: OnceLock<Box<[AtomicU64]>>,
 }
 
@@ -67,6 +70,10 @@ pub struct SwapCounts {
     pub reads: u64,
     /// Slots freed.
     pub frees: u64,
+    /// References added by fork (`swap_duplicate`).
+    pub duplicates: u64,
+    /// References dropped that left the slot to other entries (a swap-in of a slot fork shared).
+    pub shared_frees: u64,
     /// Frees of an entry whose slot was already freed: an invariant violation.
     pub double_frees: u64,
     /// Reads of an entry whose slot was freed (answered `None`).
@@ -89,6 +96,8 @@ pub struct SwapArea {
     cancels: AtomicU64,
     reads: AtomicU64,
     frees: AtomicU64,
+    duplicates: AtomicU64,
+    shared_frees: AtomicU64,
     double_frees: AtomicU64,
     stale_reads: AtomicU64,
     full: AtomicU64,
@@ -114,6 +123,8 @@ impl SwapArea {
             cancels: AtomicU64::new(0),
             reads: AtomicU64::new(0),
             frees: AtomicU64::new(0),
+            duplicates: AtomicU64::new(0),
+            shared_frees: AtomicU64::new(0),
             double_frees: AtomicU64::new(0),
             stale_reads: AtomicU64::new(0),
             full: AtomicU64::new(0),
@@ -164,6 +175,16 @@ impl SwapArea {
         })
     }
 
+    /// How many swap entries name `entry`'s slot (0 if the entry is stale or not ours).
+    pub fn refs(&self, entry: SwapEntry) -> u64 {
+        match (self.locate(entry), self.state(entry)) {
+            (Some((slot, _)), Some(SlotState::Ready | SlotState::Reserved)) => {
+                slot.refs.load(Ordering::Acquire)
+            }
+            _ => 0,
+        }
+    }
+
     /// Every slot in use: its current entry and state.
     pub fn live(&self) -> impl Iterator<Item = (SwapEntry, SlotState)> + '_ {
         self.slots.iter().enumerate().filter_map(|(i, s)| {
@@ -190,6 +211,7 @@ impl SwapArea {
         let slot = &self.slots[i];
         let w = slot.word.load(Ordering::Acquire);
         debug_assert_eq!(w & 3, FREE, "the free list held a live slot");
+        slot.refs.store(1, Ordering::Relaxed);
         probe::access(&slot.word, Access::Store, Site::SwapSlot);
         slot.word.store(w | RESERVED, Ordering::Release);
         Some(self.entry_of(i, w >> 2))
@@ -277,6 +299,8 @@ impl SwapArea {
             cancels: self.cancels.load(Ordering::Relaxed),
             reads: self.reads.load(Ordering::Relaxed),
             frees: self.frees.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            shared_frees: self.shared_frees.load(Ordering::Relaxed),
             double_frees: self.double_frees.load(Ordering::Relaxed),
             stale_reads: self.stale_reads.load(Ordering::Relaxed),
             full: self.full.load(Ordering::Relaxed),
@@ -326,16 +350,43 @@ impl pte_core::fault::SwapDevice for SwapArea {
         };
         let ready = generation << 2 | READY;
         let next = self.next_generation(generation) << 2 | FREE;
-        if self.settled(slot, generation) != ready
-            || slot
-                .word
-                .compare_exchange(ready, next, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
+        if self.settled(slot, generation) != ready {
+            self.double_frees.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // Another entry (copied by fork) still names the slot: drop ours only.
+        if slot
+            .refs
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
+                (r > 1).then(|| r - 1)
+            })
+            .is_ok()
+        {
+            self.shared_frees.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if slot
+            .word
+            .compare_exchange(ready, next, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
         {
             self.double_frees.fetch_add(1, Ordering::Relaxed);
             return;
         }
         self.frees.fetch_add(1, Ordering::Relaxed);
         self.push_free(entry);
+    }
+
+    fn duplicate(&self, entry: SwapEntry) -> bool {
+        let Some((slot, generation)) = self.locate(entry) else {
+            return false;
+        };
+        if self.settled(slot, generation) != generation << 2 | READY {
+            return false;
+        }
+        // The caller's entry holds a reference, so the count cannot reach 0 under us.
+        slot.refs.fetch_add(1, Ordering::AcqRel);
+        self.duplicates.fetch_add(1, Ordering::Relaxed);
+        true
     }
 }

@@ -93,6 +93,12 @@ impl RawSpinLock {
         self.held.store(false, Ordering::Release);
     }
 
+    /// Whether some thread holds the lock now (Relaxed: a snapshot for assertions and
+    /// diagnostics, never for synchronisation).
+    pub fn is_locked(&self) -> bool {
+        self.held.load(Ordering::Relaxed)
+    }
+
     /// Runs `f` under the lock; returns its result and the spins.
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce() -> R) -> (R, u64) {

@@ -9,7 +9,9 @@
 //! once (Acquire, through [`Strategy::load`]: a lock held on a non-empty entry is waited
 //! for), decides what the fault is from that value and the mapping, prepares the
 //! new page *outside* any lock (allocate and zero, copy, read from swap or the page cache),
-//! and lets the strategy publish it. Six kinds of fault are handled — the 2004 review's point
+//! and lets the strategy publish it ([`fork::copy_entry`] copies one entry into a child
+//! address space, write-protecting the parent's by one atomic read-modify-write). Six kinds
+//! of fault are handled — the 2004 review's point
 //! that anonymous memory alone is not enough:
 //!
 //! | entry found | mapping | what happens |
@@ -17,8 +19,9 @@
 //! | none | anonymous | a zeroed frame is installed ([`Resolved::Anonymous`]) |
 //! | none | shared file | the page-cache page is mapped (`nopage`, [`Resolved::File`]) |
 //! | none | private file | read: the page-cache page, read-only ([`Resolved::File`]); write: a private copy ([`Resolved::CopyOnWrite`]) |
-//! | present, read-only page-cache page | private file, write | copy-on-write: a copy replaces it by CAS — on a break-before-make architecture via an invalid entry ([`Resolved::CopyOnWrite`]) |
-//! | present, read-only, not a page-cache page | anonymous or private file, write | made writable in place, no copy (`wp_page_reuse`, [`Resolved::CopyOnWrite`]) |
+//! | present, read-only page-cache page | private file, write | copy-on-write: a copy replaces it break-before-make ([`Strategy::replace_flushed`], [`Resolved::CopyOnWrite`]) |
+//! | present, read-only anonymous page mapped by this entry alone | anonymous or private file, write | made writable in place, no copy (`wp_page_reuse`, [`Resolved::Reused`]) |
+//! | present, read-only anonymous page shared by fork | anonymous or private file, write | copied, break-before-make; the old mapping dropped after the flush ([`Resolved::CopyOnWrite`]) |
 //! | swap entry | any | the page is read back and mapped; the slot is freed once, by the winner ([`Resolved::SwapIn`]) |
 //! | file entry (2.6-era) | nonlinear file | the page-cache page at the entry's pgoff ([`Resolved::Nonlinear`]) |
 //! | present, old / clean | any | the accessed / dirty bits set in software — ia64 always, aarch64 without HAFDBS ([`Resolved::AccessDirty`]) |
@@ -28,12 +31,14 @@
 //! Every publication is a Release (a store under a lock, or a compare-and-swap), every read of
 //! an entry whose page is then used is an Acquire ([`PteSlot`]): the zeroing, copy or swap-in
 //! of a page happens-before any access through the new entry (the 2004 ppc64 bug of
-//! `set_pte` without a barrier, docs/DESIGN.md#h6). No path writes a transient none
-//! between two non-none values (one exception: copy-on-write on a break-before-make
-//! architecture, see `copy_on_write_bbm`): every transition other than the install over an
+//! `set_pte` without a barrier, docs/DESIGN.md#h6). No path writes a none between two
+//! non-none values that a fault could fill: every transition other than the install over an
 //! empty entry is one compare-and-swap from the exact old value, because the MMU's own
 //! accessed/dirty writes (x86, aarch64 with HAFDBS) do not take any lock. A new output
-//! address is followed by [`TableWalker::flush_tlb`].
+//! address (copy-on-write) is break-before-make on every architecture
+//! ([`Strategy::replace_flushed`]): the old entry becomes a marker no fault fills (or a none
+//! under the lock every install takes), [`TableWalker::flush_tlb`] runs, and only then is the
+//! copy published — so no CPU reads the old page after another saw a write to the new one.
 //!
 //! These orderings are checked by the loom models only (`pte-core/tests/loom_fault.rs`, run
 //! with `RUSTFLAGS="--cfg loom" cargo test --release -p pte-core --test loom_fault
@@ -56,6 +61,7 @@
 //! return and refault), `LockBitSpin` (a bit-spinlock held only for the install) and
 //! `Cmpxchg` (the "more fruitful direction": one compare-and-swap, the loser frees its page).
 
+pub mod fork;
 pub mod lock;
 pub mod set;
 pub mod strategy;
@@ -93,6 +99,35 @@ pub trait FrameAllocator {
     /// it for a published frame, nor for a page-cache page (those go to
     /// [`PageCache::put`]); the kernel may also call it for frames it unmaps.
     fn free(&self, pfn: u64);
+
+    /// Fork shares anonymous frame `pfn`, mapped by the parent, with the child: one mapping
+    /// more (`page_dup_anon_rmap`: the map count + 1; Linux also clears
+    /// `PageAnonExclusive`). From then on [`is_exclusive`](Self::is_exclusive) answers `false`
+    /// until all mappings but one are gone. Called by [`fork::copy_entry`] *before* the parent's
+    /// entry is validated, so it may be undone with [`unmap`](Self::unmap).
+    #[doc(alias = "page_dup_anon_rmap")]
+    fn share(&self, pfn: u64);
+
+    /// Whether a write fault may reuse anonymous frame `pfn`, mapped read-only by the
+    /// faulting entry, in place (`wp_page_reuse`): that entry is its only mapping and no swap
+    /// cache holds it (`PageAnonExclusive`, or `wp_can_reuse_anon_folio`'s map count of one).
+    ///
+    /// Contract: a `true` stays true until the fault's replacement lands — nothing may gain a
+    /// mapping of the frame meanwhile. Fork is the only way to gain one, and it runs with the
+    /// faults of the address space whose entry maps the frame excluded (`mmap_lock` held for
+    /// write), so a map count of one read by a fault of that address space is stable. A
+    /// `false` may be stale (another mapping was just dropped): the fault then copies, which
+    /// is always correct.
+    #[doc(alias("PageAnonExclusive", "page_mapcount"))]
+    fn is_exclusive(&self, pfn: u64) -> bool;
+
+    /// One mapping of anonymous frame `pfn` is gone: a copy-on-write replaced it and every TLB
+    /// was flushed, or the kernel unmapped it (zap, exit, swap-out), or fork undoes a
+    /// [`share`](Self::share). The last mapping frees the frame (`page_remove_rmap` +
+    /// `put_page`). Never called for a frame that was not published (those go to
+    /// [`free`](Self::free)).
+    #[doc(alias = "page_remove_rmap")]
+    fn unmap(&self, pfn: u64);
 }
 
 /// The leaf slot of an address and the lock of the table it lives in.
@@ -117,12 +152,14 @@ pub trait TableWalker<A: Arch> {
     fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>>;
 
     /// Invalidates every CPU's cached translation of the page at `addr` and waits until none
-    /// is left (`flush_tlb_page`: `invlpg` plus a shootdown, `tlbi vaae1is; dsb ish`). The
-    /// fast path calls it when an entry gets a new output address (copy-on-write): between
-    /// the invalid and the new entry on a break-before-make architecture
-    /// ([`Family::break_before_make`](crate::model::Family::break_before_make)), after the
-    /// replacement elsewhere, so no CPU keeps reading the old page. Only after it returns
-    /// does the fault path drop its reference to the old page ([`PageCache::put`]).
+    /// is left and no access through one is still in flight (`flush_tlb_page`: `invlpg` plus
+    /// a shootdown with acknowledgement, `tlbi vaae1is; dsb ish`). The fast path calls it
+    /// when an entry gets a new output address (copy-on-write), between the invalid step and
+    /// the new entry ([`Strategy::replace_flushed`]), on every architecture; it may be called
+    /// with the strategy's lock held (the mm or split lock), as Linux's `ptep_clear_flush`
+    /// is under the PTL, so it must not wait for a CPU that spins on that lock to do anything.
+    /// Only after it returns does the fault path drop the old page ([`PageCache::put`],
+    /// [`FrameAllocator::unmap`]).
     fn flush_tlb(&self, addr: u64);
 }
 
@@ -135,11 +172,8 @@ pub trait TableWalker<A: Arch> {
 /// a lost race, a refault or a failure the fault path puts it before `handle` returns. A
 /// private write fault takes a reference only to copy the page and puts it right after
 /// [`FrameAllocator::alloc_copy`]. Copy-on-write of a mapped page-cache page puts the
-/// mapping's reference once the page is no longer mapped there and the TLB is flushed: after
-/// the copy replaced it, or — on a break-before-make architecture — after the break to an
-/// invalid entry, even if the copy's install then loses (the page is unmapped either way). A
-/// copy-on-write that loses the race to replace or break the entry puts nothing: the page is
-/// still mapped.
+/// mapping's reference once the copy replaced it and the TLB is flushed. A copy-on-write that
+/// loses the race to replace the entry puts nothing: the page is still mapped.
 pub trait PageCache {
     /// The frame caching page `pgoff` of `file`, read in if needed, with a reference taken
     /// for the caller (see the trait). `None`: beyond the end of the file, or out of memory;
@@ -149,15 +183,25 @@ pub trait PageCache {
     /// source of a private write, the replaced mapping of a copy-on-write, or an unmap).
     fn put(&self, pfn: u64);
     /// Whether `pfn` is a page-cache page (copy-on-write copies it and drops the reference;
-    /// an anonymous page is reused in place instead). A query: no reference changes hands.
+    /// an anonymous page is reused in place when exclusive, else copied). A query: no
+    /// reference changes hands.
     fn contains(&self, pfn: u64) -> bool;
+    /// Fork maps page-cache page `pfn`, mapped by the parent, in the child too: one reference
+    /// more (`get_page` + `page_dup_file_rmap`), the child's mapping's, dropped by
+    /// [`put`](Self::put) when the child unmaps it. Like [`FrameAllocator::share`], taken
+    /// before the parent's entry is validated and undone with `put`.
+    #[doc(alias = "page_dup_file_rmap")]
+    fn dup(&self, pfn: u64);
 }
 
 /// The swap device.
 ///
-/// Ownership: a swap slot belongs to the swap entry that names it until the page is swapped
-/// in; then exactly one fault — the one that published the page — frees it with
-/// [`free_slot`](Self::free_slot). The frame [`read`](Self::read) returns belongs to the
+/// Ownership: a swap slot is referenced by every swap entry that names it — one after
+/// swap-out, one more for each fork that copied the entry ([`duplicate`](Self::duplicate),
+/// `swap_duplicate`) — and freed when the last reference is dropped. A swap-in drops its
+/// entry's reference exactly once, by the one fault that published the page read from it
+/// ([`free_slot`](Self::free_slot), `swap_free`); the slot survives while another address
+/// space's entry still names it. The frame [`read`](Self::read) returns belongs to the
 /// calling fault, like one from [`FrameAllocator::alloc_zeroed`].
 pub trait SwapDevice {
     /// A new frame holding the contents of swap slot `entry`. `None`: out of memory, or the
@@ -174,9 +218,17 @@ pub trait SwapDevice {
     /// it (the kernel's swap cache and swap count give this); otherwise a stale read could be
     /// published over the same entry value — the ABA hazard of docs/DESIGN.md#h11.
     fn read(&self, entry: SwapEntry) -> Option<u64>;
-    /// Frees the slot: called exactly once per swap-in, by the fault that published the page
-    /// read from it, after publishing (never by a loser, never for a failed fault).
+    /// Drops the published entry's reference to the slot (`swap_free`): called exactly once
+    /// per swap-in, by the fault that published the page read from it, after publishing
+    /// (never by a loser, never for a failed fault). The slot is freed with its last
+    /// reference — not while an entry copied by fork still names it.
+    #[doc(alias = "swap_free")]
     fn free_slot(&self, entry: SwapEntry);
+    /// Fork copies a swap entry into the child: one reference more to its slot
+    /// (`swap_duplicate`). `false`: the count cannot grow (the kernel's limit, or the slot is
+    /// gone); fork then fails with [`FaultError::NoMemory`] and the child gets no entry.
+    #[doc(alias = "swap_duplicate")]
+    fn duplicate(&self, entry: SwapEntry) -> bool;
 }
 
 /// What the kernel provides to the fast path, for layout `A`: its page allocator, page tables,
@@ -214,6 +266,10 @@ pub trait SwapDevice {
 ///     }
 ///     fn alloc_copy(&self, _src: u64) -> Option<u64> { self.alloc_zeroed() /* then copy */ }
 ///     fn free(&self, pfn: u64) { self.used[pfn as usize].store(false, Ordering::Release) }
+///     // No fork in this kernel: every anonymous frame has one mapping, `share` is never called.
+///     fn share(&self, _pfn: u64) {}
+///     fn is_exclusive(&self, _pfn: u64) -> bool { true }
+///     fn unmap(&self, pfn: u64) { self.free(pfn) }
 /// }
 /// impl fault::TableWalker<A> for MyKernel {
 ///     fn leaf(&self, addr: u64) -> Option<Leaf<'_, A>> {
@@ -226,10 +282,12 @@ pub trait SwapDevice {
 ///     fn get(&self, _file: u32, _pgoff: u64) -> Option<u64> { None }
 ///     fn put(&self, _pfn: u64) {}
 ///     fn contains(&self, _pfn: u64) -> bool { false }
+///     fn dup(&self, _pfn: u64) {}
 /// }
 /// impl fault::SwapDevice for MyKernel {
 ///     fn read(&self, _entry: SwapEntry) -> Option<u64> { None }
 ///     fn free_slot(&self, _entry: SwapEntry) {}
+///     fn duplicate(&self, _entry: SwapEntry) -> bool { false }
 /// }
 ///
 /// // The kernel is its own `Kernel`: no `Env` to build on every fault.
@@ -386,12 +444,18 @@ pub enum Resolved {
     /// mapping, a read fault of a private one (mapped read-only). A private write gets a copy
     /// and is [`CopyOnWrite`](Self::CopyOnWrite).
     File,
-    /// A write fault of a private page: a private copy of the page-cache page was installed
-    /// over an empty entry or replaced the read-only page-cache page (on a break-before-make
-    /// architecture through an invalid entry), or a read-only page of the mapping's own
-    /// (anonymous, or an earlier private copy) was made writable in place — `wp_page_reuse`,
-    /// no copy.
+    /// A write fault of a private page that copied it: a private copy of the page-cache page
+    /// was installed over an empty entry, or a copy replaced a read-only page — a page-cache
+    /// page, or an anonymous page shared by fork — break-before-make
+    /// ([`Strategy::replace_flushed`]; `wp_page_copy`). A page the entry alone maps is
+    /// [`Reused`](Self::Reused) instead.
+    #[doc(alias = "wp_page_copy")]
     CopyOnWrite,
+    /// A write fault of a read-only anonymous page (or an earlier private copy) that its
+    /// entry alone maps ([`FrameAllocator::is_exclusive`]): made writable in place, no copy
+    /// (`wp_page_reuse`).
+    #[doc(alias = "wp_page_reuse")]
+    Reused,
     /// A swapped-out page was read back.
     SwapIn,
     /// A nonlinear file entry was resolved.
@@ -416,6 +480,10 @@ pub enum FaultError {
     Bus,
     /// The entry is not a word the kernel could have written.
     Corrupt,
+    /// The strategy cannot make this transition on this layout: copy-on-write of a mapped
+    /// page by [`Cmpxchg`] on a layout with no break-marker bit (i386/2.6.8 2-level; see
+    /// [`Pte::break_marker`]). A lock strategy can.
+    Unsupported,
 }
 
 cfg_if::cfg_if! {
@@ -734,37 +802,14 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     pfn: u64,
 ) -> Result<Resolved, FaultError> {
     if fault.write && !old.is_writable() {
-        return match vma.backing {
-            Backing::PrivateFile { .. } if vma.writable && kernel.cache().contains(pfn) => {
-                let copy = kernel
-                    .frames()
-                    .alloc_copy(pfn)
-                    .ok_or(FaultError::NoMemory)?;
-                let new =
-                    present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
-                if A::CHECKED_LAYOUT.family.break_before_make() {
-                    let prepared = (new, copy);
-                    return copy_on_write_bbm(strategy, kernel, fault, leaf, old, pfn, prepared);
-                }
-                if !publish(strategy, kernel, leaf, old, new, Source::Frame, copy)? {
-                    return Ok(Resolved::AlreadyDone);
-                }
-                // No CPU may keep reading the page-cache page through this address.
-                kernel.tables().flush_tlb(fault.addr);
-                // The read-only page-cache page is no longer mapped here.
-                kernel.cache().put(pfn);
-                Ok(Resolved::CopyOnWrite)
-            }
-            // A read-only private page of our own (`wp_page_reuse`): make it writable in place.
-            // Reported as `CopyOnWrite` too (the write fault of a private page, with no copy
-            // needed).
-            Backing::PrivateFile { .. } | Backing::Anonymous if vma.writable => {
-                let new = old.make_writable().make_young().make_dirty();
-                let step = strategy.replace(leaf, old, new);
-                outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
-            }
-            _ => Err(FaultError::Segv),
-        };
+        let private = matches!(
+            vma.backing,
+            Backing::PrivateFile { .. } | Backing::Anonymous
+        );
+        if !(private && vma.writable) {
+            return Err(FaultError::Segv);
+        }
+        return copy_on_write(strategy, kernel, fault, leaf, old, pfn);
     }
     let mut new = old.make_young();
     if fault.write {
@@ -777,56 +822,57 @@ fn fault_present<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     outcome(step, Resolved::AccessDirty, FaultError::NoMemory)
 }
 
-/// Copy-on-write by break-before-make (aarch64): the read-only entry of page-cache page
-/// `cached` becomes invalid (one compare-and-swap through the strategy), every TLB drops it,
-/// and the private copy — `prepared`: its entry and its frame — is then installed as over any
-/// empty entry.
+/// A write fault on read-only page `pfn` of a writable private mapping (`do_wp_page`).
 ///
-/// The invalid step is `none`, which the fast path otherwise never writes between two
-/// present entries (docs/DESIGN.md#h5): here it is harmless, because a fault that sees it
-/// maps the same page-cache page or makes its own copy of it — the same contents — and the
-/// first install wins; the loser frees its copy.
-fn copy_on_write_bbm<A: Arch, S: Strategy<A>, K: Kernel<A>>(
+/// An anonymous page (or an earlier private copy) that this entry alone maps is made
+/// writable in place ([`Resolved::Reused`]). Otherwise — a page-cache page, or an anonymous
+/// page fork shared — a copy replaces it break-before-make ([`Strategy::replace_flushed`]):
+/// no CPU's TLB still holds the old translation when the copy becomes visible, and the slot
+/// is never a none a lock-free fault could fill (it would map the linear file page of a
+/// nonlinear entry, or a fresh zero page over shared anonymous data). Only then is the old
+/// mapping dropped: the page-cache reference ([`PageCache::put`]) or the anonymous mapping
+/// ([`FrameAllocator::unmap`]).
+fn copy_on_write<A: Arch, S: Strategy<A>, K: Kernel<A>>(
     strategy: &S,
     kernel: &K,
     fault: Fault,
     leaf: &Leaf<'_, A>,
     old: Pte<A>,
-    cached: u64,
-    prepared: (Pte<A>, u64),
+    pfn: u64,
 ) -> Result<Resolved, FaultError> {
-    let copy = prepared.1;
-    // Break: the copy is not published yet, so a lost race gives it back.
-    if !publish(
-        strategy,
-        kernel,
-        leaf,
-        old,
-        Pte::none(),
-        Source::Frame,
-        copy,
-    )? {
-        return Ok(Resolved::AlreadyDone);
+    let cached = kernel.cache().contains(pfn);
+    if !cached && kernel.frames().is_exclusive(pfn) {
+        let new = old.make_writable().make_young().make_dirty();
+        let step = strategy.replace(leaf, old, new);
+        return outcome(step, Resolved::Reused, FaultError::NoMemory);
     }
-    kernel.tables().flush_tlb(fault.addr);
-    // The read-only page-cache page is no longer mapped here.
-    kernel.cache().put(cached);
-    // Make. A strategy that gives up before asking for the page (`LockBitRefault` takes its
-    // lock first) leaves the copy with us; one that took it frees it through `discard`.
-    let taken = core::cell::Cell::new(false);
-    let prepare = || {
-        taken.set(true);
-        Some(prepared)
-    };
-    let discard = |pfn: u64| kernel.frames().free(pfn);
-    let step = strategy.install_empty(leaf, prepare, discard);
-    if !taken.get() {
+    // The entry maps `pfn` (our reference) while we copy it.
+    let copy = kernel
+        .frames()
+        .alloc_copy(pfn)
+        .ok_or(FaultError::NoMemory)?;
+    let new = present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
+    let flush = || kernel.tables().flush_tlb(fault.addr);
+    let step = strategy.replace_flushed(leaf, old, new, flush);
+    if !matches!(step, Step::Installed) {
         kernel.frames().free(copy);
-        if let Step::Lost(_) = step {
-            strategy.stats().frees.add(1);
-        }
     }
-    outcome(step, Resolved::CopyOnWrite, FaultError::NoMemory)
+    match step {
+        Step::Installed => {
+            if cached {
+                kernel.cache().put(pfn);
+            } else {
+                kernel.frames().unmap(pfn);
+            }
+            Ok(Resolved::CopyOnWrite)
+        }
+        Step::Lost(_) => {
+            strategy.stats().frees.add(1);
+            Ok(Resolved::AlreadyDone)
+        }
+        Step::Retry => Err(FaultError::Retry),
+        Step::NoPage => Err(FaultError::Unsupported),
+    }
 }
 
 /// Replaces `old` by `new` through the strategy: `true` if published; a lost race gives the

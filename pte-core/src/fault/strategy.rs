@@ -35,7 +35,7 @@ use super::{Leaf, Stats};
 use crate::CompareExchange;
 use crate::classify::{Decoded, Discipline};
 use crate::probe::{self, Work};
-use crate::pte::{Arch, LockBit, Pte};
+use crate::pte::{Arch, ArchChecked, LockBit, Pte};
 
 /// The result of publishing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +56,15 @@ pub trait Strategy<A: Arch>: Sync {
     /// The strategy's name in reports.
     const NAME: &'static str;
 
-    /// Classifies an entry read from a slot (a held none-only lock reads as locked-none).
+    /// Classifies an entry read from a slot (a held none-only lock reads as locked-none, and
+    /// so does the [`Pte::break_marker`] of an entry in the middle of a break-before-make: an
+    /// empty entry someone else is filling).
     fn classify(&self, pte: Pte<A>) -> Decoded {
-        pte.decode()
+        if pte.is_break_marker() {
+            Decoded::LockedNone
+        } else {
+            pte.decode()
+        }
     }
 
     /// The entry a fault decides on, read once (Acquire). By default the slot's value; a
@@ -91,6 +97,38 @@ pub trait Strategy<A: Arch>: Sync {
     /// `Installed` (also on [`Step::NoPage`], which no built-in strategy returns here).
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A>;
 
+    /// Replaces exactly `old` (as read, lock bit clear) by `new`, an entry with a *new output
+    /// address* (copy-on-write), break-before-make: `old` leaves the slot, `flush` runs (it
+    /// must invalidate every CPU's TLB entry for the page and wait for it), and only then does
+    /// `new` become visible — so no CPU can still read the old page through a stale
+    /// translation after another CPU has seen a write to the new one (Linux's `wp_page_copy`:
+    /// `ptep_clear_flush`, then `set_pte_at`). The slot is never a plain none in between that
+    /// a lock-free fault could fill: the lock strategies hold their lock across the three
+    /// steps (Linux's own protocol; every install over none re-checks under that lock), the
+    /// lock-bit strategies break to their locked-empty word, [`Cmpxchg`] to the layout's
+    /// proved [`Pte::break_marker`].
+    ///
+    /// [`Step::Installed`]: `flush` ran, `new` is published. [`Step::Lost`]: `old` was no
+    /// longer there, nothing changed, `flush` did not run. [`Step::NoPage`]: the strategy
+    /// cannot do it on this layout (`Cmpxchg` on a layout without a marker bit:
+    /// i386/2.6.8 2-level); nothing changed. The caller gives `new`'s page back on anything
+    /// but `Installed`.
+    #[doc(alias("ptep_clear_flush", "break_before_make"))]
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A>;
+
+    /// Whether [`replace_flushed`](Self::replace_flushed) can work on this layout, so
+    /// copy-on-write of a mapped page is possible: every strategy but [`Cmpxchg`] on a layout
+    /// without a [`Pte::break_marker`].
+    fn can_replace_flushed(&self) -> bool {
+        true
+    }
+
     /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
     /// (or lock bit) the faults take — so `f` runs with that lock held: it must not fault on
@@ -110,14 +148,29 @@ pub trait Strategy<A: Arch>: Sync {
     }
 }
 
+/// [`Strategy::classify`] of the lock-bit strategies: a held none-only lock and the break
+/// marker (where its bit is not the lock bit) read as locked-none, like a held lock.
+fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
+    if pte.is_break_marker() {
+        Decoded::LockedNone
+    } else {
+        pte.decode_locked().0
+    }
+}
+
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
-/// concurrent accessed/dirty update by the MMU is never lost.
+/// concurrent accessed/dirty update by the MMU is never lost. An entry in the middle of a
+/// break-before-make ([`Pte::break_marker`]) belongs to the fault replacing it: it is left
+/// alone, never handed to `f` (swap-out skips it as it skips a held lock bit).
 fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
     mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     let mut cur = leaf.slot.load();
     loop {
+        if cur.is_break_marker() {
+            return None;
+        }
         let new = f(cur)?;
         match leaf.slot.compare_exchange(cur, new) {
             Ok(old) => return Some(old),
@@ -207,6 +260,72 @@ fn locked_update<A: CompareExchange>(
     old
 }
 
+/// [`Strategy::replace_flushed`] under `lock`: Linux's own protocol (`wp_page_copy` under the
+/// PTL): compare-and-swap `old` to none, flush, store `new` (Release), all with the lock
+/// held. The transient none cannot be filled: every install over an empty entry takes this
+/// same lock and re-checks `pte_none` under it, and the MMU never writes a none (the KNL
+/// erratum's A/D on it are overwritten by the store, as `set_pte_at` does).
+fn locked_replace_flushed<A: CompareExchange>(
+    lock: &RawSpinLock,
+    stats: &Stats,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    new: Pte<A>,
+    flush: impl FnOnce(),
+) -> Step<A> {
+    let (step, spins) = lock.with(|| match leaf.slot.compare_exchange(old, Pte::none()) {
+        Ok(_) => {
+            flush();
+            leaf.slot.store(new);
+            Step::Installed
+        }
+        Err(now) => Step::Lost(now),
+    });
+    stats.spins.add(spins);
+    count_lost(stats, step)
+}
+
+/// Publishes `new` over `marker`, a word this thread wrote and nobody else replaces (a held
+/// locked-empty entry, or the break marker): one compare-and-swap (Release on success). The
+/// word may only have gained the bits `pte_none` ignores (the KNL erratum's A/D): it is
+/// still ours, try again from it. Anything else is a writer that broke the protocol: `Err`
+/// with what it wrote, which is kept.
+fn publish_over<A: CompareExchange>(
+    leaf: &Leaf<'_, A>,
+    marker: Pte<A>,
+    new: Pte<A>,
+) -> Result<(), Pte<A>> {
+    let ignore = A::CHECKED_LAYOUT.none_ignore;
+    let mut cur = marker;
+    loop {
+        match leaf.slot.compare_exchange(cur, new) {
+            Ok(_) => return Ok(()),
+            Err(now) if now.raw() & !ignore == marker.raw() => cur = now,
+            Err(now) => return Err(now),
+        }
+    }
+}
+
+/// Break-before-make through a marker word: compare-and-swap `old` → `marker`, `flush`, then
+/// `marker` → `new`. Faults that read the marker wait (or refault), updates leave it.
+fn replace_via_marker<A: CompareExchange>(
+    stats: &Stats,
+    leaf: &Leaf<'_, A>,
+    old: Pte<A>,
+    new: Pte<A>,
+    marker: Pte<A>,
+    flush: impl FnOnce(),
+) -> Step<A> {
+    if let Err(now) = leaf.slot.compare_exchange(old, marker) {
+        return count_lost(stats, Step::Lost(now));
+    }
+    flush();
+    match publish_over(leaf, marker, new) {
+        Ok(()) => Step::Installed,
+        Err(now) => count_lost(stats, Step::Lost(now)),
+    }
+}
+
 /// Linux 2.6.8: one lock per address space (`mm->page_table_lock`).
 ///
 /// Orderings: the lock's Acquire/Release order the critical sections among faulting threads;
@@ -251,6 +370,16 @@ impl<A: Arch + CompareExchange> Strategy<A> for MmLock {
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
         locked_replace(&self.lock, &self.stats, leaf, old, new)
+    }
+
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        locked_replace_flushed(&self.lock, &self.stats, leaf, old, new, flush)
     }
 
     fn update(
@@ -305,6 +434,16 @@ impl<A: Arch + CompareExchange> Strategy<A> for SplitLock {
         locked_replace(leaf.ptl, &self.stats, leaf, old, new)
     }
 
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        locked_replace_flushed(leaf.ptl, &self.stats, leaf, old, new, flush)
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -354,7 +493,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     const NAME: &'static str = "lock-bit-refault";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
-        pte.decode_locked().0
+        classify_locked(pte)
     }
 
     fn install_empty<P>(
@@ -402,6 +541,18 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         count_lost(&self.stats, cas_replace(leaf, old, new))
     }
 
+    /// Breaks to the locked-empty word: to every other fault it is an install in progress
+    /// (they refault), to `update` a held entry (left alone).
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush)
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -427,14 +578,7 @@ fn unlock_none_to<A: LockBit + CompareExchange>(
     leaf: &Leaf<'_, A>,
     new: Pte<A>,
 ) -> Result<(), Pte<A>> {
-    let mut locked = Pte::<A>::locked_none();
-    loop {
-        match leaf.slot.compare_exchange(locked, new) {
-            Ok(_) => return Ok(()),
-            Err(now) if now.decode_locked().0 == Decoded::LockedNone => locked = now,
-            Err(now) => return Err(now),
-        }
-    }
+    publish_over(leaf, Pte::locked_none(), new)
 }
 
 /// A bit-spinlock in the entry, held only for the install.
@@ -524,7 +668,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
     const NAME: &'static str = "lock-bit-spin";
 
     fn classify(&self, pte: Pte<A>) -> Decoded {
-        pte.decode_locked().0
+        classify_locked(pte)
     }
 
     fn load(&self, leaf: &Leaf<'_, A>) -> Pte<A> {
@@ -569,6 +713,40 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         self.replace_staged(leaf, old, new, || {})
     }
 
+    /// Breaks to the locked-empty word. Any-state: the bit is taken on `old` first and stays
+    /// held through the break (locked `old` → locked empty → `new`), so waiters spin on it;
+    /// none-only: one compare-and-swap to the locked-empty word, which installs wait on.
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        if A::DISCIPLINE == Discipline::NoneOnly {
+            return replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush);
+        }
+        let held = self.lock_any(leaf);
+        if held != old {
+            leaf.slot.unlock();
+            return count_lost(&self.stats, Step::Lost(held));
+        }
+        if leaf
+            .slot
+            .compare_exchange(old.with_lock_bit(), Pte::locked_none())
+            .is_err()
+        {
+            // The MMU changed the locked entry meanwhile (accessed): lost, as in `unlock_to`.
+            let now = leaf.slot.unlock();
+            return count_lost(&self.stats, Step::Lost(now.without_lock_bit()));
+        }
+        flush();
+        match publish_over(leaf, Pte::locked_none(), new) {
+            Ok(()) => Step::Installed,
+            Err(now) => count_lost(&self.stats, Step::Lost(now)),
+        }
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -599,6 +777,11 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         &self.stats
     }
 }
+
+/// How many times [`Cmpxchg`]'s install re-reads an entry held at the break marker before it
+/// gives up and refaults ([`Step::Retry`]): the marker is held across one TLB shootdown, so
+/// this is a bound for a preempted holder, not the normal case.
+pub const MARKER_WAIT_LIMIT: u32 = 1 << 12;
 
 /// One compare-and-swap from the exact old value; the loser frees its page.
 ///
@@ -634,7 +817,23 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
             return Step::NoPage;
         };
         let mut cur = leaf.slot.load();
+        let mut waits = 0;
         loop {
+            if cur.is_break_marker() {
+                // Another fault is replacing this entry (break-before-make): its flush is
+                // bounded, so wait — counted — for the new entry, which this install then
+                // loses to. Past the bound, refault rather than spin on.
+                if waits == MARKER_WAIT_LIMIT {
+                    discard(token);
+                    self.stats.retries.add(1);
+                    return Step::Retry;
+                }
+                waits += 1;
+                self.stats.spins.add(1);
+                relax();
+                cur = leaf.slot.load();
+                continue;
+            }
             if !cur.is_none() {
                 return lost_install(&self.stats, discard, token, cur);
             }
@@ -650,6 +849,25 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
 
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
         count_lost(&self.stats, cas_replace(leaf, old, new))
+    }
+
+    fn can_replace_flushed(&self) -> bool {
+        A::BREAK_MARKER.is_some()
+    }
+
+    /// Breaks to the layout's [`Pte::break_marker`]; refuses ([`Step::NoPage`]) on a layout
+    /// without one.
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        match Pte::break_marker() {
+            Some(marker) => replace_via_marker(&self.stats, leaf, old, new, marker, flush),
+            None => Step::NoPage,
+        }
     }
 
     fn update(
