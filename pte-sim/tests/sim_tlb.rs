@@ -409,40 +409,35 @@ fn assert_no_stale_read(seen: Seen) {
 
 /// x86_64/6.6 (no break-before-make), `Cmpxchg`: the copy is published before the shootdown.
 #[test]
-#[ignore = "fails until the copy-on-write fix lands (issue 11)"]
 fn stale_translation_after_cow_x86_cmpxchg() {
     assert_no_stale_read(stale_cow::<X86_64_6_6, _>(Cmpxchg::new()));
 }
 
 /// The same under the split page-table lock.
 #[test]
-#[ignore = "fails until the copy-on-write fix lands (issue 11)"]
 fn stale_translation_after_cow_x86_split_lock() {
     assert_no_stale_read(stale_cow::<X86_64_6_6, _>(SplitLock::new()));
 }
 
 /// The same under the mm lock.
 #[test]
-#[ignore = "fails until the copy-on-write fix lands (issue 11)"]
 fn stale_translation_after_cow_x86_mm_lock() {
     assert_no_stale_read(stale_cow::<X86_64_6_6, _>(MmLock::new()));
 }
 
-/// aarch64/6.6 (break-before-make) under the split lock. It fails today too: the break and
-/// the make are two separate steps under the lock, the shootdown runs between them without
-/// it, and W's fault on the empty entry installs its own copy before the shootdown (Linux
-/// holds the PTL from the break to the make).
+/// aarch64/6.6 (break-before-make) under the split lock. It failed before issue 11's fix
+/// too: the break and the make were two steps each under the lock, the shootdown ran between
+/// them without it, and W's fault on the empty entry installed its own copy before the
+/// shootdown (Linux holds the PTL from the break to the make).
 #[test]
-#[ignore = "fails until the copy-on-write fix lands (issue 11)"]
 fn stale_translation_after_cow_aarch64_split_lock() {
     assert_no_stale_read(stale_cow::<Aarch64_6_6, _>(SplitLock::new()));
 }
 
 /// aarch64/6.6 (break-before-make) under `Cmpxchg`: there is no lock, so the break must
-/// leave an entry that makes other faults wait (not none), or W installs its own copy
-/// before the shootdown.
+/// leave an entry that makes other faults wait (a break marker, not none), or W installs its
+/// own copy before the shootdown.
 #[test]
-#[ignore = "fails until the copy-on-write fix lands (issue 11)"]
 fn stale_translation_after_cow_aarch64_cmpxchg() {
     assert_no_stale_read(stale_cow::<Aarch64_6_6, _>(Cmpxchg::new()));
 }
