@@ -202,6 +202,14 @@ pub fn swap_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
     assert_eq!(mid.pool.anon, 0);
     // Page 0 by a read, page 1 by a write.
     assert_eq!(s.read(start + 40), Ok(0x5000_0005));
+    // The read freed the slot: the frame is the page's only copy, so it is dirty, or a
+    // reclaim trusting the entry would drop it (Linux: `folio_free_swap` dirties the folio).
+    assert!(s.pte(start).unwrap().is_dirty(), "{:?}", s.pte(start));
+    assert!(
+        matches!(s.swap_out(start), Reclaim::SwappedOut { dirty: true, .. }),
+        "a page read back from swap must be written out again"
+    );
+    assert_eq!(s.read(start + 40), Ok(0x5000_0005));
     s.write(start + ps + 16, 0x77).unwrap();
     exp.set(start + ps + 16, 0x77);
     for (addr, v) in exp.iter() {
@@ -214,8 +222,8 @@ pub fn swap_round_trip<A: Arch + CompareExchange, S: Strategy<A>>(
     assert_eq!(s.read(start + ps + 16), Ok(0));
     exp.set(start + ps + 16, 0);
     let r = checked(&s, &exp);
-    assert_eq!(r.space.swap_in, 3, "{r}");
-    assert_eq!(r.space.swap_outs, 4);
+    assert_eq!(r.space.swap_in, 4, "{r}");
+    assert_eq!(r.space.swap_outs, 5);
     assert_eq!(r.space.writer_slot_frees, 1);
     assert_eq!(r.swap.ready, 0);
     r

@@ -8,6 +8,12 @@
 //!   accessed and dirty bits — and neither are other writers going through
 //!   [`Strategy::update`] (swap-out).
 //! * The child is not running: its slot is empty and the caller's alone until the child runs.
+//! * After the last entry is copied and before the parent's `mmap_lock` is released (and
+//!   before the child runs), the kernel flushes the parent's TLBs for the copied range
+//!   (Linux's `flush_tlb_mm` at the end of `dup_mmap`): `copy_entry` write-protects entries
+//!   but does not flush, so until then other CPUs of the parent may still write through
+//!   their cached writable translations into frames the child now maps. A write during the
+//!   copy may or may not be seen by the child; none after the flush is.
 //! * One [`Kernel`] serves both address spaces' frames, page cache and swap device (the
 //!   child's tables are the caller's business: it passes the child's slot).
 //!

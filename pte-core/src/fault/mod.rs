@@ -221,7 +221,8 @@ pub trait SwapDevice {
     /// Drops the published entry's reference to the slot (`swap_free`): called exactly once
     /// per swap-in, by the fault that published the page read from it, after publishing
     /// (never by a loser, never for a failed fault). The slot is freed with its last
-    /// reference — not while an entry copied by fork still names it.
+    /// reference — not while an entry copied by fork still names it. The published entry is
+    /// dirty even after a read fault: its frame is now the mapping's only copy.
     #[doc(alias = "swap_free")]
     fn free_slot(&self, entry: SwapEntry);
     /// Fork copies a swap entry into the child: one reference more to its slot
@@ -667,8 +668,11 @@ fn resolve<A: Arch, S: Strategy<A>, K: Kernel<A>>(
                     Ok(Resolved::AlreadyDone)
                 };
             };
-            let new = present::<A>(pfn, fault.write, vma.writable)
-                .inspect_err(|_| kernel.frames().free(pfn))?;
+            // Dirty even for a read: the winner drops the entry's slot reference below, so
+            // this frame becomes the mapping's only copy and must be written out again before
+            // it is dropped (Linux dirties the folio when `folio_free_swap` frees the slot).
+            let new =
+                present::<A>(pfn, true, vma.writable).inspect_err(|_| kernel.frames().free(pfn))?;
             if publish(strategy, kernel, &leaf, old, new, Source::Frame, pfn)? {
                 // Only the winner frees the slot: exactly once.
                 kernel.swap().free_slot(entry);
