@@ -10,7 +10,7 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use pte_core::fault::{Resolved, Strategy, StrategyVisitor, TableWalker};
+use pte_core::fault::{FrameAllocator, Resolved, Strategy, StrategyVisitor, TableWalker};
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
 use crate::cache::{self, FILE_PAGES, FILES, file_word};
@@ -351,7 +351,9 @@ pub fn swap_out<P: Platform>(p: &P, s: usize, cpus: usize) {
                 continue;
             };
             swap::fill(slot, pfn);
-            Frames(p).release(pfn, Use::Page);
+            // The entry's mapping is gone and the TLBs flushed (`update`): its last one frees
+            // the frame.
+            Frames(p).unmap(pfn);
             out += 1;
             match entry(p, addr).map(|pte| pte.decode()) {
                 Some(Decoded::Swap(found)) if found == slot => {}
@@ -500,7 +502,10 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         by_use[use_ as usize] += 1;
         let ok = match use_ {
             Use::Free => mapped[i] == 0 && table[i] == 0,
-            Use::Page => mapped[i] == 1 && table[i] == 0,
+            // Mapped exactly as often as its map count says, and at least once.
+            Use::Page => {
+                mapped[i] >= 1 && u32::from(mapped[i]) == frames::map_count(i) && table[i] == 0
+            }
             Use::Table => mapped[i] == 0 && table[i] == 1,
             Use::Cache => u64::from(mapped[i]) == refs[i] && table[i] == 0,
         };
@@ -508,9 +513,10 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
             violation(
                 p,
                 format_args!(
-                    "frame {:#x} is {use_:?}, mapped {} times, linked {} times as a table, cache references {}",
+                    "frame {:#x} is {use_:?}, mapped {} times (map count {}), linked {} times as a table, cache references {}",
                     frames::pfn_at(i),
                     mapped[i],
+                    frames::map_count(i),
                     table[i],
                     refs[i]
                 ),
