@@ -64,7 +64,7 @@ pub fn banner<P: Platform>(p: &P) {
 }
 
 /// The entry mapping `addr` (without populating anything).
-fn entry<P: Platform>(p: &P, addr: u64) -> Option<Pte<P::A>> {
+pub(crate) fn entry<P: Platform>(p: &P, addr: u64) -> Option<Pte<P::A>> {
     Walker(p).find(addr).map(|slot| slot.load())
 }
 
@@ -83,7 +83,7 @@ fn present<P: Platform>(p: &P, addr: u64, what: &str) -> Option<Pte<P::A>> {
 }
 
 /// The library's accessed/dirty helpers agree with the hardware bits of the manual.
-fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
+pub(crate) fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
     let raw = pte.raw();
     COMPARED.fetch_add(1, Ordering::Relaxed);
     if pte.is_young() == P::hw_young(raw) && pte.is_dirty() == P::hw_dirty(raw) {
@@ -243,7 +243,7 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
 
 /// `f` applied to the entry of `addr` through strategy `s` (`Strategy::update`: CAS under the
 /// strategy's rule), then the TLB flush the change needs.
-fn update<P: Platform>(
+pub(crate) fn update<P: Platform>(
     p: &P,
     s: usize,
     addr: u64,
@@ -474,18 +474,13 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
             table[i] = table[i].saturating_add(1);
         }
     });
-    for s in 0..STRATEGIES {
-        for region in Region::ALL {
-            for (_, addr) in pages::<P>(s, region, cpus) {
-                let Some(pte) = entry(p, addr) else { continue };
-                let Some(pfn) = pte.pfn() else { continue };
-                match frames::index_of(pfn) {
-                    Some(i) => mapped[i] = mapped[i].saturating_add(1),
-                    None => violation(p, format_args!("{addr:#x} maps {pfn:#x}, not a pool frame")),
-                }
-            }
+    crate::fork::each_entry::<P>(p, cpus, |addr, pte| {
+        let Some(pfn) = pte.pfn() else { return };
+        match frames::index_of(pfn) {
+            Some(i) => mapped[i] = mapped[i].saturating_add(1),
+            None => violation(p, format_args!("{addr:#x} maps {pfn:#x}, not a pool frame")),
         }
-    }
+    });
     let mut refs = [0u64; POOL_FRAMES];
     for file in 0..FILES as u32 {
         for pgoff in 0..FILE_PAGES {
@@ -550,7 +545,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
     }
     say!(
         p,
-        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages each mapped once, {} page tables each linked once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
+        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages mapped as often as their map counts say, {} page tables each linked once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
         by_use[Use::Free as usize],
         by_use[Use::Page as usize],
         by_use[Use::Table as usize],
@@ -572,6 +567,9 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         p,
         "contended faults (found the work done by another CPU): {contended}"
     );
+    if P::FORK && cpus >= 2 {
+        crate::fork::report(p);
+    }
     let violations = violation::count();
     let pass = violations == 0;
     say!(p, "violations: {violations}");

@@ -19,8 +19,8 @@ use pte_core::fault::lock::RawSpinLock;
 use crate::violation::violation;
 use crate::{PAGE_SHIFT, PAGE_SIZE, Platform};
 
-/// Frames in the pool (6 MiB): page tables, anonymous pages, page-cache pages.
-pub const POOL_FRAMES: usize = 1536;
+/// Frames in the pool (8 MiB): page tables, anonymous pages, page-cache pages.
+pub const POOL_FRAMES: usize = 2048;
 
 // The free stack holds frame indices as `u16`.
 const _: () = assert!(POOL_FRAMES <= 1 << 16);
