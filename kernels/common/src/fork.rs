@@ -20,11 +20,11 @@
 //! 2. **fork**: the boot CPU takes the parent's `mmap_lock` for write and copies every entry
 //!    of the parent's four VMAs into the child's tables, then flushes the parent's
 //!    translations (Linux's `flush_tlb_mm` at the end of `dup_mmap`) and unlocks. Meanwhile
-//!    the other CPUs keep writing the parent's anonymous pages (their private ones, the even
-//!    pages of the shared region) through present entries (the value each word already
-//!    holds, so the contents fork copies are known): the MMU sets
-//!    dirty bits while fork write-protects the entries; a write that finds its entry
-//!    write-protected faults and waits for the lock. Checked after: every page written
+//!    the other CPUs keep writing, through present entries, the parent's anonymous page
+//!    whose entry fork is about to copy (the value the word already holds, so the contents
+//!    fork copies are known): the MMU sets the dirty bit of the clean entry while fork
+//!    write-protects it; a write that finds its entry write-protected faults and waits for
+//!    the lock. (Without hardware dirty management every such write faults and waits.) Checked after: every page written
 //!    during the copy is dirty in the parent (no D bit lost by the write-protect), every
 //!    shared private page is read-only on both sides, the child's entries are old, and the
 //!    contents of every page of both spaces are the pre-fork ones.
@@ -69,7 +69,7 @@ use crate::sync::RwSpin;
 use crate::tables::Walker;
 use crate::tally;
 use crate::workload::{BARRIER, boot_cpu_alone};
-use crate::{PAGE_SIZE, Platform, say};
+use crate::{MAX_CPUS, PAGE_SIZE, Platform, say};
 
 /// Each address space's `mmap_lock`, by [`Space`]: faults take it for read, fork the
 /// parent's for write.
@@ -83,6 +83,20 @@ pub const FORK_WORD: usize = 32;
 /// CPU 0's private pages swapped out before fork: their swap entries are what fork copies
 /// with `SwapDevice::duplicate`.
 pub const SWAPPED_BEFORE_FORK: u64 = 4;
+
+/// The parent address whose entry fork is copying next (0: none), published before the
+/// copy of each entry.
+static FORK_AT: AtomicU64 = AtomicU64::new(0);
+/// The last [`FORK_AT`] a writing CPU read: fork waits (boundedly) for it before copying,
+/// so that the write races with the copy's write-protect.
+static FORK_SEEN: AtomicU64 = AtomicU64::new(0);
+/// Spins fork waits for a writing CPU to see the entry it is about to copy before going on
+/// without (a vCPU the host did not schedule).
+const SEEN_SPINS: u32 = 1 << 14;
+/// Anonymous pages of the parent written during the copy: the private region's, then the
+/// shared region's.
+static WROTE: [AtomicBool; PAGES_PER_CPU as usize * MAX_CPUS + SHARED_PAGES as usize] =
+    [const { AtomicBool::new(false) }; PAGES_PER_CPU as usize * MAX_CPUS + SHARED_PAGES as usize];
 
 /// Set by the boot CPU when the copy is done and the parent's `mmap_lock` released: the
 /// other CPUs stop writing.
@@ -447,6 +461,11 @@ fn prepare<P: Platform>(p: &P, s: usize, cpus: usize) {
     CURRENT.copied_swap.store(0, Ordering::Relaxed);
     CURRENT.shared_outs.store(0, Ordering::Relaxed);
     FORK_DONE.store(false, Ordering::Relaxed);
+    FORK_AT.store(0, Ordering::Relaxed);
+    FORK_SEEN.store(0, Ordering::Relaxed);
+    for w in &WROTE {
+        w.store(false, Ordering::Relaxed);
+    }
     for region in [Region::Disjoint, Region::Shared] {
         for i in 0..region.pages(cpus) {
             let addr = page_addr_in::<P>(s, Space::Parent, region, i);
@@ -479,6 +498,12 @@ fn fork_copy<P: Platform>(p: &P, s: usize, cpus: usize) {
         let vma = vma_in::<P>(s, Space::Parent, region, cpus);
         for i in 0..region.pages(cpus) {
             let parent = page_addr_in::<P>(s, Space::Parent, region, i);
+            FORK_AT.store(parent, Ordering::Release);
+            let mut spins = 0;
+            while FORK_SEEN.load(Ordering::Acquire) != parent && spins < SEEN_SPINS {
+                spin_loop();
+                spins += 1;
+            }
             match with_strategy::<P::A, _>(s, CopyOne { p, vma, parent }) {
                 Ok(Copied::Nothing) => {
                     violation_at(p, "fork", parent, "the parent's entry is empty")
@@ -501,31 +526,71 @@ fn fork_copy<P: Platform>(p: &P, s: usize, cpus: usize) {
             p.flush_tlb_page(page_addr_in::<P>(s, Space::Parent, region, i));
         }
     }
+    FORK_AT.store(0, Ordering::Relaxed);
     MMAP_LOCK[Space::Parent as usize].write_unlock();
     CURRENT.copied.store(copied, Ordering::Relaxed);
     CURRENT.copied_swap.store(swaps, Ordering::Relaxed);
     FORK_DONE.store(true, Ordering::Release);
 }
 
-/// Step 2 on the other CPUs: rewrite the words of the parent's anonymous pages this CPU
-/// wrote before (same values) until fork is done, at least once each: its private pages
-/// and the even pages of the shared region.
-fn write_during_fork<P: Platform>(s: usize, cpu: usize) {
+/// Step 2 on the other CPUs: until fork is done, write the parent's anonymous page whose
+/// entry fork is about to copy ([`FORK_AT`], acknowledged in [`FORK_SEEN`]) — the word the
+/// page already holds there, so the contents are unchanged — so that the MMU sets the dirty
+/// bit of a clean entry while fork write-protects it. Private pages and the even pages of
+/// the shared region only (the odd ones stay unwritten, shared by both spaces until step
+/// 4), and not the swapped-out ones; only while the entry is writable (a write that lost
+/// the race would wait in its fault until the copy is done). Each page written is marked
+/// in [`WROTE`].
+fn write_during_fork<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     loop {
-        for i in 0..PAGES_PER_CPU {
-            let page = cpu as u64 * PAGES_PER_CPU + i;
-            let addr = page_addr_in::<P>(s, Space::Parent, Region::Disjoint, page);
-            write(addr, anon_word(s, page, 0));
-        }
-        // The even pages only: the odd ones stay shared by both spaces until step 4.
-        for i in (0..SHARED_PAGES).step_by(2) {
-            let addr = page_addr_in::<P>(s, Space::Parent, Region::Shared, i);
-            write(addr + cpu as u64 * 8, shared_word(s, i, cpu));
+        let at = FORK_AT.load(Ordering::Acquire);
+        FORK_SEEN.store(at, Ordering::Release);
+        // Only while the entry is still writable: a write that finds it write-protected
+        // faults and waits for the end of the copy, and this CPU would race no more.
+        let writable = || Walker(p).find(at).is_some_and(|e| e.load().is_writable());
+        if let Some((region, i)) = parent_page::<P>(s, at, cpus).filter(|_| writable()) {
+            let addr = page_addr_in::<P>(s, Space::Parent, region, i);
+            let wrote = match region {
+                Region::Disjoint if i >= SWAPPED_BEFORE_FORK => {
+                    write(addr, anon_word(s, i, 0));
+                    true
+                }
+                Region::Shared if i % 2 == 0 => {
+                    write(addr + cpu as u64 * 8, shared_word(s, i, cpu));
+                    true
+                }
+                _ => false,
+            };
+            if wrote && let Some(k) = wrote_index(region, i) {
+                WROTE[k].store(true, Ordering::Relaxed);
+            }
         }
         if FORK_DONE.load(Ordering::Acquire) {
             return;
         }
         spin_loop();
+    }
+}
+
+/// The region and page of `addr` if it is a page of the parent's anonymous regions of span
+/// `s`.
+fn parent_page<P: Platform>(s: usize, addr: u64, cpus: usize) -> Option<(Region, u64)> {
+    [Region::Disjoint, Region::Shared]
+        .into_iter()
+        .find_map(|region| {
+            let start = page_addr_in::<P>(s, Space::Parent, region, 0);
+            let i = addr.checked_sub(start)? >> crate::PAGE_SHIFT;
+            (i < region.pages(cpus)).then_some((region, i))
+        })
+}
+
+/// The index in [`WROTE`] of page `i` of an anonymous region.
+fn wrote_index(region: Region, i: u64) -> Option<usize> {
+    let i = usize::try_from(i).ok()?;
+    match region {
+        Region::Disjoint => Some(i),
+        Region::Shared => Some(PAGES_PER_CPU as usize * MAX_CPUS + i),
+        Region::FileShared | Region::FilePrivate => None,
     }
 }
 
@@ -537,11 +602,7 @@ fn after_fork<P: Platform>(p: &P, s: usize, cpus: usize) {
     let (mut written, mut dirty) = (0u64, 0u64);
     for region in [Region::Disjoint, Region::Shared] {
         for i in 0..region.pages(cpus) {
-            // CPU 0's private pages (the boot CPU forked instead) and the odd shared pages
-            // were not written.
-            if (region == Region::Disjoint && i < PAGES_PER_CPU)
-                || (region == Region::Shared && i % 2 == 1)
-            {
+            if !wrote_index(region, i).is_some_and(|k| WROTE[k].load(Ordering::Relaxed)) {
                 continue;
             }
             written += 1;
@@ -834,7 +895,7 @@ pub fn phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     if cpu == 0 {
         fork_copy(p, s, cpus);
     } else {
-        write_during_fork::<P>(s, cpu);
+        write_during_fork(p, s, cpu, cpus);
     }
     boot_cpu_alone(cpu, cpus, || after_fork(p, s, cpus));
     both_write(p, s, cpu, cpus);
