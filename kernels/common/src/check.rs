@@ -249,6 +249,21 @@ pub(crate) fn update<P: Platform>(
     addr: u64,
     f: impl FnMut(Pte<P::A>) -> Option<Pte<P::A>>,
 ) -> Option<Pte<P::A>> {
+    let old = update_unflushed(p, s, addr, f);
+    if old.is_some() {
+        p.flush_tlb_page(addr);
+    }
+    old
+}
+
+/// [`update`] without the TLB flush: the caller flushes (a range, once) before any CPU may
+/// use the address again.
+pub(crate) fn update_unflushed<P: Platform>(
+    p: &P,
+    s: usize,
+    addr: u64,
+    f: impl FnMut(Pte<P::A>) -> Option<Pte<P::A>>,
+) -> Option<Pte<P::A>> {
     struct Update<'a, P, F> {
         p: &'a P,
         addr: u64,
@@ -264,11 +279,7 @@ pub(crate) fn update<P: Platform>(
             strategy.update(&leaf, self.f)
         }
     }
-    let old = plan::with_strategy::<P::A, _>(s, Update { p, addr, f });
-    if old.is_some() {
-        p.flush_tlb_page(addr);
-    }
-    old
+    plan::with_strategy::<P::A, _>(s, Update { p, addr, f })
 }
 
 /// The pages whose accessed bit the accessed phase clears and the CPUs touch again.

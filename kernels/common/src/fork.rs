@@ -28,13 +28,14 @@
 //!    during the copy is dirty in the parent (no D bit lost by the write-protect), every
 //!    shared private page is read-only on both sides, the child's entries are old, and the
 //!    contents of every page of both spaces are the pre-fork ones.
-//! 3. **both run**: even CPUs in the parent, odd CPUs in the child; each reads, then writes
-//!    its own word ([`FORK_WORD`] + CPU) in every private page (even-numbered pages of the
-//!    shared anonymous region only), so the two spaces' first writes race on pages they
-//!    share: copy-on-write in one, and a reuse in place when the other side has already
-//!    copied (map count back to one). Every read checks that a space sees the pre-fork
-//!    contents until its own first write, then only its own writes — never the other
-//!    space's.
+//! 3. **both run**: even CPUs in the parent, odd CPUs in the child; each reads every private
+//!    page of its space (swapping in the pages fork copied as swap entries), and writes its
+//!    own word ([`FORK_WORD`] + CPU) in some (every fourth page of the private anonymous
+//!    region, the even pages of the shared one, every private file copy), so the two
+//!    spaces' first writes race on pages they share: copy-on-write in one, and a reuse in
+//!    place when the other side has already copied (map count back to one). Every read
+//!    checks that a space sees the pre-fork contents until its own first write, then only
+//!    its own writes — never the other space's.
 //! 4. **swap-out** (boot CPU alone): every page of the shared anonymous region in both
 //!    spaces; a page both still map (the odd ones, which nobody wrote) becomes one slot
 //!    named by both entries (a second reference, as `try_to_unmap` does with
@@ -192,13 +193,19 @@ enum Stage {
 const PRIVATE: [Region; 3] = [Region::Disjoint, Region::Shared, Region::FilePrivate];
 
 /// Whether the CPUs of a space have written page `page` of `region` by `stage`.
+/// Every fourth page of the private region is written (each copy-on-write costs a TLB
+/// shootdown: the boot stays short), the others only read, and stay shared.
 fn written(region: Region, page: u64, stage: Stage) -> bool {
     match region {
         Region::FileShared => false,
         Region::Shared if page % 2 == 1 => stage >= Stage::SwappedIn,
+        Region::Disjoint if !page.is_multiple_of(WRITTEN_PRIVATE_EVERY) => false,
         _ => stage >= Stage::Written,
     }
 }
+
+/// See [`written`].
+const WRITTEN_PRIVATE_EVERY: u64 = 4;
 
 /// The word at index `w` of page `page` of `region` before fork (what the workload left).
 fn pre_fork(s: usize, region: Region, page: u64, w: usize, cpus: usize) -> u64 {
@@ -469,7 +476,8 @@ fn prepare<P: Platform>(p: &P, s: usize, cpus: usize) {
     for region in [Region::Disjoint, Region::Shared] {
         for i in 0..region.pages(cpus) {
             let addr = page_addr_in::<P>(s, Space::Parent, region, i);
-            check::update(p, s, addr, |cur| {
+            // Flushed below, for the region at once, before any other CPU runs.
+            check::update_unflushed(p, s, addr, |cur| {
                 cur.is_present().then(|| cur.make_clean().make_old())
             });
             match entry(p, addr) {
@@ -479,6 +487,10 @@ fn prepare<P: Platform>(p: &P, s: usize, cpus: usize) {
                 }
             }
         }
+    }
+    for region in [Region::Disjoint, Region::Shared] {
+        let vma = vma_in::<P>(s, Space::Parent, region, cpus);
+        p.flush_tlb_range(vma.start, vma.end);
     }
     for i in 0..SWAPPED_BEFORE_FORK {
         swap_out(
@@ -522,9 +534,8 @@ fn fork_copy<P: Platform>(p: &P, s: usize, cpus: usize) {
     }
     // `flush_tlb_mm`: no CPU keeps a writable translation of a write-protected entry.
     for region in Region::ALL {
-        for i in 0..region.pages(cpus) {
-            p.flush_tlb_page(page_addr_in::<P>(s, Space::Parent, region, i));
-        }
+        let vma = vma_in::<P>(s, Space::Parent, region, cpus);
+        p.flush_tlb_range(vma.start, vma.end);
     }
     FORK_AT.store(0, Ordering::Relaxed);
     MMAP_LOCK[Space::Parent as usize].write_unlock();
@@ -723,13 +734,18 @@ fn check_read<P: Platform>(
     }
 }
 
-/// Step 3 on every CPU: read, write its word, read again, in every page its space writes.
+/// Step 3 on every CPU: read every private page of its space; in those its space writes,
+/// write its word and read again.
 fn both_write<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     let space = space_of(cpu);
     for region in PRIVATE {
-        for i in (0..region.pages(cpus)).filter(|&i| written(region, i, Stage::Written)) {
+        for i in 0..region.pages(cpus) {
             let addr = page_addr_in::<P>(s, space, region, i);
+            // Every page is read (the swapped-out ones come back in both spaces).
             check_read(p, s, cpu, cpus, region, i, addr, false);
+            if !written(region, i, Stage::Written) {
+                continue;
+            }
             write(
                 addr + (FORK_WORD + cpu) as u64 * 8,
                 fork_word(s, space, region, i, cpu),

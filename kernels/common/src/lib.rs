@@ -109,6 +109,18 @@ pub trait Platform: Sync + 'static {
     /// cannot mask; the i386 PAE kernel has one CPU (`invlpg`).
     fn flush_tlb_page(&self, addr: u64);
 
+    /// Invalidates the translations of the pages of `start..end` on every CPU and waits for
+    /// completion, like [`flush_tlb_page`](Self::flush_tlb_page) for each (Linux's
+    /// `flush_tlb_range` / `flush_tlb_mm`); a platform whose shootdown is costly overrides it
+    /// with one shootdown for the range.
+    fn flush_tlb_range(&self, start: u64, end: u64) {
+        let mut page = start & !(PAGE_SIZE as u64 - 1);
+        while page < end {
+            self.flush_tlb_page(page);
+            page += PAGE_SIZE as u64;
+        }
+    }
+
     /// This CPU's index, `0..cpus()`.
     fn cpu_id(&self) -> usize;
 

@@ -57,6 +57,10 @@ impl Platform for X86_64Platform {
         crate::smp::flush_tlb_page(addr);
     }
 
+    fn flush_tlb_range(&self, start: u64, end: u64) {
+        crate::smp::flush_tlb_range(start, end);
+    }
+
     fn cpu_id(&self) -> usize {
         crate::smp::cpu_id()
     }
