@@ -16,8 +16,8 @@ use pte_core::{Arch, Decoded, LockBit, Pte};
 use crate::cache::{self, FILE_PAGES, FILES, file_word};
 use crate::frames::{self, Frames, POOL_FRAMES, Use};
 use crate::plan::{
-    self, PAGES_PER_CPU, Region, STRATEGIES, WORDS, anon_word, anon_word_addr, page_addr,
-    private_word, read, shared_word,
+    self, PAGES_PER_CPU, Region, STRATEGIES, Space, WORDS, anon_word, anon_word_addr, page_addr,
+    page_addr_in, private_word, read, shared_word,
 };
 use crate::swap;
 use crate::tables::Walker;
@@ -78,6 +78,28 @@ fn present<P: Platform>(p: &P, addr: u64, what: &str) -> Option<Pte<P::A>> {
                 format_args!("{what} at {addr:#x}: entry {other:?}, not present"),
             );
             None
+        }
+    }
+}
+
+/// Calls `f` with the address and entry of every page of every region of both spaces
+/// (the child's only on a kernel that forks), for the entries whose tables exist.
+pub fn each_entry<P: Platform>(p: &P, cpus: usize, mut f: impl FnMut(u64, Pte<P::A>)) {
+    let spaces: &[Space] = if P::FORK {
+        &Space::ALL
+    } else {
+        &[Space::Parent]
+    };
+    for s in 0..STRATEGIES {
+        for &space in spaces {
+            for region in Region::ALL {
+                for i in 0..region.pages(cpus) {
+                    let addr = page_addr_in::<P>(s, space, region, i);
+                    if let Some(pte) = entry(p, addr) {
+                        f(addr, pte);
+                    }
+                }
+            }
         }
     }
 }
@@ -471,9 +493,10 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
     );
 }
 
-/// The end: every pool frame accounted for exactly once, every swap slot freed. Returns
-/// whether the whole run passed.
-pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
+/// The end: every pool frame accounted for exactly once, every swap slot freed; then
+/// `before_verdict` (the fork workload's line) and the verdict. Returns whether the whole
+/// run passed.
+pub fn finish<P: Platform>(p: &P, cpus: usize, before_verdict: impl FnOnce()) -> bool {
     let mut mapped = [0u8; POOL_FRAMES];
     // Table entries pointing at each frame, over the whole window.
     let mut table = [0u8; POOL_FRAMES];
@@ -485,7 +508,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
             table[i] = table[i].saturating_add(1);
         }
     });
-    crate::fork::each_entry::<P>(p, cpus, |addr, pte| {
+    each_entry::<P>(p, cpus, |addr, pte| {
         let Some(pfn) = pte.pfn() else { return };
         match frames::index_of(pfn) {
             Some(i) => mapped[i] = mapped[i].saturating_add(1),
@@ -578,9 +601,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         p,
         "contended faults (found the work done by another CPU): {contended}"
     );
-    if P::FORK && cpus >= 2 {
-        crate::fork::report(p);
-    }
+    before_verdict();
     let violations = violation::count();
     let pass = violations == 0;
     say!(p, "violations: {violations}");

@@ -59,17 +59,16 @@ use pte_core::fault::{
 use pte_core::{Decoded, Pte};
 
 use crate::cache::{self, Cache, FILE_PAGES, file_word};
-use crate::check::{self, agrees, entry, word};
+use crate::check::{self, agrees, each_entry, entry, word};
 use crate::frames::{self, Frames, POOL_FRAMES, Use, page_ptr};
 use crate::plan::{
-    self, CHILD_OFFSET, PAGES_PER_CPU, Region, SHARED_PAGES, STRATEGIES, Space, WORDS, anon_word,
-    page_addr_in, private_word, read, shared_word, vma_in, with_strategy, write,
+    self, CHILD_OFFSET, PAGES_PER_CPU, Region, SHARED_PAGES, Space, WORDS, anon_word, page_addr_in,
+    private_word, read, shared_word, vma_in, with_strategy, write,
 };
 use crate::swap::{self, SLOTS, Swap};
-use crate::sync::RwSpin;
+use crate::sync::{BARRIER, RwSpin, boot_cpu_alone};
 use crate::tables::Walker;
 use crate::tally;
-use crate::workload::{BARRIER, boot_cpu_alone};
 use crate::{MAX_CPUS, PAGE_SIZE, Platform, say};
 
 /// Each address space's `mmap_lock`, by [`Space`]: faults take it for read, fork the
@@ -254,28 +253,6 @@ fn frame_word(pfn: u64, w: usize) -> u64 {
     // SAFETY: `pfn` is a pool frame an entry maps (checked by the caller), identity-mapped;
     // `w` is below PAGE_SIZE / 8; a volatile read of a word other CPUs may write.
     unsafe { page_ptr(pfn).cast::<u64>().add(w).read_volatile() }
-}
-
-/// Calls `f` with the address and entry of every page of every region of both spaces
-/// (the child's only on a kernel that forks), for the entries whose tables exist.
-pub fn each_entry<P: Platform>(p: &P, cpus: usize, mut f: impl FnMut(u64, Pte<P::A>)) {
-    let spaces: &[Space] = if P::FORK {
-        &Space::ALL
-    } else {
-        &[Space::Parent]
-    };
-    for s in 0..STRATEGIES {
-        for &space in spaces {
-            for region in Region::ALL {
-                for i in 0..region.pages(cpus) {
-                    let addr = page_addr_in::<P>(s, space, region, i);
-                    if let Some(pte) = entry(p, addr) {
-                        f(addr, pte);
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// The census (boot CPU, no fault in flight): every anonymous frame's map count equals the

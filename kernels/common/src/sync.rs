@@ -105,3 +105,16 @@ impl RwSpin {
         self.state.fetch_and(!WRITER, Ordering::Release);
     }
 }
+
+/// Separates the workload's phases (all CPUs).
+pub static BARRIER: Barrier = Barrier::new();
+
+/// Every CPU waits, the boot CPU alone runs `f` (a check between phases), and every CPU
+/// waits again before the next phase.
+pub fn boot_cpu_alone(cpu: usize, cpus: usize, f: impl FnOnce()) {
+    BARRIER.wait(cpus);
+    if cpu == 0 {
+        f();
+    }
+    BARRIER.wait(cpus);
+}

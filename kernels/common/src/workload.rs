@@ -31,13 +31,10 @@ use crate::plan::{
     page_addr, private_word, read, shared_word, strategy_name, vma_in, with_strategy, write,
 };
 use crate::swap::Swap;
-use crate::sync::Barrier;
+use crate::sync::{BARRIER, boot_cpu_alone};
 use crate::tables::Walker;
 use crate::tally;
 use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform, say};
-
-/// Separates the phases of every strategy (all CPUs).
-pub(crate) static BARRIER: Barrier = Barrier::new();
 
 /// Faults in a row at one address that find nothing to do before the handler gives up: the
 /// MMU keeps faulting on an entry the library considers fine (a wrong permission or
@@ -159,23 +156,17 @@ pub fn run<P: Platform>(p: &P) -> ! {
         strategy_phases(p, s, cpu, cpus);
     }
     if cpu == 0 {
-        let pass = check::finish(p, cpus);
+        let pass = check::finish(p, cpus, || {
+            if P::FORK && cpus >= 2 {
+                crate::fork::report(p);
+            }
+        });
         p.exit(pass)
     }
     // The boot CPU ends the run.
     loop {
         spin_loop();
     }
-}
-
-/// Every CPU waits, the boot CPU alone runs `f` (a check between phases), and every CPU
-/// waits again before the next phase.
-pub(crate) fn boot_cpu_alone(cpu: usize, cpus: usize, f: impl FnOnce()) {
-    BARRIER.wait(cpus);
-    if cpu == 0 {
-        f();
-    }
-    BARRIER.wait(cpus);
 }
 
 /// The phases of one strategy (see the module doc).
