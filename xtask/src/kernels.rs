@@ -75,6 +75,10 @@ struct Kernel {
     /// aarch64 kernel picks its layout at boot from the CPU's features, so a boot on the
     /// wrong CPU model would otherwise pass with the other one.
     layout: &'static str,
+    /// Whether the kernel runs the fork workload (`kernels/common/src/fork.rs`): its log must
+    /// then have a `FORK` line whose counts show fork, copy-on-write, reuse and swap-ins of
+    /// shared slots happened and whose checks passed ([`check_fork`]).
+    fork: bool,
 }
 
 /// The kernels, in the order they run.
@@ -89,6 +93,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "max,lpa2=off",
         cpus: 4,
         layout: "aarch64/6.6",
+        fork: true,
     },
     // The same kernel on `-cpu max` with FEAT_LPA2: it sets TCR_EL1.DS, runs the workload on
     // aarch64-lpa2/6.18 (output address bits 51:50 in entry bits 9:8), and first checks with
@@ -101,6 +106,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "max",
         cpus: 4,
         layout: "aarch64-lpa2/6.18",
+        fork: true,
     },
     // The same kernel on a CPU without FEAT_HAFDBS: every accessed and dirty bit is then set
     // by the fast path (access-flag and permission faults) instead of the MMU.
@@ -112,6 +118,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "cortex-a57",
         cpus: 4,
         layout: "aarch64/6.6",
+        fork: true,
     },
     Kernel {
         name: "i386-pae",
@@ -121,6 +128,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "max",
         cpus: 1,
         layout: "i386-pae/6.6",
+        fork: false,
     },
     // S-mode under OpenSBI, Sv39; harts started with SBI HSM. qemu 7.2 sets A/D itself (the
     // kernel's boot probe finds out and reports it).
@@ -132,6 +140,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "rv64",
         cpus: 4,
         layout: "riscv64/6.6",
+        fork: false,
     },
     Kernel {
         name: "x86_64",
@@ -141,6 +150,7 @@ const KERNELS: &[Kernel] = &[
         cpu: "max",
         cpus: 4,
         layout: "x86_64/6.6",
+        fork: true,
     },
 ];
 
@@ -294,6 +304,49 @@ fn check_log(layout: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The counts of the fork workload's line (`FORK key=value ...`, printed by
+/// `kernels/common/src/fork.rs` before the verdict) that must be positive: entries copied by
+/// fork, copy-on-write and reuse faults after it, swap-ins of slots shared by two entries.
+const FORK_POSITIVE: [&str; 4] = ["copied", "copy_on_write", "reused", "shared_swap_ins"];
+
+/// What the serial log of a kernel that forks must show besides [`check_log`]'s: one `FORK`
+/// line with `checks=passed`, every count of [`FORK_POSITIVE`] above zero, and
+/// `dirty_kept=K/W` with K = W > 0 (every page written during the copy found dirty after it).
+fn check_fork(text: &str) -> Result<(), String> {
+    let mut lines = text
+        .lines()
+        .filter_map(|l| l.trim_end_matches('\r').strip_prefix("FORK "));
+    let (Some(line), None) = (lines.next(), lines.next()) else {
+        return Err("expected exactly one `FORK ...` line in the serial log".into());
+    };
+    let value = |key: &str| {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    };
+    if value("checks") != Some("passed") {
+        return Err(format!("fork checks did not pass: FORK {line}"));
+    }
+    for key in FORK_POSITIVE {
+        match value(key).map(str::parse::<u64>) {
+            Some(Ok(n)) if n > 0 => {}
+            _ => {
+                return Err(format!(
+                    "fork: `{key}` missing or not above 0 in FORK {line}"
+                ));
+            }
+        }
+    }
+    let kept = value("dirty_kept")
+        .and_then(|v| v.split_once('/'))
+        .and_then(|(k, w)| Some((k.parse::<u64>().ok()?, w.parse::<u64>().ok()?)));
+    match kept {
+        Some((k, w)) if k == w && w > 0 => Ok(()),
+        _ => Err(format!(
+            "fork: `dirty_kept` must be K/K with K > 0 (no dirty bit lost): FORK {line}"
+        )),
+    }
+}
+
 /// Boots one kernel with a timeout; the serial log goes to `target/kernels/<name>.log` and is
 /// printed.
 fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
@@ -366,7 +419,8 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
             "exit status {s}, expected {} (pass)",
             k.machine.pass_status
         )),
-        Some(_) => check_log(k.layout, &text),
+        Some(_) => check_log(k.layout, &text)
+            .and_then(|()| if k.fork { check_fork(&text) } else { Ok(()) }),
     };
     println!(
         "  -> {} {} in {:.1}s",
@@ -391,7 +445,42 @@ fn boot(ctx: &mut Ctx, k: &Kernel, root: &Path, elf: &Path) {
 
 #[cfg(test)]
 mod tests {
-    use super::check_log;
+    use super::{check_fork, check_log};
+
+    const FORK: &str = "violations: 0\r\n\
+                        FORK strategies=5 copied=480 copied_swap=20 copy_on_write=422 \
+                        reused=338 shared_swap_ins=120 shared_swap_outs=40 \
+                        dirty_kept=280/280 checks=passed\r\n\
+                        PTE-KERNEL PASS\r\n";
+
+    #[test]
+    fn a_fork_line_with_every_count_passes() {
+        assert_eq!(check_fork(FORK), Ok(()));
+    }
+
+    #[test]
+    fn a_fork_line_without_reuse_or_with_failed_checks_fails() {
+        for (from, to, why) in [
+            ("reused=338", "reused=0", "`reused`"),
+            ("copy_on_write=422 ", "", "`copy_on_write`"),
+            ("checks=passed", "checks=FAILED", "did not pass"),
+            (
+                "dirty_kept=280/280",
+                "dirty_kept=279/280",
+                "no dirty bit lost",
+            ),
+            (
+                "shared_swap_ins=120",
+                "shared_swap_ins=x",
+                "`shared_swap_ins`",
+            ),
+        ] {
+            let e = check_fork(&FORK.replace(from, to)).unwrap_err();
+            assert!(e.contains(why), "{to}: {e}");
+        }
+        let e = check_fork("PTE-KERNEL PASS\n").unwrap_err();
+        assert!(e.contains("exactly one"), "{e}");
+    }
 
     const LPA2: &str = "FEAT_LPA2 (4 KB granule): present\r\n\
                         pte example kernel: aarch64-lpa2/6.18 on qemu virt\r\n\

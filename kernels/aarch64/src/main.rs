@@ -163,6 +163,10 @@ impl<R: Regime> Platform for Virt<R> {
     /// are the same).
     const LEVEL_SHIFTS: &'static [u32] = &[39, 30, 21, 12];
 
+    /// The fork workload runs here (`pte_kernel_common::fork`), with and without FEAT_HAFDBS
+    /// and FEAT_LPA2.
+    const FORK: bool = true;
+
     /// 64 GiB: L0 entry 0 (the boot L1 table), L1 entry 64, which the boot tables leave
     /// empty.
     const WINDOW: u64 = 0x10_0000_0000;

@@ -115,6 +115,30 @@ impl<P: Platform> PageCache for Cache<'_, P> {
     fn contains(&self, pfn: u64) -> bool {
         frames::index_of(pfn).is_some_and(|i| frames::use_of(i) == Use::Cache)
     }
+
+    fn dup(&self, pfn: u64) {
+        for e in TABLE.entries.iter().flatten() {
+            if e.pfn.load(Ordering::Acquire) == pfn {
+                // Fork maps a page the parent maps: it holds a reference already.
+                if e.refs
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
+                        (r > 0).then(|| r.saturating_add(1))
+                    })
+                    .is_err()
+                {
+                    violation(
+                        self.0,
+                        format_args!("page-cache dup of {pfn:#x}, which nothing maps"),
+                    );
+                }
+                return;
+            }
+        }
+        violation(
+            self.0,
+            format_args!("page-cache dup of {pfn:#x}, not a cached page"),
+        );
+    }
 }
 
 /// Frames the cache holds (for the frame accounting).

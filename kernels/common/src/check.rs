@@ -10,14 +10,14 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use pte_core::fault::{Resolved, Strategy, StrategyVisitor, TableWalker};
+use pte_core::fault::{FrameAllocator, Resolved, Strategy, StrategyVisitor, TableWalker};
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
 use crate::cache::{self, FILE_PAGES, FILES, file_word};
 use crate::frames::{self, Frames, POOL_FRAMES, Use};
 use crate::plan::{
-    self, PAGES_PER_CPU, Region, STRATEGIES, WORDS, anon_word, anon_word_addr, page_addr,
-    private_word, read, shared_word,
+    self, PAGES_PER_CPU, Region, STRATEGIES, Space, WORDS, anon_word, anon_word_addr, page_addr,
+    page_addr_in, private_word, read, shared_word,
 };
 use crate::swap;
 use crate::tables::Walker;
@@ -64,7 +64,7 @@ pub fn banner<P: Platform>(p: &P) {
 }
 
 /// The entry mapping `addr` (without populating anything).
-fn entry<P: Platform>(p: &P, addr: u64) -> Option<Pte<P::A>> {
+pub(crate) fn entry<P: Platform>(p: &P, addr: u64) -> Option<Pte<P::A>> {
     Walker(p).find(addr).map(|slot| slot.load())
 }
 
@@ -82,8 +82,30 @@ fn present<P: Platform>(p: &P, addr: u64, what: &str) -> Option<Pte<P::A>> {
     }
 }
 
+/// Calls `f` with the address and entry of every page of every region of both spaces
+/// (the child's only on a kernel that forks), for the entries whose tables exist.
+pub fn each_entry<P: Platform>(p: &P, cpus: usize, mut f: impl FnMut(u64, Pte<P::A>)) {
+    let spaces: &[Space] = if P::FORK {
+        &Space::ALL
+    } else {
+        &[Space::Parent]
+    };
+    for s in 0..STRATEGIES {
+        for &space in spaces {
+            for region in Region::ALL {
+                for i in 0..region.pages(cpus) {
+                    let addr = page_addr_in::<P>(s, space, region, i);
+                    if let Some(pte) = entry(p, addr) {
+                        f(addr, pte);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The library's accessed/dirty helpers agree with the hardware bits of the manual.
-fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
+pub(crate) fn agrees<P: Platform>(p: &P, addr: u64, pte: Pte<P::A>) {
     let raw = pte.raw();
     COMPARED.fetch_add(1, Ordering::Relaxed);
     if pte.is_young() == P::hw_young(raw) && pte.is_dirty() == P::hw_dirty(raw) {
@@ -243,7 +265,22 @@ pub fn after_faults<P: Platform>(p: &P, s: usize, cpus: usize) {
 
 /// `f` applied to the entry of `addr` through strategy `s` (`Strategy::update`: CAS under the
 /// strategy's rule), then the TLB flush the change needs.
-fn update<P: Platform>(
+pub(crate) fn update<P: Platform>(
+    p: &P,
+    s: usize,
+    addr: u64,
+    f: impl FnMut(Pte<P::A>) -> Option<Pte<P::A>>,
+) -> Option<Pte<P::A>> {
+    let old = update_unflushed(p, s, addr, f);
+    if old.is_some() {
+        p.flush_tlb_page(addr);
+    }
+    old
+}
+
+/// [`update`] without the TLB flush: the caller flushes (a range, once) before any CPU may
+/// use the address again.
+pub(crate) fn update_unflushed<P: Platform>(
     p: &P,
     s: usize,
     addr: u64,
@@ -264,11 +301,7 @@ fn update<P: Platform>(
             strategy.update(&leaf, self.f)
         }
     }
-    let old = plan::with_strategy::<P::A, _>(s, Update { p, addr, f });
-    if old.is_some() {
-        p.flush_tlb_page(addr);
-    }
-    old
+    plan::with_strategy::<P::A, _>(s, Update { p, addr, f })
 }
 
 /// The pages whose accessed bit the accessed phase clears and the CPUs touch again.
@@ -351,7 +384,9 @@ pub fn swap_out<P: Platform>(p: &P, s: usize, cpus: usize) {
                 continue;
             };
             swap::fill(slot, pfn);
-            Frames(p).release(pfn, Use::Page);
+            // The entry's mapping is gone and the TLBs flushed (`update`): its last one frees
+            // the frame.
+            Frames(p).unmap(pfn);
             out += 1;
             match entry(p, addr).map(|pte| pte.decode()) {
                 Some(Decoded::Swap(found)) if found == slot => {}
@@ -458,9 +493,10 @@ pub fn after_swap_in<P: Platform>(p: &P, s: usize, cpus: usize) {
     );
 }
 
-/// The end: every pool frame accounted for exactly once, every swap slot freed. Returns
-/// whether the whole run passed.
-pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
+/// The end: every pool frame accounted for exactly once, every swap slot freed; then
+/// `before_verdict` (the fork workload's line) and the verdict. Returns whether the whole
+/// run passed.
+pub fn finish<P: Platform>(p: &P, cpus: usize, before_verdict: impl FnOnce()) -> bool {
     let mut mapped = [0u8; POOL_FRAMES];
     // Table entries pointing at each frame, over the whole window.
     let mut table = [0u8; POOL_FRAMES];
@@ -472,18 +508,13 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
             table[i] = table[i].saturating_add(1);
         }
     });
-    for s in 0..STRATEGIES {
-        for region in Region::ALL {
-            for (_, addr) in pages::<P>(s, region, cpus) {
-                let Some(pte) = entry(p, addr) else { continue };
-                let Some(pfn) = pte.pfn() else { continue };
-                match frames::index_of(pfn) {
-                    Some(i) => mapped[i] = mapped[i].saturating_add(1),
-                    None => violation(p, format_args!("{addr:#x} maps {pfn:#x}, not a pool frame")),
-                }
-            }
+    each_entry::<P>(p, cpus, |addr, pte| {
+        let Some(pfn) = pte.pfn() else { return };
+        match frames::index_of(pfn) {
+            Some(i) => mapped[i] = mapped[i].saturating_add(1),
+            None => violation(p, format_args!("{addr:#x} maps {pfn:#x}, not a pool frame")),
         }
-    }
+    });
     let mut refs = [0u64; POOL_FRAMES];
     for file in 0..FILES as u32 {
         for pgoff in 0..FILE_PAGES {
@@ -500,7 +531,10 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         by_use[use_ as usize] += 1;
         let ok = match use_ {
             Use::Free => mapped[i] == 0 && table[i] == 0,
-            Use::Page => mapped[i] == 1 && table[i] == 0,
+            // Mapped exactly as often as its map count says, and at least once.
+            Use::Page => {
+                mapped[i] >= 1 && u32::from(mapped[i]) == frames::map_count(i) && table[i] == 0
+            }
             Use::Table => mapped[i] == 0 && table[i] == 1,
             Use::Cache => u64::from(mapped[i]) == refs[i] && table[i] == 0,
         };
@@ -508,9 +542,10 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
             violation(
                 p,
                 format_args!(
-                    "frame {:#x} is {use_:?}, mapped {} times, linked {} times as a table, cache references {}",
+                    "frame {:#x} is {use_:?}, mapped {} times (map count {}), linked {} times as a table, cache references {}",
                     frames::pfn_at(i),
                     mapped[i],
+                    frames::map_count(i),
                     table[i],
                     refs[i]
                 ),
@@ -544,7 +579,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
     }
     say!(
         p,
-        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages each mapped once, {} page tables each linked once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
+        "frames: {POOL_FRAMES} in pool: {} free, {} anonymous/private pages mapped as often as their map counts say, {} page tables each linked once, {} page-cache pages (references = mappings); {allocs} allocations, {frees} frees",
         by_use[Use::Free as usize],
         by_use[Use::Page as usize],
         by_use[Use::Table as usize],
@@ -566,6 +601,7 @@ pub fn finish<P: Platform>(p: &P, cpus: usize) -> bool {
         p,
         "contended faults (found the work done by another CPU): {contended}"
     );
+    before_verdict();
     let violations = violation::count();
     let pass = violations == 0;
     say!(p, "violations: {violations}");

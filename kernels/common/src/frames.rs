@@ -1,9 +1,17 @@
 //! The page allocator: a pool of frames inside the kernel image (identity-mapped, so a frame's
 //! physical address is its address), a free stack under a spinlock, and a use tag per frame
 //! so the checks can prove that no frame is lost, freed twice, or mapped twice.
+//!
+//! Anonymous frames (tag [`Use::Page`]) carry a map count, as Linux's `_mapcount`: 1 when
+//! handed out by the [`FrameAllocator`] (the fault that publishes the frame makes it the one
+//! mapping), +1 per [`share`](FrameAllocator::share) (fork), −1 per
+//! [`unmap`](FrameAllocator::unmap) (copy-on-write, swap-out, fork undoing a share); the last
+//! unmap puts the frame back on the free stack. This kernel has no swap cache (a swap-in
+//! copies the slot into a fresh frame), so a frame is exclusive exactly when its map count
+//! is 1.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use pte_core::fault::FrameAllocator;
 use pte_core::fault::lock::RawSpinLock;
@@ -11,8 +19,8 @@ use pte_core::fault::lock::RawSpinLock;
 use crate::violation::violation;
 use crate::{PAGE_SHIFT, PAGE_SIZE, Platform};
 
-/// Frames in the pool (6 MiB): page tables, anonymous pages, page-cache pages.
-pub const POOL_FRAMES: usize = 1536;
+/// Frames in the pool (8 MiB): page tables, anonymous pages, page-cache pages.
+pub const POOL_FRAMES: usize = 2048;
 
 // The free stack holds frame indices as `u16`.
 const _: () = assert!(POOL_FRAMES <= 1 << 16);
@@ -75,6 +83,10 @@ impl Use {
 
 /// The use tag of each pool frame.
 static USE: [AtomicU8; POOL_FRAMES] = [const { AtomicU8::new(0) }; POOL_FRAMES];
+
+/// The map count of each pool frame tagged [`Use::Page`] (0 for every other frame): the
+/// entries that map it, over every address space.
+static MAPCOUNT: [AtomicU32; POOL_FRAMES] = [const { AtomicU32::new(0) }; POOL_FRAMES];
 
 /// The split page-table lock of each pool frame that is a leaf table (`SplitLock`, and the
 /// lock every other writer of that table takes under it): like the kernel's `ptl` in
@@ -148,6 +160,11 @@ pub fn ptl(pfn: u64) -> &'static RawSpinLock {
     index_of(pfn).map_or(&OUTSIDE, |i| &PTL[i])
 }
 
+/// The map count of pool frame `index` (0 unless it is an anonymous page).
+pub fn map_count(index: usize) -> u32 {
+    MAPCOUNT[index].load(Ordering::Acquire)
+}
+
 /// Pool frames per use, indexed by `Use as usize`.
 pub fn count_by_use() -> [u64; 4] {
     let mut by_use = [0; 4];
@@ -189,6 +206,8 @@ impl<P: Platform> Frames<'_, P> {
                 format_args!("frame {:#x} on the free stack was in use", pfn_at(index)),
             );
         }
+        // An anonymous page starts with the one mapping the fault that asked for it publishes.
+        MAPCOUNT[index].store(u32::from(tag == Use::Page), Ordering::Relaxed);
         ALLOCS.fetch_add(1, Ordering::Relaxed);
         Some(pfn_at(index))
     }
@@ -223,6 +242,7 @@ impl<P: Platform> Frames<'_, P> {
             );
             return;
         }
+        MAPCOUNT[index].store(0, Ordering::Relaxed);
         FREES.fetch_add(1, Ordering::Relaxed);
         FREE.lock.lock();
         // SAFETY: lock held; the stack has room for every pool frame.
@@ -252,6 +272,60 @@ impl<P: Platform> FrameAllocator for Frames<'_, P> {
     }
 
     fn free(&self, pfn: u64) {
+        // Never published: the map count the allocation set is still the only one.
+        if let Some(index) = index_of(pfn) {
+            let count = map_count(index);
+            if count != 1 {
+                violation(
+                    self.0,
+                    format_args!("free of unpublished frame {pfn:#x} with map count {count}"),
+                );
+                return;
+            }
+        }
         self.release(pfn, Use::Page)
+    }
+
+    fn share(&self, pfn: u64) {
+        let Some(index) = index_of(pfn) else {
+            violation(self.0, format_args!("share of {pfn:#x}, not a pool frame"));
+            return;
+        };
+        // Only a mapped anonymous page can be shared: a count of 0 is a frame already freed.
+        let shared = MAPCOUNT[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+            (c > 0 && use_of(index) == Use::Page).then(|| c.saturating_add(1))
+        });
+        if let Err(count) = shared {
+            violation(
+                self.0,
+                format_args!(
+                    "share of frame {pfn:#x}: {:?} with map count {count}, not a mapped page",
+                    use_of(index)
+                ),
+            );
+        }
+    }
+
+    fn is_exclusive(&self, pfn: u64) -> bool {
+        // No swap cache here: exclusive is a map count of one.
+        index_of(pfn).is_some_and(|index| map_count(index) == 1)
+    }
+
+    fn unmap(&self, pfn: u64) {
+        let Some(index) = index_of(pfn) else {
+            violation(self.0, format_args!("unmap of {pfn:#x}, not a pool frame"));
+            return;
+        };
+        match MAPCOUNT[index]
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(1))
+        {
+            // The last mapping is gone (every TLB flushed by the caller): free the frame.
+            Ok(1) => self.release(pfn, Use::Page),
+            Ok(_) => {}
+            Err(_) => violation(
+                self.0,
+                format_args!("unmap of frame {pfn:#x} with map count 0 (freed while mapped?)"),
+            ),
+        }
     }
 }

@@ -10,6 +10,8 @@
 //! * [`tables`]: the page-table walker (`TableWalker`): real hardware tables, upper levels
 //!   populated by compare-and-swap, leaf entries handed to the library as `PteSlot`s;
 //! * [`cache`], [`swap`]: a page cache of patterned files and a RAM swap device;
+//! * [`fork`]: on the kernels that ask for it ([`Platform::FORK`]), a second address space
+//!   built by the library's fork, both running, copy-on-write and swap of shared pages;
 //! * [`workload`]: what every CPU runs — faults on a lazily-mapped window, one window per
 //!   strategy, then the checks of [`check`] and a report over the serial port.
 //!
@@ -20,6 +22,7 @@
 pub mod cache;
 pub mod check;
 pub mod console;
+pub mod fork;
 pub mod frames;
 pub mod plan;
 pub mod swap;
@@ -64,6 +67,10 @@ pub trait Platform: Sync + 'static {
     /// `[30, 21, 12]`).
     const LEVEL_SHIFTS: &'static [u32];
 
+    /// Whether the kernel runs the fork workload of [`fork`] after each strategy's phases (a
+    /// second address space built by `pte_core::fault::fork::copy_entry`; needs 2 CPUs).
+    const FORK: bool = false;
+
     /// Base of the lazily-mapped window: 5 × 16 MiB of virtual addresses that the boot
     /// tables leave unmapped (the first-level entry may be a table already, but nothing below
     /// it is populated). Aligned to 16 MiB.
@@ -89,7 +96,30 @@ pub trait Platform: Sync + 'static {
 
     /// Invalidates the translation of `addr` on every CPU (after an entry stopped being
     /// present, was made old, or was replaced by another page), and waits for completion.
+    ///
+    /// The library calls it (through `TableWalker::flush_tlb`) between the break of a
+    /// copy-on-write — none under the strategy's lock, the locked-empty word, or the break
+    /// marker — and the install of the copy, possibly with a spinlock held (the mm lock or a
+    /// split page-table lock); the fork workload calls it with the parent's `mmap_lock` held
+    /// for write. Other CPUs may be spinning on those locks inside their fault handlers with
+    /// interrupts off, so the shootdown must not need them to take a maskable interrupt:
+    /// x86_64 sends an NMI and the receiver acknowledges from its NMI handler; aarch64 uses
+    /// the broadcast `tlbi vaae1is; dsb ish`, which completes without the other CPUs'
+    /// software; RISC-V asks OpenSBI (`sbi_remote_sfence_vma`), whose M-mode IPIs S-mode
+    /// cannot mask; the i386 PAE kernel has one CPU (`invlpg`).
     fn flush_tlb_page(&self, addr: u64);
+
+    /// Invalidates the translations of the pages of `start..end` on every CPU and waits for
+    /// completion, like [`flush_tlb_page`](Self::flush_tlb_page) for each (Linux's
+    /// `flush_tlb_range` / `flush_tlb_mm`); a platform whose shootdown is costly overrides it
+    /// with one shootdown for the range.
+    fn flush_tlb_range(&self, start: u64, end: u64) {
+        let mut page = start & !(PAGE_SIZE as u64 - 1);
+        while page < end {
+            self.flush_tlb_page(page);
+            page += PAGE_SIZE as u64;
+        }
+    }
 
     /// This CPU's index, `0..cpus()`.
     fn cpu_id(&self) -> usize;

@@ -35,10 +35,39 @@ const _: () = {
     let cache = crate::cache::FILES as u64 * FILE_PAGES;
     let copies = STRATEGIES as u64 * FILE_PAGES;
     let tables = STRATEGIES as u64 * Region::ALL.len() as u64 * 4;
-    assert!(crate::frames::POOL_FRAMES as u64 >= anon + cache + copies + tables);
+    // Fork gives every private page a second frame and the child tables of its own.
+    assert!(crate::frames::POOL_FRAMES as u64 >= 2 * (anon + copies + tables) + cache);
     // Each region fits in its 2 MiB slot of the span.
     assert!(MAX_ANON_PAGES << PAGE_SHIFT <= 2 << 20);
 };
+
+/// The address space an address of the window belongs to. The example kernels run one set
+/// of hardware tables: the child that fork builds ([`crate::fork`]) is mapped in the same
+/// tables, [`CHILD_OFFSET`] above the parent, with VMAs of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// The address space the workload runs in (and fork copies).
+    Parent = 0,
+    /// The copy fork builds.
+    Child = 1,
+}
+
+impl Space {
+    /// Both, parent first.
+    pub const ALL: [Space; 2] = [Space::Parent, Space::Child];
+
+    /// Where the space's regions start in a span.
+    pub fn offset(self) -> u64 {
+        match self {
+            Space::Parent => 0,
+            Space::Child => CHILD_OFFSET,
+        }
+    }
+}
+
+/// The child's regions lie this far above the parent's in each span (the parent's four use
+/// the first 8 MiB).
+pub const CHILD_OFFSET: u64 = 8 << 20;
 
 /// The regions of one strategy's span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,12 +118,23 @@ impl Region {
 
 /// The address of page `page` of `region` in strategy `s`'s span.
 pub fn page_addr<P: Platform>(s: usize, region: Region, page: u64) -> u64 {
-    P::WINDOW + s as u64 * SPAN + region.offset() + (page << PAGE_SHIFT)
+    page_addr_in::<P>(s, Space::Parent, region, page)
+}
+
+/// The address of page `page` of `region` of address space `space` in strategy `s`'s span.
+pub fn page_addr_in<P: Platform>(s: usize, space: Space, region: Region, page: u64) -> u64 {
+    P::WINDOW + s as u64 * SPAN + space.offset() + region.offset() + (page << PAGE_SHIFT)
 }
 
 /// The VMA of `region` in strategy `s`'s span.
 pub fn vma<P: Platform>(s: usize, region: Region, cpus: usize) -> Vma {
-    let start = page_addr::<P>(s, region, 0);
+    vma_in::<P>(s, Space::Parent, region, cpus)
+}
+
+/// The VMA of `region` of address space `space` in strategy `s`'s span (the child's is
+/// the parent's, [`CHILD_OFFSET`] higher, as fork copies the VMAs).
+pub fn vma_in<P: Platform>(s: usize, space: Space, region: Region, cpus: usize) -> Vma {
+    let start = page_addr_in::<P>(s, space, region, 0);
     let backing = match region {
         Region::Disjoint | Region::Shared => Backing::Anonymous,
         Region::FileShared => Backing::SharedFile {
@@ -115,18 +155,26 @@ pub fn vma<P: Platform>(s: usize, region: Region, cpus: usize) -> Vma {
     }
 }
 
-/// The strategy span and region of a faulting address.
-pub fn locate<P: Platform>(addr: u64, cpus: usize) -> Option<(usize, Region)> {
+/// The strategy span, address space and region of a faulting address (a child address only
+/// on a platform that forks, [`Platform::FORK`]).
+pub fn locate<P: Platform>(addr: u64, cpus: usize) -> Option<(usize, Space, Region)> {
     let rel = addr.checked_sub(P::WINDOW)?;
     let s = usize::try_from(rel / SPAN).ok()?;
     if s >= STRATEGIES {
         return None;
     }
-    let region = Region::ALL.into_iter().find(|r| {
-        let v = vma::<P>(s, *r, cpus);
-        (v.start..v.end).contains(&addr)
-    })?;
-    Some((s, region))
+    let spaces: &[Space] = if P::FORK {
+        &Space::ALL
+    } else {
+        &[Space::Parent]
+    };
+    spaces.iter().find_map(|&space| {
+        let region = Region::ALL.into_iter().find(|r| {
+            let v = vma_in::<P>(s, space, *r, cpus);
+            (v.start..v.end).contains(&addr)
+        })?;
+        Some((s, space, region))
+    })
 }
 
 // The page contents below are arbitrary tags (top nibble: which region wrote it), chosen so

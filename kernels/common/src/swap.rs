@@ -6,9 +6,15 @@
 //! that names it is published, and filled only after that entry replaced the present one and
 //! the TLBs were flushed (no CPU can write the page any more); a fault that reads a slot still
 //! being written waits for it, as a fault waits on a locked page in the swap cache.
+//!
+//! Each slot counts the swap entries that name it (`swap_map`'s count): 1 when reserved, +1
+//! per [`duplicate`](SwapDevice::duplicate) (fork copying a swap entry, or a swap-out
+//! replacing a second mapping of the page by the same entry, as `try_to_unmap` does), −1
+//! per [`free_slot`](SwapDevice::free_slot) (a swap-in that published the page); the last
+//! reference frees the slot.
 
 use core::hint::spin_loop;
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use pte_core::SwapEntry;
 use pte_core::fault::{FrameAllocator, SwapDevice};
@@ -41,6 +47,16 @@ unsafe impl Sync for Store {}
 static STORE: Store = Store([const { PageMem::zeroed() }; SLOTS]);
 /// Each slot's state (0: never used).
 static STATE: [AtomicU8; SLOTS] = [const { AtomicU8::new(0) }; SLOTS];
+/// Each slot's references: the swap entries naming it (0: free or never used).
+static REFS: [AtomicU32; SLOTS] = [const { AtomicU32::new(0) }; SLOTS];
+/// Whether a slot ever had a second reference ([`SwapDevice::duplicate`]).
+static SHARED: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+/// References added by [`SwapDevice::duplicate`] since boot.
+static DUPLICATES: AtomicU64 = AtomicU64::new(0);
+/// Swap-ins ([`SwapDevice::free_slot`] calls) of slots that had more than one reference.
+static SHARED_SWAP_INS: AtomicU64 = AtomicU64::new(0);
+/// The most references a slot may have (`SWAP_MAP_MAX` is 0x3e in Linux).
+const MAX_REFS: u32 = 0x3e;
 /// The next slot to reserve (slots are handed out in order, never reused).
 static NEXT: AtomicU64 = AtomicU64::new(0);
 /// Slots freed or abandoned.
@@ -67,6 +83,7 @@ pub fn reserve() -> Option<SwapEntry> {
         return None;
     }
     STATE[index].store(RESERVED, Ordering::Relaxed);
+    REFS[index].store(1, Ordering::Relaxed);
     Some(SwapEntry {
         ty: SWAP_TYPE,
         offset: offset_of(index),
@@ -92,6 +109,7 @@ pub fn fill(entry: SwapEntry, pfn: u64) {
 /// Gives back a reserved slot that was never published (the page was gone).
 pub fn abandon(entry: SwapEntry) {
     if let Some(index) = slot_of(entry) {
+        REFS[index].store(0, Ordering::Relaxed);
         STATE[index].store(FREED, Ordering::Release);
         FREED_SLOTS.fetch_add(1, Ordering::Relaxed);
     }
@@ -101,6 +119,26 @@ pub fn abandon(entry: SwapEntry) {
 pub fn totals() -> (u64, u64) {
     let reserved = NEXT.load(Ordering::Relaxed).min(SLOTS as u64);
     (reserved, FREED_SLOTS.load(Ordering::Relaxed))
+}
+
+/// The references of the slot of `entry` (0: freed, never used, or not on this device).
+pub fn refs(entry: SwapEntry) -> u32 {
+    slot_of(entry).map_or(0, |index| REFS[index].load(Ordering::Acquire))
+}
+
+/// Slots still referenced by some swap entry.
+pub fn referenced_slots() -> u64 {
+    REFS.iter()
+        .filter(|r| r.load(Ordering::Acquire) != 0)
+        .count() as u64
+}
+
+/// References added by duplication, and swap-ins of slots that had been duplicated.
+pub fn shared_totals() -> (u64, u64) {
+    (
+        DUPLICATES.load(Ordering::Relaxed),
+        SHARED_SWAP_INS.load(Ordering::Relaxed),
+    )
 }
 
 /// The swap device as the fast path sees it.
@@ -136,6 +174,22 @@ impl<P: Platform> SwapDevice for Swap<'_, P> {
             );
             return;
         };
+        // One entry's reference: the slot lives on while another entry names it.
+        let Ok(before) =
+            REFS[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| r.checked_sub(1))
+        else {
+            violation(
+                self.0,
+                format_args!("swap slot {entry} freed with no reference left"),
+            );
+            return;
+        };
+        if SHARED[index].load(Ordering::Relaxed) {
+            SHARED_SWAP_INS.fetch_add(1, Ordering::Relaxed);
+        }
+        if before > 1 {
+            return;
+        }
         if STATE[index]
             .compare_exchange(FULL, FREED, Ordering::AcqRel, Ordering::Acquire)
             .is_err()
@@ -144,5 +198,25 @@ impl<P: Platform> SwapDevice for Swap<'_, P> {
             return;
         }
         FREED_SLOTS.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn duplicate(&self, entry: SwapEntry) -> bool {
+        let Some(index) = slot_of(entry) else {
+            violation(
+                self.0,
+                format_args!("duplicate of swap entry {entry}, not on this device"),
+            );
+            return false;
+        };
+        // A reference to a live slot only: 0 means the slot is gone.
+        let grown = REFS[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| {
+            (r > 0 && r < MAX_REFS).then_some(r + 1)
+        });
+        if grown.is_err() {
+            return false;
+        }
+        SHARED[index].store(true, Ordering::Relaxed);
+        DUPLICATES.fetch_add(1, Ordering::Relaxed);
+        true
     }
 }

@@ -132,6 +132,8 @@ impl<P: Platform> TableWalker<P::A> for Walker<'_, P> {
         })
     }
 
+    /// The platform's shootdown ([`Platform::flush_tlb_page`], which waits on no CPU that
+    /// spins on a lock with interrupts off).
     fn flush_tlb(&self, addr: u64) {
         self.0.flush_tlb_page(addr & !(crate::PAGE_SIZE as u64 - 1));
     }

@@ -25,11 +25,12 @@ fn kind_index(kind: Resolved) -> usize {
         Resolved::Nonlinear => 4,
         Resolved::AccessDirty => 5,
         Resolved::AlreadyDone => 6,
+        Resolved::Reused => 7,
     }
 }
 
 /// The [`Resolved`] kinds, in counter order.
-pub const KINDS: [Resolved; 7] = [
+pub const KINDS: [Resolved; 8] = [
     Resolved::Anonymous,
     Resolved::File,
     Resolved::CopyOnWrite,
@@ -37,6 +38,7 @@ pub const KINDS: [Resolved; 7] = [
     Resolved::Nonlinear,
     Resolved::AccessDirty,
     Resolved::AlreadyDone,
+    Resolved::Reused,
 ];
 
 static COUNTS: [[CpuCounts; MAX_CPUS]; STRATEGIES] = [const {

@@ -14,7 +14,8 @@
 //!    CPUs touch them again and the MMU (or the fast path) sets them young;
 //! 4. **swap-out**: the boot CPU replaces every anonymous entry by a swap entry;
 //! 5. **swap-in**: all CPUs read everything back through the fast path, the shared pages
-//!    first, racing on them.
+//!    first, racing on them;
+//! 6. on a kernel that forks ([`Platform::FORK`]): the phases of [`crate::fork`].
 
 use core::hint::spin_loop;
 use core::panic::PanicInfo;
@@ -27,16 +28,13 @@ use crate::check;
 use crate::frames::{self, Frames};
 use crate::plan::{
     PAGES_PER_CPU, Region, SHARED_PAGES, STRATEGIES, WORDS, anon_word, anon_word_addr, locate,
-    page_addr, private_word, read, shared_word, strategy_name, vma, with_strategy, write,
+    page_addr, private_word, read, shared_word, strategy_name, vma_in, with_strategy, write,
 };
 use crate::swap::Swap;
-use crate::sync::Barrier;
+use crate::sync::{BARRIER, boot_cpu_alone};
 use crate::tables::Walker;
 use crate::tally;
 use crate::{MAX_CPUS, PAGE_SHIFT, PAGE_SIZE, Platform, say};
-
-/// Separates the phases of every strategy (all CPUs).
-static BARRIER: Barrier = Barrier::new();
 
 /// Faults in a row at one address that find nothing to do before the handler gives up: the
 /// MMU keeps faulting on an entry the library considers fine (a wrong permission or
@@ -88,16 +86,21 @@ impl<P: Platform> StrategyVisitor<P::A> for Resolve<'_, P> {
 pub fn page_fault<P: Platform>(p: &P, addr: u64, write: bool) -> bool {
     let cpus = p.cpus().min(MAX_CPUS);
     let cpu = p.cpu_id().min(MAX_CPUS - 1);
-    let Some((s, region)) = locate::<P>(addr, cpus) else {
+    let Some((s, space, region)) = locate::<P>(addr, cpus) else {
         say!(p, "cpu{cpu}: page fault at {addr:#x} outside the window");
         return false;
     };
     let go = Resolve {
         p,
-        vma: vma::<P>(s, region, cpus),
+        vma: vma_in::<P>(s, space, region, cpus),
         fault: Fault { addr, write },
     };
+    // The address space's `mmap_lock` for read: fork (holding it for write) excludes the
+    // faults of the space it copies.
+    let mm = &crate::fork::MMAP_LOCK[space as usize];
+    mm.read();
     let result = with_strategy::<P::A, _>(s, go);
+    mm.read_unlock();
     match result {
         Ok(kind) => {
             tally::record(s, cpu, kind);
@@ -153,23 +156,17 @@ pub fn run<P: Platform>(p: &P) -> ! {
         strategy_phases(p, s, cpu, cpus);
     }
     if cpu == 0 {
-        let pass = check::finish(p, cpus);
+        let pass = check::finish(p, cpus, || {
+            if P::FORK && cpus >= 2 {
+                crate::fork::report(p);
+            }
+        });
         p.exit(pass)
     }
     // The boot CPU ends the run.
     loop {
         spin_loop();
     }
-}
-
-/// Every CPU waits, the boot CPU alone runs `f` (a check between phases), and every CPU
-/// waits again before the next phase.
-fn boot_cpu_alone(cpu: usize, cpus: usize, f: impl FnOnce()) {
-    BARRIER.wait(cpus);
-    if cpu == 0 {
-        f();
-    }
-    BARRIER.wait(cpus);
 }
 
 /// The phases of one strategy (see the module doc).
@@ -260,4 +257,7 @@ fn strategy_phases<P: Platform>(p: &P, s: usize, cpu: usize, cpus: usize) {
     boot_cpu_alone(cpu, cpus, || {
         check::after_swap_in(p, s, cpus);
     });
+    if P::FORK && cpus >= 2 {
+        crate::fork::phases(p, s, cpu, cpus);
+    }
 }

@@ -27,6 +27,8 @@ impl Platform for X86_64Platform {
     type A = arch_x86_64::X86_64_6_6;
     const NAME: &'static str = "x86_64/6.6 on qemu q35";
     const LEVEL_SHIFTS: &'static [u32] = &[39, 30, 21, 12];
+    /// The fork workload runs here (`pte_kernel_common::fork`).
+    const FORK: bool = true;
     /// PML4 entry 1: 512 GiB, left empty by the boot tables.
     const WINDOW: u64 = 0x80_0000_0000;
 
@@ -53,6 +55,10 @@ impl Platform for X86_64Platform {
 
     fn flush_tlb_page(&self, addr: u64) {
         crate::smp::flush_tlb_page(addr);
+    }
+
+    fn flush_tlb_range(&self, start: u64, end: u64) {
+        crate::smp::flush_tlb_range(start, end);
     }
 
     fn cpu_id(&self) -> usize {

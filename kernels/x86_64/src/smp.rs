@@ -271,6 +271,13 @@ fn check_trampoline_page(multiboot_info: u32) -> Result<(), &'static str> {
 
 /// Invalidates the translation of `addr` on every CPU and waits until all have.
 pub fn flush_tlb_page(addr: u64) {
+    flush_tlb_range(addr, addr + 1);
+}
+
+/// Invalidates the translations of the pages of `start..end` on every CPU and waits until all
+/// have: one shootdown (each receiver reloads CR3, which drops every translation), then
+/// `invlpg` here for each page.
+pub fn flush_tlb_range(start: u64, end: u64) {
     let cpus = cpus();
     let me = cpu_id();
     if cpus > 1 {
@@ -290,8 +297,12 @@ pub fn flush_tlb_page(addr: u64) {
             }
         }
     }
-    // SAFETY: INVLPG only drops this CPU's translations of `addr`; it reads no memory.
-    unsafe { asm!("invlpg [{}]", in(reg) addr, options(nostack, preserves_flags)) };
+    let mut addr = start & !0xfff;
+    while addr < end {
+        // SAFETY: INVLPG only drops this CPU's translations of `addr`; it reads no memory.
+        unsafe { asm!("invlpg [{}]", in(reg) addr, options(nostack, preserves_flags)) };
+        addr += 0x1000;
+    }
     if cpus > 1 {
         SHOOTDOWN_LOCK.store(false, Ordering::Release);
     }
