@@ -27,20 +27,41 @@
 //! 4. a fault vs zap (`update` to none, frame freed), from an empty and from a present entry;
 //! 5. two faults through a two-level walker that populates the missing leaf table by CAS;
 //! 6. `LockBitRefault`: two faults on the same empty page, refaults ≤ the preemption bound;
-//! 7. copy-on-write of a private file page vs a read fault (on aarch64 break-before-make: the
-//!    entry goes none, the TLB is flushed, then the copy is installed);
+//! 7. copy-on-write of a private file page vs a read fault: break-before-make on every layout
+//!    (`Strategy::replace_flushed`; the TLB flush runs while the slot maps no page), and the
+//!    read fault never fills the break;
 //! 8. two swap-ins (a write and a read fault) of one swap entry: the slot is freed exactly
 //!    once, one frame is mapped, the loser's frame is freed;
 //! 9. a preparation failure (the first `alloc_zeroed` returns `None`) vs a concurrent fault:
-//!    the failing fault leaves the entry as it was (no lock bit left set), the other installs.
+//!    the failing fault leaves the entry as it was (no lock bit left set), the other installs;
+//!
+//! and the fork models (issue 11), over two address spaces (`ForkKernel`: a leaf, a split lock
+//! and a strategy instance each; frames with map counts and a swap slot with a count shared):
+//! 10. fork's write-protect (`fork::copy_entry`) of a writable clean entry vs the MMU writing
+//!     through it (a compare-and-swap setting the hardware dirty state; rows whose hardware
+//!     dirties: x86_64, loongarch64, aarch64 with HAFDBS): the parent's entry ends read-only,
+//!     and dirty if the MMU's write went through, else the write faulted;
+//! 11. the parent's and the child's write faults on the anonymous page fork shared (map count
+//!     2): they copy, or the second reuses the page once the first copied and unmapped it;
+//!     never both writable on it; map counts and frames exact; each reads the pre-fork
+//!     contents, then its own write;
+//! 12. break-before-make vs a racing fault: a write fault copies the shared page
+//!     (`replace_flushed`) while a read or write fault of the same address space hits the
+//!     entry; no fresh zero page is ever installed over the data;
+//! 13. swap-in of a swap entry fork copied (slot count 2) in both address spaces at once: both
+//!     read the contents, the slot is freed once, by the last reference.
 //!
 //! Negative controls (each must fail, for the stated reason): (a) a plain-store install,
 //! (b) zeroing after the publish, (c) clear-then-set swap-out, (d) the V14 stray-semicolon
 //! populate, (e) a load/store `update` that loses the MMU's dirty bit, (f) a load/store zap
 //! that loses a fault's dirty bit, (g) a swap-in loser that believes it won and frees the slot
-//! too, (h) a `LockBitRefault` that leaves its bit set when the preparation fails. (e) runs
-//! on every row with an OR-ing MMU and (h) on every row (both lock-bit disciplines); the
-//! others on x86_64/6.6.
+//! too, (h) a `LockBitRefault` that leaves its bit set when the preparation fails, (i) fork's
+//! write-protect as a load and a blind store (the MMU's dirty bit is lost), (j) copy-on-write
+//! reuse without the exclusive check (both processes writable on one frame), (k) a plain none
+//! as break-before-make's invalid step (the racing fault installs a fresh zero page: data
+//! loss), (l) a `free_slot` that frees without the count (the slot freed while the other
+//! address space's entry names it: its swap-in finds it freed, a stale read). (e) runs on every row with an OR-ing MMU, (i) on every
+//! row whose hardware dirties, (h), (j), (k) and (l) on every row; the others on x86_64/6.6.
 //!
 //! loom 0.7.3 limitations these models work around (see `explore` and `loom_limits`):
 //! * DPOR misses interleavings (tokio-rs/loom#392, #166): a thread that only loads an atomic
@@ -78,7 +99,7 @@ use pte_core::fault::{
     Cmpxchg, Env, Fault, FaultError, FrameAllocator, Leaf, LockBitRefault, LockBitSpin, MmLock,
     Resolved, SplitLock, Stats, Step, Strategy, StrategyKind, handle, handle_retrying,
 };
-use pte_core::model::HwAccessDirty;
+use pte_core::model::{HelperModel, HwAccessDirty};
 use pte_core::{Arch, Decoded, LockBit, Pte};
 
 /// The capabilities every layout of these models has.
@@ -1028,6 +1049,17 @@ impl<A: Layout> Strategy<A> for PlainStore {
         Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
     }
 
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        // Not under test: the library's break-before-make.
+        Strategy::<A>::replace_flushed(&Cmpxchg::new(), leaf, old, new, flush)
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -1067,6 +1099,17 @@ impl<A: Layout> Strategy<A> for LoserWins {
     fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
         let _ = leaf.slot.compare_exchange(old, new);
         Step::Installed
+    }
+
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        // Not under test: the library's break-before-make.
+        Strategy::<A>::replace_flushed(&Cmpxchg::new(), leaf, old, new, flush)
     }
 
     fn update(
@@ -1125,6 +1168,17 @@ impl<A: Layout> Strategy<A> for LockLeftSet {
         Strategy::<A>::replace(&LockBitRefault::new(), leaf, old, new)
     }
 
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        // Not under test: the library's break-before-make.
+        Strategy::<A>::replace_flushed(&LockBitRefault::new(), leaf, old, new, flush)
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -1179,6 +1233,17 @@ impl<A: Layout> Strategy<A> for ZeroAfterPublish {
         Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
     }
 
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        // Not under test: the library's break-before-make.
+        Strategy::<A>::replace_flushed(&Cmpxchg::new(), leaf, old, new, flush)
+    }
+
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
@@ -1194,25 +1259,33 @@ impl<A: Layout> Strategy<A> for ZeroAfterPublish {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Model 7: copy-on-write of a private file page vs a read fault on the same entry. On aarch64
-// the copy is installed by break-before-make: the entry is briefly none (`OneLeaf::flush_tlb`
-// asserts the copy is not visible before the flush); the read fault may re-install the
-// page-cache page in that window, and the write fault then loses (the access would retry).
+// Model 7: copy-on-write of a private file page vs a read fault on the same entry. The copy
+// replaces the page-cache page break-before-make on every layout (`Strategy::replace_flushed`):
+// the entry goes to the strategy's invalid step (a none under the lock, the locked-empty word,
+// or the break marker), the TLB is flushed (`OneLeaf::flush_tlb` asserts the slot maps no page
+// then), and the copy is installed. The read fault must never fill the break: before the
+// issue-11 fix it re-installed the page-cache page in aarch64's transient none (for a
+// nonlinear entry, the wrong page); now it waits, refaults or loses. Its access after the fault
+// may still meet the break (the fault completed before it): the access would refault.
 
 /// What the file page holds.
 const FILE: u64 = 0x0f11_e0f1_1e0f_11e0;
 
 fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, bound: Option<usize>) {
-    let bbm = A::LAYOUT.family.break_before_make();
     // `with_cached_page` maps `PAGE_READONLY`: when that is old, a read fault that comes
-    // before the copy makes it young (`maps_old`).
+    // before the copy makes it young (`maps_old`), and the copy then loses its race.
     let cached_old = maps_old::<A>(A::LAYOUT.page_readonly);
     let mut expect = vec!["the copy won", "the read fault found the work done"];
     if cached_old {
         expect.push("the read fault made the page-cache page young");
     }
-    if bbm {
-        expect.push("the read fault re-installed the page-cache page in the break");
+    // The access meets the break only if the read fault completed before it. Where the page
+    // is mapped old and `LockBitSpin` holds an any-state bit (loongarch64), the read fault
+    // first makes it young, so the copy either completed before it (it waited on the held
+    // bit) or loses to it: no break is left for the access to meet.
+    let any_state_spin = S::NAME == <LockBitSpin as Strategy<A>>::NAME
+        && A::DISCIPLINE == pte_core::Discipline::AnyState;
+    if !(cached_old && any_state_spin) {
         expect.push("the reader's access met the break");
     }
     explore(name, bound, "", &expect, 2, move |cov, variant| {
@@ -1232,9 +1305,13 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
             matches!(w, Ok(Resolved::CopyOnWrite | Resolved::AlreadyDone)),
             "the write fault failed: {w:?}"
         );
+        assert_ne!(
+            r,
+            Ok(Resolved::File),
+            "the read fault re-installed the page-cache page in the break"
+        );
         assert!(
-            matches!(r, Ok(Resolved::File | Resolved::AlreadyDone))
-                || (cached_old && r == Ok(Resolved::AccessDirty)),
+            r == Ok(Resolved::AlreadyDone) || (cached_old && r == Ok(Resolved::AccessDirty)),
             "the read fault failed: {r:?}"
         );
         match seen {
@@ -1242,17 +1319,21 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
                 value, FILE,
                 "the reader saw a page without the file's contents"
             ),
-            // Only the break leaves the entry non-present after a fault: the access refaults.
-            None => {
-                assert!(bbm, "the reader found no page after its fault");
-                cov.saw("the reader's access met the break");
-            }
+            // The read fault completed before the break; the access meets it and refaults.
+            None => cov.saw("the reader's access met the break"),
         }
+        assert_eq!(
+            k.tables.flushes(),
+            usize::from(w == Ok(Resolved::CopyOnWrite)),
+            "TLB flushes vs copies (write fault {w:?})"
+        );
         let fin = k.slot().load();
         let pfn = fin.pfn().expect("the entry is present after both faults");
         if pfn == cached {
-            // The read fault's re-install won: the writer's copy was given back.
+            // The read fault's mkyoung changed the entry first: the copy lost and was given
+            // back (the write access would refault and copy then).
             assert_eq!(w, Ok(Resolved::AlreadyDone));
+            assert_eq!(r, Ok(Resolved::AccessDirty), "the copy lost to nothing");
             assert!(
                 !fin.is_writable(),
                 "the page-cache page is mapped writable: {fin:?}"
@@ -1260,6 +1341,11 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
             assert_eq!(k.cache.refs(), 1, "one mapping, one page-cache reference");
             assert_eq!(k.frames.allocated() - k.frames.freed(), 1, "a copy leaked");
         } else {
+            assert_eq!(
+                w,
+                Ok(Resolved::CopyOnWrite),
+                "a copy mapped, but not by the writer"
+            );
             assert!(
                 fin.is_writable() && fin.is_dirty(),
                 "the copy is not writable+dirty: {fin:?}"
@@ -1279,9 +1365,6 @@ fn m7_cow<A: Layout, S: Strategy<A> + Default + Send + 'static>(name: &str, boun
             cov.saw("the copy won");
         }
         match r {
-            Ok(Resolved::File) => {
-                cov.saw("the read fault re-installed the page-cache page in the break")
-            }
             Ok(Resolved::AccessDirty) => cov.saw("the read fault made the page-cache page young"),
             _ => cov.saw("the read fault found the work done"),
         }
@@ -1447,6 +1530,588 @@ fn m9_prepare_fails<A: Layout, S: Strategy<A> + Default + Send + 'static>(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Models 10–13: fork (issue 11). Two address spaces, parent and child, each with its own leaf,
+// split lock and strategy instance (one per mm), sharing the frames (with map counts) and the
+// swap device (with slot counts): `ForkKernel` in `loom_support`.
+
+/// What the parent and the child write once their own write fault is resolved (models 11, 13).
+const PARENT_WRITES: u64 = 0x0000_0000_0000_0a0a;
+/// See [`PARENT_WRITES`].
+const CHILD_WRITES: u64 = 0x0000_0000_0000_0c0c;
+
+/// The MMU on a write access through `slot`, as the hardware does it: walk, then one locked
+/// compare-and-swap from the entry it read, which re-validates it (the sim's `Mmu`). A write
+/// through a read-only entry faults (`None`); otherwise the hardware dirty state is set —
+/// x86 and LoongArch OR A|D (`hw_set`), aarch64 with HAFDBS sets AF and, on a DBM entry,
+/// clears `PTE_RDONLY` — and `Some(entry the write went through)` is returned (its own CAS,
+/// or nothing to write if the entry already was young and dirty). The walk does not know
+/// the strategies' lock bits (aarch64's bit 63 and the others are ignored by the hardware).
+fn mmu_write<A: Layout>(slot: &pte_core::PteSlot<A>) -> Option<Pte<A>> {
+    loop {
+        let cur = slot.load();
+        let raw = cur.raw();
+        // What the hardware sees: an any-state lock bit is a bit it ignores.
+        let seen = match A::DISCIPLINE {
+            pte_core::Discipline::AnyState => Pte::<A>::from_raw(raw & !A::MASK).unwrap(),
+            _ => cur,
+        };
+        if seen.state() != pte_core::State::Present {
+            return None;
+        }
+        let new = match (A::LAYOUT.hw_ad, A::LAYOUT.helpers) {
+            (HwAccessDirty::SetsAccessedDirty, _) => {
+                if !seen.is_writable() {
+                    return None;
+                }
+                raw | A::LAYOUT.hw_set
+            }
+            (
+                HwAccessDirty::AfDbmIfHafdbs,
+                HelperModel::Aarch64 {
+                    accessed,
+                    write: dbm,
+                    rdonly_hw_dirty: Some(rdonly),
+                    ..
+                },
+            ) => {
+                let mut new = raw | 1 << accessed;
+                if raw & 1 << rdonly != 0 {
+                    if raw & 1 << dbm == 0 {
+                        return None;
+                    }
+                    // DBM: the write clears AP[2] (`PTE_RDONLY`) instead of faulting.
+                    new &= !(1 << rdonly);
+                }
+                new
+            }
+            _ => panic!("{}: no hardware dirty bit to model", A::LAYOUT.name),
+        };
+        let new = Pte::<A>::from_raw(new).expect("the MMU's word fits");
+        if new == cur {
+            return Some(cur);
+        }
+        if slot.compare_exchange(cur, new).is_ok() {
+            return Some(cur);
+        }
+    }
+}
+
+// Model 10: fork's write-protect of the parent's entry vs the parent's MMU writing through it.
+
+/// How fork write-protects the parent's entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wrprotect {
+    /// `fork::copy_entry`: one atomic read-modify-write through `Strategy::update`.
+    CopyEntry,
+    /// Negative control: `ptep_set_wrprotect` as a load, then a blind store of the
+    /// write-protected value (what `copy_entry` does, without the compare-and-swap). The store
+    /// is an atomic exchange, not a plain store: loom 0.7.3 may order the MMU's
+    /// compare-and-swap, having read the value before a plain store, after that store
+    /// (tokio-rs/loom#254, `loom_limits`), a C11-impossible execution that would fail the
+    /// control for another reason (the parent's entry writable). An exchange is as blind as a
+    /// store, and loom orders it correctly against the CAS.
+    LoadStore,
+}
+
+fn fork_wrprotect<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    how: Wrprotect,
+) {
+    let expect = [
+        "the MMU dirtied the page before the write-protect",
+        "the MMU's write faulted on the write-protected entry",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(ForkKernel::<A>::new(Frames::new(2), SlotFree::Counted));
+        let x = k.map_parent(ORIG);
+        let start = k.parent.slot.load();
+        assert!(
+            start.is_writable() && !start.is_dirty(),
+            "the parent's page does not start writable and clean: {start:?}"
+        );
+        let s = Arc::new(S::default());
+        let forker = {
+            let (k, s) = (k.clone(), s.clone());
+            move || match how {
+                Wrprotect::CopyEntry => pte_core::fault::fork::copy_entry(
+                    &*s,
+                    &k.parent_env(),
+                    &anon_vma(),
+                    &k.parent_leaf(),
+                    &k.child.slot,
+                ),
+                Wrprotect::LoadStore => {
+                    let cur = k.parent.slot.load();
+                    k.frames.share(x);
+                    let protected = cur.write_protect();
+                    k.parent.slot.exchange(protected);
+                    k.child.slot.store(protected.make_old());
+                    Ok(pte_core::fault::fork::Copied::Anonymous)
+                }
+            }
+        };
+        let mmu = {
+            let k = k.clone();
+            move || mmu_write(&k.parent.slot)
+        };
+        let (copied, mmu) = both(variant == 1, forker, mmu);
+
+        assert_eq!(
+            copied,
+            Ok(pte_core::fault::fork::Copied::Anonymous),
+            "fork did not copy the page"
+        );
+        let fin = k.parent.slot.load();
+        assert_eq!(fin.pfn(), Some(x), "the parent's entry changed page");
+        assert!(
+            fin.is_present() && !fin.is_writable(),
+            "the parent's entry is writable after fork: {fin:?}"
+        );
+        match mmu {
+            Some(through) => {
+                assert!(
+                    through.is_writable(),
+                    "the MMU wrote through a read-only entry: {through:?}"
+                );
+                assert!(
+                    fin.is_dirty(),
+                    "the dirty bit set by the MMU was lost by the write-protect: {fin:?}"
+                );
+            }
+            None => assert!(
+                !fin.is_dirty(),
+                "a dirty bit appeared without a write: {fin:?}"
+            ),
+        }
+        assert_eq!(
+            k.child.slot.load(),
+            fin.make_old(),
+            "the child's entry is not the parent's, made old"
+        );
+        assert_eq!(k.frames.maps(x), 2, "map count after fork");
+        k.frames.assert_live(&[x]);
+        cov.saw(match mmu {
+            Some(_) => "the MMU dirtied the page before the write-protect",
+            None => "the MMU's write faulted on the write-protected entry",
+        });
+    });
+}
+
+fn m10_fork_wrprotect<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    fork_wrprotect::<A, S>(name, bound, Wrprotect::CopyEntry);
+}
+
+/// The state fork leaves (`fork::copy_entry`, run before the threads start): frame `x`,
+/// holding [`ORIG`], mapped read-only by parent and child, map count 2.
+fn forked_anon_page<A: Layout, S: Strategy<A>>(s: &S, k: &ForkKernel<A>) -> u64 {
+    let x = k.map_parent(ORIG);
+    let copied = pte_core::fault::fork::copy_entry(
+        s,
+        &k.parent_env(),
+        &anon_vma(),
+        &k.parent_leaf(),
+        &k.child.slot,
+    );
+    assert_eq!(copied, Ok(pte_core::fault::fork::Copied::Anonymous));
+    assert_eq!(k.frames.maps(x), 2);
+    for slot in [&k.parent.slot, &k.child.slot] {
+        let pte = slot.load();
+        assert!(
+            pte.pfn() == Some(x) && !pte.is_writable(),
+            "after fork: {pte:?}"
+        );
+    }
+    x
+}
+
+// Model 11: the parent's and the child's write faults on the page fork shared. Each either
+// copies (map count 2: `is_exclusive` says no) or — when the other already copied and
+// unmapped it — reuses it in place; never both on it. After its fault each thread reads the
+// page through its entry (the pre-fork contents) and writes its own value.
+
+fn cow_two_processes<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    frames: fn() -> Frames,
+    accesses: bool,
+) {
+    let expect = [
+        "both copied",
+        "the parent copied, the child reused the page",
+        "the child copied, the parent reused the page",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(ForkKernel::<A>::new(frames(), SlotFree::Counted));
+        let parent_s = Arc::new(S::default());
+        let child_s = Arc::new(S::default());
+        let x = forked_anon_page(&*parent_s, &k);
+        let go = |child: bool, value: u64| {
+            let k = k.clone();
+            let s = if child {
+                child_s.clone()
+            } else {
+                parent_s.clone()
+            };
+            move || {
+                let env = if child { k.child_env() } else { k.parent_env() };
+                let r = handle_retrying(&*s, &env, &anon_vma(), fault(true)).0;
+                let tables = if child { &k.child } else { &k.parent };
+                let seen = access(&*s, &tables.slot, &k.frames);
+                if let Some((pfn, _)) = seen.filter(|_| accesses) {
+                    // The write the fault was for, retried through the now-writable entry.
+                    k.frames.write(pfn, value);
+                }
+                (r, seen)
+            }
+        };
+        let ((pr, pseen), (cr, cseen)) = both(
+            variant == 1,
+            go(false, PARENT_WRITES),
+            go(true, CHILD_WRITES),
+        );
+
+        let (pe, ce) = (k.parent.slot.load(), k.child.slot.load());
+        assert!(
+            !(pe.pfn() == ce.pfn() && pe.is_writable() && ce.is_writable()),
+            "both entries writable on one frame {:#x} (parent {pr:?}, child {cr:?})",
+            pe.pfn().unwrap_or(0)
+        );
+        for (who, r, e) in [("parent", pr, pe), ("child", cr, ce)] {
+            let pfn = e
+                .pfn()
+                .unwrap_or_else(|| panic!("the {who}'s entry is not present"));
+            assert!(
+                e.is_present() && e.is_writable() && e.is_dirty(),
+                "the {who}'s entry after its write fault: {e:?}"
+            );
+            match r {
+                Ok(Resolved::Reused) => assert_eq!(pfn, x, "the {who} reused another frame"),
+                Ok(Resolved::CopyOnWrite) => assert_ne!(pfn, x, "the {who}'s copy is the page"),
+                r => panic!("the {who}'s write fault: {r:?}"),
+            }
+        }
+        for (who, seen) in [("parent", pseen), ("child", cseen)] {
+            let (_, v) = seen.unwrap_or_else(|| panic!("the {who} found no page after its fault"));
+            assert_eq!(
+                v, ORIG,
+                "the {who} read other contents than the pre-fork page"
+            );
+        }
+        let on_x = [pe, ce].iter().filter(|e| e.pfn() == Some(x)).count();
+        assert_eq!(k.frames.maps(x), on_x, "map count of the shared page");
+        assert_eq!(
+            k.frames.is_freed(x),
+            on_x == 0,
+            "the shared page freed vs its mappings"
+        );
+        let live: Vec<u64> = [pe, ce].iter().filter_map(|e| e.pfn()).collect();
+        for &pfn in &live {
+            assert_eq!(k.frames.maps(pfn), 1, "map count of {pfn:#x}");
+        }
+        k.frames.assert_live(&live);
+        if accesses {
+            assert_eq!(
+                k.frames.read(pe.pfn().unwrap()),
+                PARENT_WRITES,
+                "the parent's write"
+            );
+            assert_eq!(
+                k.frames.read(ce.pfn().unwrap()),
+                CHILD_WRITES,
+                "the child's write"
+            );
+        }
+        cov.saw(match (pr, cr) {
+            (Ok(Resolved::Reused), _) => "the child copied, the parent reused the page",
+            (_, Ok(Resolved::Reused)) => "the parent copied, the child reused the page",
+            _ => "both copied",
+        });
+    });
+}
+
+fn m11_cow_two_processes<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    cow_two_processes::<A, S>(name, bound, || Frames::new(4), true);
+}
+
+// Model 12: break-before-make vs a racing fault. The parent's write fault copies the page fork
+// shared (map count 2) through `Strategy::replace_flushed`, while another of the parent's
+// threads faults on the same entry (a read, or a write that copies too). The racer must never
+// fill the break with a fresh zero page (the data would be lost): it waits, refaults or loses.
+
+fn bbm_racer<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    let expect = [
+        "the writer's copy is mapped",
+        "the racing write fault's copy is mapped",
+        "a fault met the other's break and did not fill it",
+    ];
+    explore(name, bound, "", &expect, 4, move |cov, variant| {
+        let racer_writes = variant >= 2;
+        let k = Arc::new(ForkKernel::<A>::new(Frames::new(4), SlotFree::Counted));
+        let s = Arc::new(S::default());
+        let x = forked_anon_page(&*s, &k);
+        let go = |write: bool| {
+            let (k, s) = (k.clone(), s.clone());
+            move || {
+                let r = handle_retrying(&*s, &k.parent_env(), &anon_vma(), fault(write)).0;
+                assert_ne!(
+                    r,
+                    Ok(Resolved::Anonymous),
+                    "data loss: a racing fault installed a fresh zero page over the page being \
+                     copied"
+                );
+                (r, access(&*s, &k.parent.slot, &k.frames))
+            }
+        };
+        let ((w, wseen), (r, rseen)) = both(variant % 2 == 1, go(true), go(racer_writes));
+
+        let copies = [w, r]
+            .iter()
+            .filter(|res| **res == Ok(Resolved::CopyOnWrite))
+            .count();
+        // A fault that finds the other's copy (writable) may still make it young: the copy is
+        // mapped `PAGE_SHARED`, which is old on loongarch64 (`maps_old`).
+        assert!(
+            matches!(
+                w,
+                Ok(Resolved::CopyOnWrite | Resolved::AlreadyDone | Resolved::AccessDirty)
+            ),
+            "the write fault: {w:?}"
+        );
+        if racer_writes {
+            assert!(
+                matches!(
+                    r,
+                    Ok(Resolved::CopyOnWrite | Resolved::AlreadyDone | Resolved::AccessDirty)
+                ),
+                "the racing write fault: {r:?}"
+            );
+        } else {
+            assert!(
+                matches!(r, Ok(Resolved::AlreadyDone | Resolved::AccessDirty)),
+                "the racing read fault: {r:?}"
+            );
+        }
+        assert!(copies <= 1, "two copies published: {w:?} {r:?}");
+        assert_eq!(k.parent.flushes(), copies, "TLB flushes vs copies");
+        for seen in [wseen, rseen].into_iter().flatten() {
+            assert_eq!(
+                seen.1, ORIG,
+                "a fault's access read other contents than the page's"
+            );
+        }
+        let fin = k.parent.slot.load();
+        let pfn = match s.classify(fin) {
+            Decoded::Present { pfn } => pfn,
+            d => panic!("the entry is not present after both faults: {d:?}"),
+        };
+        assert_eq!(
+            k.frames.read(pfn),
+            ORIG,
+            "data loss: the mapped page lost the contents"
+        );
+        let child_maps_x = k.child.slot.load().pfn() == Some(x);
+        assert!(child_maps_x, "the child's entry changed");
+        if copies == 1 {
+            assert_ne!(pfn, x, "a copy was published but the page is mapped");
+            assert!(fin.is_writable() && fin.is_dirty(), "the copy: {fin:?}");
+            assert_eq!(
+                k.frames.maps(x),
+                1,
+                "the parent's mapping of the page not dropped"
+            );
+            assert_eq!(k.frames.maps(pfn), 1);
+            k.frames.assert_live(&[x, pfn]);
+        } else {
+            // A racing read fault made the entry young first: the copy lost (the write access
+            // would refault and copy then).
+            assert_eq!(pfn, x);
+            assert!(
+                !racer_writes && r == Ok(Resolved::AccessDirty),
+                "no copy, and nothing changed the entry: {w:?} {r:?}"
+            );
+            assert_eq!(k.frames.maps(x), 2);
+            k.frames.assert_live(&[x]);
+        }
+        let st = s.stats().snapshot();
+        if k.frames.zeroed() > 0 || st.retries > 0 || st.spins > 0 {
+            cov.saw("a fault met the other's break and did not fill it");
+        }
+        cov.saw(match (w, r) {
+            (Ok(Resolved::CopyOnWrite), _) => "the writer's copy is mapped",
+            (_, Ok(Resolved::CopyOnWrite)) => "the racing write fault's copy is mapped",
+            _ => "a racing read fault made the page young first",
+        });
+    });
+}
+
+fn m12_bbm_racer<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    bbm_racer::<A, S>(name, bound);
+}
+
+// Model 13: swap-in of a slot fork shared. The parent's entry was swapped out (slot count 1),
+// fork copied it (`SwapDevice::duplicate`: 2); both address spaces fault on it at once. Each
+// reads the slot and maps its own page; the slot is freed once, by the last reference.
+
+fn shared_swap_in<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+    free_rule: SlotFree,
+) {
+    let expect = [
+        "a swap-in read the slot while both references were held",
+        "a swap-in read the slot after the other dropped its reference",
+    ];
+    explore(name, bound, "", &expect, 2, move |cov, variant| {
+        let k = Arc::new(ForkKernel::<A>::new(Frames::new(3), free_rule));
+        k.swap.write_slot(ORIG);
+        k.parent.slot.store(Pte::<A>::swap(SLOT).unwrap());
+        let parent_s = Arc::new(S::default());
+        let child_s = Arc::new(S::default());
+        let copied = pte_core::fault::fork::copy_entry(
+            &*parent_s,
+            &k.parent_env(),
+            &anon_vma(),
+            &k.parent_leaf(),
+            &k.child.slot,
+        );
+        assert_eq!(copied, Ok(pte_core::fault::fork::Copied::Swap));
+        assert_eq!(k.swap.refs(), 2, "slot count after fork");
+        let go = |child: bool, write: bool| {
+            let k = k.clone();
+            let s = if child {
+                child_s.clone()
+            } else {
+                parent_s.clone()
+            };
+            move || {
+                let env = if child { k.child_env() } else { k.parent_env() };
+                let tables = if child { &k.child } else { &k.parent };
+                let r = handle_retrying(&*s, &env, &anon_vma(), fault(write)).0;
+                if r == Err(FaultError::NoMemory)
+                    && matches!(s.classify(tables.slot.load()), Decoded::Swap(_))
+                {
+                    panic!(
+                        "stale swap-in: the slot was freed while an entry still referenced it \
+                         (the {} found it gone, {} frees)",
+                        if child { "child" } else { "parent" },
+                        k.swap.frees()
+                    );
+                }
+                (r, access(&*s, &tables.slot, &k.frames))
+            }
+        };
+        let ((pr, pseen), (cr, cseen)) = both(variant == 1, go(false, true), go(true, false));
+
+        let frees = k.swap.frees();
+        assert!(
+            frees <= 1,
+            "the slot was freed while an entry still referenced it ({frees} frees)"
+        );
+        for (who, r, seen) in [("parent", pr, pseen), ("child", cr, cseen)] {
+            assert_eq!(r, Ok(Resolved::SwapIn), "the {who}'s swap-in: {r:?}");
+            let (_, v) = seen.unwrap_or_else(|| panic!("the {who} found no page after its fault"));
+            assert_eq!(
+                v, ORIG,
+                "the {who} read other contents than the swapped-out page"
+            );
+        }
+        assert_eq!(frees, 1, "the slot was not freed after its last reference");
+        assert_eq!(k.swap.refs(), 0, "slot references left");
+        let (pp, cp) = (
+            k.parent.slot.load().pfn().unwrap(),
+            k.child.slot.load().pfn().unwrap(),
+        );
+        assert_ne!(pp, cp, "parent and child mapped one swap-in frame");
+        assert_eq!((k.frames.maps(pp), k.frames.maps(cp)), (1, 1));
+        k.frames.assert_live(&[pp, cp]);
+        if k.swap.read_at_refs(2) {
+            cov.saw("a swap-in read the slot while both references were held");
+        }
+        if k.swap.read_at_refs(1) {
+            cov.saw("a swap-in read the slot after the other dropped its reference");
+        }
+    });
+}
+
+fn m13_shared_swap_in<A: Layout, S: Strategy<A> + Default + Send + 'static>(
+    name: &str,
+    bound: Option<usize>,
+) {
+    shared_swap_in::<A, S>(name, bound, SlotFree::Counted);
+}
+
+/// Control (12): `Cmpxchg`, but `replace_flushed` breaks to a plain none, with no lock held —
+/// aarch64's copy-on-write before issue 11, on an anonymous page: a racing fault sees an empty
+/// entry and fills it with a fresh zero page.
+#[derive(Debug, Default)]
+struct NoneBreak {
+    stats: Stats,
+}
+
+impl<A: Layout> Strategy<A> for NoneBreak {
+    const NAME: &'static str = "broken-none-break";
+
+    fn install_empty<P>(
+        &self,
+        leaf: &Leaf<'_, A>,
+        prepare: impl FnOnce() -> Option<(Pte<A>, P)>,
+        discard: impl FnOnce(P),
+    ) -> Step<A> {
+        // Not under test: the library's compare-and-swap.
+        Strategy::<A>::install_empty(&Cmpxchg::new(), leaf, prepare, discard)
+    }
+
+    fn replace(&self, leaf: &Leaf<'_, A>, old: Pte<A>, new: Pte<A>) -> Step<A> {
+        // Not under test: the library's compare-and-swap.
+        Strategy::<A>::replace(&Cmpxchg::new(), leaf, old, new)
+    }
+
+    /// The bug: the invalid step is a plain none that no lock protects.
+    fn replace_flushed(
+        &self,
+        leaf: &Leaf<'_, A>,
+        old: Pte<A>,
+        new: Pte<A>,
+        flush: impl FnOnce(),
+    ) -> Step<A> {
+        if let Err(now) = leaf.slot.compare_exchange(old, Pte::none()) {
+            return Step::Lost(now);
+        }
+        flush();
+        match leaf.slot.compare_exchange(Pte::none(), new) {
+            Ok(_) => Step::Installed,
+            Err(now) => Step::Lost(now),
+        }
+    }
+
+    fn update(
+        &self,
+        leaf: &Leaf<'_, A>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+    ) -> Option<Pte<A>> {
+        // Not under test: the library's compare-and-swap loop.
+        Strategy::<A>::update(&Cmpxchg::new(), leaf, f)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tests: one module per row of `loom_rows!` (a layout), in it one module per model and in
 // that one test per strategy, e.g. `riscv64_6_6::m3_swap::lock_bit_spin`.
 
@@ -1548,6 +2213,38 @@ macro_rules! hardware_ad_models {
     ($other:ident, $a:ty) => {};
 }
 
+/// Model 10 and its control (i) where the hardware sets a dirty bit on a write through the
+/// entry — ORed in (`SetsAccessedDirty`: x86, LoongArch) or by clearing `PTE_RDONLY` on a DBM
+/// entry (`AfDbmIfHafdbs`: aarch64 with HAFDBS, which the model assumes) — so fork's
+/// write-protect races with it. With software A/D only the fault path dirties, and the parent's
+/// faults are excluded during fork.
+macro_rules! fork_wrprotect_models {
+    (SoftwareOnly, $a:ty) => {};
+    ($hw:ident, $a:ty) => {
+        for_each_strategy!(per_strategy!(m10_fork_wrprotect, $a, None;));
+
+        /// (i) of this row: fork's write-protect as a load and a plain store.
+        mod negative_fork_wrprotect {
+            use super::*;
+
+            /// (i) `ptep_set_wrprotect` as a load, then a plain store: a dirty bit the MMU
+            /// sets in between is overwritten (the page is later dropped as clean).
+            #[test]
+            #[should_panic(expected = "the dirty bit set by the MMU was lost by the write-protect")]
+            fn i_load_store_wrprotect() {
+                fork_wrprotect::<$a, Cmpxchg>(
+                    &format!(
+                        "negative/i load-store wrprotect/{}",
+                        <$a as Arch>::LAYOUT.name
+                    ),
+                    None,
+                    Wrprotect::LoadStore,
+                );
+            }
+        }
+    };
+}
+
 /// The KNL erratum's models (2b, `knl_none_word`) where `pte_none()` ignores A/D.
 macro_rules! knl_models {
     (knl_erratum, $a:ty) => {
@@ -1588,11 +2285,12 @@ macro_rules! control_e {
 }
 
 /// The rows: `module => Type, discipline, accessed/dirty, KNL;` per layout. Each row runs,
-/// under every strategy, models 1, 3, 4 (from a present and from an empty entry), 5, 7, 8 and
-/// 9; model 6 (`LockBitRefault`'s refault bound, preemption bounds 2 and 3); models 2 and 2c
-/// if its MMU ORs A/D in (`SetsAccessedDirty`); models 2b and `knl_none_word` if it has the KNL
-/// erratum (`knl_erratum`); and the layout's negative controls (h, and e with an OR-ing MMU),
-/// which must fail. The markers must be the type's own (discipline: `LockBit::DISCIPLINE`;
+/// under every strategy, models 1, 3, 4 (from a present and from an empty entry), 5, 7, 8, 9,
+/// 11, 12 and 13; model 6 (`LockBitRefault`'s refault bound, preemption bounds 2 and 3); models
+/// 2 and 2c if its MMU ORs A/D in (`SetsAccessedDirty`); model 10 if its hardware dirties
+/// (`SetsAccessedDirty`, `AfDbmIfHafdbs`); models 2b and `knl_none_word` if it has the KNL
+/// erratum (`knl_erratum`); and the layout's negative controls (h, j, k, l; e with an OR-ing
+/// MMU; i with a dirtying one), which must fail. The markers must be the type's own (discipline: `LockBit::DISCIPLINE`;
 /// A/D: `Layout::hw_ad`; KNL: `knl_erratum`): checked at compile time, so a row cannot claim
 /// a property its layout lacks, nor leave out models its layout needs.
 macro_rules! loom_rows {
@@ -1628,7 +2326,11 @@ macro_rules! loom_rows {
                 for_each_strategy!(per_strategy!(m7_cow, $a, None;));
                 for_each_strategy!(per_strategy!(m8_swap_in_race, $a, None;));
                 for_each_strategy!(per_strategy!(m9_prepare_fails, $a, None;));
+                for_each_strategy!(per_strategy!(m11_cow_two_processes, $a, None;));
+                for_each_strategy!(per_strategy!(m12_bbm_racer, $a, None;));
+                for_each_strategy!(per_strategy!(m13_shared_swap_in, $a, None;));
                 hardware_ad_models!($ad, $a);
+                fork_wrprotect_models!($ad, $a);
                 knl_models!($knl, $a);
 
                 mod m6_refault_bound {
@@ -1665,6 +2367,53 @@ macro_rules! loom_rows {
                     }
 
                     control_e!($ad, $a);
+
+                    /// (j) Reuse without the exclusive check (`is_exclusive` always `true`):
+                    /// both processes make the page fork shared writable in place.
+                    #[test]
+                    #[should_panic(expected = "both entries writable on one frame")]
+                    fn j_reuse_without_exclusive_check() {
+                        cow_two_processes::<$a, Cmpxchg>(
+                            &format!(
+                                "negative/j reuse without the exclusive check/{}",
+                                <$a as Arch>::LAYOUT.name
+                            ),
+                            None,
+                            || Frames::always_exclusive(4),
+                            false,
+                        );
+                    }
+
+                    /// (k) A plain none as break-before-make's invalid step, no lock held: the
+                    /// racing fault fills it with a fresh zero page over the data.
+                    #[test]
+                    #[should_panic(expected = "data loss: a racing fault installed a fresh zero page")]
+                    fn k_none_as_the_invalid_step() {
+                        bbm_racer::<$a, NoneBreak>(
+                            &format!(
+                                "negative/k none as the invalid step/{}",
+                                <$a as Arch>::LAYOUT.name
+                            ),
+                            None,
+                        );
+                    }
+
+                    /// (l) A `free_slot` that frees without the count: the first swap-in frees
+                    /// the slot the other address space's entry still names, and the other
+                    /// swap-in finds it freed (the stale read; or, when both read it first,
+                    /// the second drop frees it again: "2 frees").
+                    #[test]
+                    #[should_panic(expected = "stale swap-in: the slot was freed while an entry still referenced it")]
+                    fn l_free_slot_without_the_count() {
+                        shared_swap_in::<$a, Cmpxchg>(
+                            &format!(
+                                "negative/l free_slot without the count/{}",
+                                <$a as Arch>::LAYOUT.name
+                            ),
+                            None,
+                            SlotFree::Uncounted,
+                        );
+                    }
                 }
             }
         )*
