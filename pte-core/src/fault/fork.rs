@@ -28,7 +28,8 @@
 //!   read-modify-write** ([`Strategy::update`]: a compare-and-swap loop, under the strategy's
 //!   lock where it has one — `ptep_set_wrprotect`). A dirty bit the MMU sets between a read
 //!   and a write of a non-atomic update would be lost, and the page later dropped as clean:
-//!   data loss (the loom model `fork_wrprotect_keeps_dirty` and its load-and-store control).
+//!   data loss (loom model `m10_fork_wrprotect` in `pte-core/tests/loom_fault.rs` and its
+//!   load-and-store control `i_load_store_wrprotect`).
 //!   [`Pte::write_protect`] keeps the dirty state as the kernel does: x86 6.6 moves
 //!   `_PAGE_DIRTY` into `_PAGE_SAVED_DIRTY`, arm64 copies the DBM hardware dirty
 //!   (`!PTE_RDONLY`) into `PTE_DIRTY` before setting `PTE_RDONLY`.

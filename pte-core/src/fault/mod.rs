@@ -118,6 +118,11 @@ pub trait FrameAllocator {
     /// write), so a map count of one read by a fault of that address space is stable. A
     /// `false` may be stale (another mapping was just dropped): the fault then copies, which
     /// is always correct.
+    ///
+    /// Ordering: a `true` must come from an Acquire read of the count, so the reusing write
+    /// happens after every other mapping's last access, which [`unmap`](Self::unmap)
+    /// released (loom model 11 fails with Relaxed counts: the other side's copy-read of the
+    /// page races the reuse's write).
     #[doc(alias("PageAnonExclusive", "page_mapcount"))]
     fn is_exclusive(&self, pfn: u64) -> bool;
 
@@ -126,6 +131,10 @@ pub trait FrameAllocator {
     /// [`share`](Self::share). The last mapping frees the frame (`page_remove_rmap` +
     /// `put_page`). Never called for a frame that was not published (those go to
     /// [`free`](Self::free)).
+    ///
+    /// Ordering: a Release decrement (this mapping's accesses, the copy's read of the page
+    /// included, happen-before whoever sees the lower count), Acquire too on the last one,
+    /// which frees — Linux's fully ordered `atomic_add_negative` on `_mapcount` gives both.
     #[doc(alias = "page_remove_rmap")]
     fn unmap(&self, pfn: u64);
 }
