@@ -40,7 +40,9 @@ impl FrameAllocator for Frames {
         self.freed.fetch_add(1, Ordering::Relaxed);
     }
     // No fork here: the only anonymous pages are the copies, each mapped once.
-    fn share(&self, _pfn: u64) {}
+    fn share(&self, _pfn: u64) -> bool {
+        true
+    }
     fn is_exclusive(&self, _pfn: u64) -> bool {
         true
     }

@@ -545,11 +545,18 @@ impl FrameAllocator for FramePool {
         self.release(pfn, ANON);
     }
 
-    fn share(&self, pfn: u64) {
-        if let Some(m) = self.meta(pfn) {
-            probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
-            m.refs.fetch_add(1, Ordering::AcqRel);
-        }
+    fn share(&self, pfn: u64) -> bool {
+        let Some(m) = self.meta(pfn) else {
+            return false;
+        };
+        probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
+        // Only while mapped (`get_page_unless_zero`): a count of zero is a freed frame.
+        m.kind.load(Ordering::Acquire) == ANON
+            && m.refs
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                    (c > 0).then(|| c + 1)
+                })
+                .is_ok()
     }
 
     fn is_exclusive(&self, pfn: u64) -> bool {

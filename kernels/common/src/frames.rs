@@ -286,24 +286,18 @@ impl<P: Platform> FrameAllocator for Frames<'_, P> {
         self.release(pfn, Use::Page)
     }
 
-    fn share(&self, pfn: u64) {
+    fn share(&self, pfn: u64) -> bool {
         let Some(index) = index_of(pfn) else {
             violation(self.0, format_args!("share of {pfn:#x}, not a pool frame"));
-            return;
+            return false;
         };
-        // Only a mapped anonymous page can be shared: a count of 0 is a frame already freed.
-        let shared = MAPCOUNT[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
-            (c > 0 && use_of(index) == Use::Page).then(|| c.saturating_add(1))
-        });
-        if let Err(count) = shared {
-            violation(
-                self.0,
-                format_args!(
-                    "share of frame {pfn:#x}: {:?} with map count {count}, not a mapped page",
-                    use_of(index)
-                ),
-            );
-        }
+        // Only a mapped anonymous page (`get_page_unless_zero`): a count of 0 is a frame
+        // already freed by a racing unmap, and the caller re-reads its entry.
+        MAPCOUNT[index]
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
+                (c > 0 && use_of(index) == Use::Page).then(|| c.saturating_add(1))
+            })
+            .is_ok()
     }
 
     fn is_exclusive(&self, pfn: u64) -> bool {

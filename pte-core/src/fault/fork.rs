@@ -20,10 +20,11 @@
 //! # What the library does
 //!
 //! * A present page gets the child's reference *first* ([`FrameAllocator::share`] for an
-//!   anonymous page, [`PageCache::dup`] for a page-cache page), so a swap-out of the parent's
-//!   entry racing with the copy cannot free the frame the child is about to map; the parent's
-//!   entry is then re-validated, and if it no longer maps that page the reference is undone
-//!   and the entry copied again.
+//!   anonymous page — which fails if a racing swap-out already freed the frame; the entry is
+//!   then read again — or [`PageCache::dup`] for a page-cache page, which the cache's own
+//!   reference keeps alive), so a swap-out of the parent's entry racing with the copy cannot
+//!   free the frame the child is about to map; the parent's entry is then re-validated, and
+//!   if it no longer maps that page the reference is undone and the entry copied again.
 //! * A writable entry of a private mapping is write-protected in the parent by **one atomic
 //!   read-modify-write** ([`Strategy::update`]: a compare-and-swap loop, under the strategy's
 //!   lock where it has one — `ptep_set_wrprotect`). A dirty bit the MMU sets between a read
@@ -125,8 +126,9 @@ pub fn copy_entry<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         // parent's entry from here on.
         if cached {
             kernel.cache().dup(pfn);
-        } else {
-            kernel.frames().share(pfn);
+        } else if !kernel.frames().share(pfn) {
+            // Freed by a swap-out since we read the entry: the entry has changed.
+            continue;
         }
         let seen = Cell::new(Seen::Held);
         strategy.update(parent, |now| {

@@ -90,8 +90,8 @@ pub trait FrameAllocator {
     fn alloc_zeroed(&self) -> Option<u64>;
     /// A new frame, owned by the caller, holding a copy of frame `src` (copy-on-write).
     /// `src` is only read: the caller holds a reference to it for the call (a page-cache
-    /// reference, or the mapping of the entry being copied) and keeps it. `None`: out of
-    /// memory.
+    /// reference, or an anonymous frame's pin taken with [`share`](Self::share)) and keeps it.
+    /// `None`: out of memory.
     fn alloc_copy(&self, src: u64) -> Option<u64>;
     /// Takes back a frame this allocator handed out ([`alloc_zeroed`](Self::alloc_zeroed),
     /// [`alloc_copy`](Self::alloc_copy), [`SwapDevice::read`]) that was never published: the
@@ -100,13 +100,16 @@ pub trait FrameAllocator {
     /// [`PageCache::put`]); the kernel may also call it for frames it unmaps.
     fn free(&self, pfn: u64);
 
-    /// Fork shares anonymous frame `pfn`, mapped by the parent, with the child: one mapping
-    /// more (`page_dup_anon_rmap`: the map count + 1; Linux also clears
-    /// `PageAnonExclusive`). From then on [`is_exclusive`](Self::is_exclusive) answers `false`
-    /// until all mappings but one are gone. Called by [`fork::copy_entry`] *before* the parent's
-    /// entry is validated, so it may be undone with [`unmap`](Self::unmap).
-    #[doc(alias = "page_dup_anon_rmap")]
-    fn share(&self, pfn: u64);
+    /// One reference more to anonymous frame `pfn` — only if it is still mapped (its count is
+    /// not zero: `get_page_unless_zero`); `false` if it was freed meanwhile, and nothing
+    /// changed. Fork shares a frame with the child this way (`page_dup_anon_rmap`: the map
+    /// count + 1; Linux also clears `PageAnonExclusive`), and copy-on-write pins the page it
+    /// copies (`folio_get`), both *before* re-validating the entry they read, since swap-out
+    /// is not excluded and may unmap (and free) the frame meanwhile; each undoes it with
+    /// [`unmap`](Self::unmap). While the count is above one,
+    /// [`is_exclusive`](Self::is_exclusive) answers `false`.
+    #[doc(alias("page_dup_anon_rmap", "get_page_unless_zero"))]
+    fn share(&self, pfn: u64) -> bool;
 
     /// Whether a write fault may reuse anonymous frame `pfn`, mapped read-only by the
     /// faulting entry, in place (`wp_page_reuse`): that entry is its only mapping and no swap
@@ -277,7 +280,7 @@ pub trait SwapDevice {
 ///     fn alloc_copy(&self, _src: u64) -> Option<u64> { self.alloc_zeroed() /* then copy */ }
 ///     fn free(&self, pfn: u64) { self.used[pfn as usize].store(false, Ordering::Release) }
 ///     // No fork in this kernel: every anonymous frame has one mapping, `share` is never called.
-///     fn share(&self, _pfn: u64) {}
+///     fn share(&self, _pfn: u64) -> bool { true }
 ///     fn is_exclusive(&self, _pfn: u64) -> bool { true }
 ///     fn unmap(&self, pfn: u64) { self.free(pfn) }
 /// }
@@ -859,19 +862,34 @@ fn copy_on_write<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         let step = strategy.replace(leaf, old, new);
         return outcome(step, Resolved::Reused, FaultError::NoMemory);
     }
-    // The entry maps `pfn` (our reference) while we copy it.
-    let copy = kernel
-        .frames()
-        .alloc_copy(pfn)
-        .ok_or(FaultError::NoMemory)?;
-    let new = present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
+    // The entry does not keep an anonymous page alive while we copy it: swap-out may unmap it
+    // (and the other process its own mapping) meanwhile. Pin it (`folio_get`); a page already
+    // freed means the entry changed: the access is retried.
+    if !cached && !kernel.frames().share(pfn) {
+        return Ok(Resolved::AlreadyDone);
+    }
+    let unpin = || {
+        if !cached {
+            kernel.frames().unmap(pfn);
+        }
+    };
+    let Some(copy) = kernel.frames().alloc_copy(pfn) else {
+        unpin();
+        return Err(FaultError::NoMemory);
+    };
+    let new = present::<A>(copy, true, true).inspect_err(|_| {
+        kernel.frames().free(copy);
+        unpin();
+    })?;
     let flush = || kernel.tables().flush_tlb(fault.addr);
     let step = strategy.replace_flushed(leaf, old, new, flush);
+    unpin();
     if !matches!(step, Step::Installed) {
         kernel.frames().free(copy);
     }
     match step {
         Step::Installed => {
+            // The old mapping is gone from the entry and every TLB: drop it.
             if cached {
                 kernel.cache().put(pfn);
             } else {

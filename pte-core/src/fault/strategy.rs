@@ -109,7 +109,8 @@ pub trait Strategy<A: Arch>: Sync {
     /// proved [`Pte::break_marker`].
     ///
     /// [`Step::Installed`]: `flush` ran, `new` is published. [`Step::Lost`]: `old` was no
-    /// longer there, nothing changed, `flush` did not run. [`Step::NoPage`]: the strategy
+    /// longer there, nothing changed, `flush` did not run (or — only if another writer broke
+    /// the protocol and overwrote the marker — the flush ran and that writer's entry is kept). [`Step::NoPage`]: the strategy
     /// cannot do it on this layout (`Cmpxchg` on a layout without a marker bit:
     /// i386/2.6.8 2-level); nothing changed. The caller gives `new`'s page back on anything
     /// but `Installed`.
@@ -132,7 +133,10 @@ pub trait Strategy<A: Arch>: Sync {
     /// Another writer's transition: `f` maps the current entry to its replacement (`None`:
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
     /// (or lock bit) the faults take — so `f` runs with that lock held: it must not fault on
-    /// this entry, block on it, or panic (a panic leaves a lock bit set).
+    /// this entry, block on it, or panic (a panic leaves a lock bit set). An entry a fault
+    /// holds (a lock bit on an empty entry, a break marker: an install or a copy-on-write in
+    /// flight) is waited for, never skipped, so a zap cannot return before a copy-on-write
+    /// in flight publishes over it; the caller must not hold such a lock on this entry.
     fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>)
     -> Option<Pte<A>>;
 
@@ -159,17 +163,28 @@ fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
 }
 
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
-/// concurrent accessed/dirty update by the MMU is never lost. An entry in the middle of a
-/// break-before-make ([`Pte::break_marker`]) belongs to the fault replacing it: it is left
-/// alone, never handed to `f` (swap-out skips it as it skips a held lock bit).
+/// concurrent accessed/dirty update by the MMU is never lost.
+///
+/// An entry another fault holds — in the middle of a break-before-make
+/// ([`Pte::break_marker`]), or `held` (a lock-bit strategy's held lock on an empty entry,
+/// which may also be a copy-on-write's break) — is waited for, never handed to `f` and never
+/// skipped: a writer that returned while a copy-on-write was in flight would see the copy
+/// published after it (a zap, `MADV_DONTNEED`, undone). The holder's window is bounded (one
+/// TLB shootdown, or one allocation for `LockBitRefault`); the waits are counted in
+/// [`Stats::spins`]. The caller must not itself hold a lock or marker on this entry.
 fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
+    stats: &Stats,
+    held: impl Fn(Pte<A>) -> bool,
     mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     let mut cur = leaf.slot.load();
     loop {
-        if cur.is_break_marker() {
-            return None;
+        if cur.is_break_marker() || held(cur) {
+            stats.spins.add(1);
+            relax();
+            cur = leaf.slot.load();
+            continue;
         }
         let new = f(cur)?;
         match leaf.slot.compare_exchange(cur, new) {
@@ -255,7 +270,8 @@ fn locked_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
     f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
-    let (old, spins) = lock.with(|| cas_update(leaf, f));
+    // Under the lock no fault holds a marker (the lock strategies never write one).
+    let (old, spins) = lock.with(|| cas_update(leaf, stats, |_| false, f));
     stats.spins.add(spins);
     old
 }
@@ -556,12 +572,13 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     fn update(
         &self,
         leaf: &Leaf<'_, A>,
-        mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
+        f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        // The bit is only ever set on an empty entry, by an install in progress: skip a held
-        // one (as `LockBitSpin` does on a none-only layout) instead of handing it to `f`,
-        // which might replace it by an entry the install would then have to give way to.
-        cas_update(leaf, |p| if p.is_locked() { None } else { f(p) })
+        // The bit is only ever set on an empty entry, by an install or a copy-on-write's
+        // break in progress: wait for it (as `LockBitSpin` does on a none-only layout) instead
+        // of handing it to `f`, which might replace it by an entry the holder would then
+        // overwrite or give way to.
+        cas_update(leaf, &self.stats, |p| p.is_locked(), f)
     }
 
     fn stats(&self) -> &Stats {
@@ -753,8 +770,8 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
         if A::DISCIPLINE == Discipline::NoneOnly {
-            // The bit is only ever set on an empty entry: skip a held one.
-            return cas_update(leaf, |p| if p.is_locked() { None } else { f(p) });
+            // The bit is only ever set on an empty entry: wait for a held one.
+            return cas_update(leaf, &self.stats, |p| p.is_locked(), f);
         }
         let held = self.lock_any(leaf);
         // Decide on the entry as it is when the decision is published: if the MMU changes
@@ -875,7 +892,7 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
         leaf: &Leaf<'_, A>,
         f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        cas_update(leaf, f)
+        cas_update(leaf, &self.stats, |_| false, f)
     }
 
     fn stats(&self) -> &Stats {

@@ -241,15 +241,13 @@ impl FrameAllocator for Frames {
         self.mark_freed(self.index(pfn));
     }
 
-    /// Map count + 1 (Relaxed, as Linux's `atomic_inc`: fork's faults are excluded).
-    fn share(&self, pfn: u64) {
+    /// Map count + 1 unless it is 0 (`get_page_unless_zero`; AcqRel: a copy-on-write pins the
+    /// page it then reads this way). `false`: the frame was freed.
+    fn share(&self, pfn: u64) -> bool {
         let i = self.index(pfn);
-        assert!(
-            !self.freed[i].load(Relaxed),
-            "share of a freed frame {pfn:#x}"
-        );
-        let was = self.maps[i].fetch_add(1, Relaxed);
-        assert!(was > 0, "share of an unmapped frame {pfn:#x}");
+        self.maps[i]
+            .fetch_update(AcqRel, Acquire, |c| (c > 0).then(|| c + 1))
+            .is_ok()
     }
 
     /// Map count == 1 (Acquire: pairs with `unmap`'s Release, so everything the other mapping
