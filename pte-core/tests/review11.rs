@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use pte_core::fault::fork::{self, Copied};
 use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{
-    self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Strategies, Strategy,
-    StrategyKind, StrategyVisitor, SwapDevice, TableWalker, Vma,
+    self, Backing, Env, Fault, FrameAllocator, Leaf, PageCache, Strategies, Strategy, StrategyKind,
+    StrategyVisitor, SwapDevice, TableWalker, Vma,
 };
 use pte_core::{Arch, ArchChecked, CompareExchange, LockBit, Pte, PteSlot, SwapEntry};
 
@@ -63,7 +63,9 @@ impl FrameAllocator for Frames<'_> {
             Some(c) => *c += 1,
             None => {
                 drop(r);
-                self.err(format!("share of frame {pfn:#x}, which is free (resurrected)"));
+                self.err(format!(
+                    "share of frame {pfn:#x}, which is free (resurrected)"
+                ));
                 self.mapped(pfn, 1);
             }
         }
@@ -95,7 +97,9 @@ impl FrameAllocator for Frames<'_> {
             }
             None => {
                 drop(r);
-                self.err(format!("unmap of frame {pfn:#x}, which is free (double free)"));
+                self.err(format!(
+                    "unmap of frame {pfn:#x}, which is free (double free)"
+                ));
             }
         }
     }
@@ -173,7 +177,11 @@ const P: u64 = 0x300;
 
 fn page<A: Arch>(writable: bool) -> Pte<A> {
     let l = A::CHECKED_LAYOUT;
-    let prot = if writable { l.page_shared } else { l.page_readonly };
+    let prot = if writable {
+        l.page_shared
+    } else {
+        l.page_readonly
+    };
     let p = Pte::<A>::with_prot(P, prot).unwrap().make_young();
     if writable { p.make_dirty() } else { p }
 }
@@ -244,9 +252,7 @@ fn fork_vs_swap_out<A: Arch + CompareExchange, S: Strategy<A>>(s: &S) -> Result<
 /// mapping and the kernel swaps this entry out: the frame is freed (and may be reused), yet
 /// the fault copies it — `alloc_copy`'s doc says the caller holds a reference "(… the mapping
 /// of the entry being copied)", which swap-out (not excluded from faults) removes.
-fn cow_copies_freed_frame<A: Arch + CompareExchange, S: Strategy<A>>(
-    s: &S,
-) -> Result<(), String> {
+fn cow_copies_freed_frame<A: Arch + CompareExchange, S: Strategy<A>>(s: &S) -> Result<(), String> {
     let who = format!("{} {}", A::LAYOUT.name, S::NAME);
     let tables = Tables::<A>::new(page::<A>(false));
     let frames = Frames::default();
@@ -262,14 +268,23 @@ fn cow_copies_freed_frame<A: Arch + CompareExchange, S: Strategy<A>>(
         cache: &cache,
         swap: &Swap,
     };
-    let r = fault::handle(s, &env, &ANON, Fault { addr: 0, write: true });
+    let r = fault::handle(
+        s,
+        &env,
+        &ANON,
+        Fault {
+            addr: 0,
+            write: true,
+        },
+    );
     let errors = frames.errors();
     if !errors.is_empty() {
-        return Err(format!("{who}: the write fault gave {r:?}; frame misuse: {errors:?}"));
+        return Err(format!(
+            "{who}: the write fault gave {r:?}; frame misuse: {errors:?}"
+        ));
     }
     Ok(())
 }
-
 
 macro_rules! visitor {
     ($name:ident, $f:ident) => {
@@ -286,7 +301,10 @@ visitor!(ForkVsSwapOut, fork_vs_swap_out);
 visitor!(CowCopiesFreed, cow_copies_freed_frame);
 
 /// Runs a visitor under every strategy `A` has; collects the failures.
-fn every_strategy<A: LockBit + CompareExchange, V: StrategyVisitor<A, Output = Result<(), String>>>(
+fn every_strategy<
+    A: LockBit + CompareExchange,
+    V: StrategyVisitor<A, Output = Result<(), String>>,
+>(
     v: impl Fn() -> V,
 ) -> Vec<String> {
     let mut failures = vec![];
@@ -302,7 +320,9 @@ fn every_strategy<A: LockBit + CompareExchange, V: StrategyVisitor<A, Output = R
 #[ignore = "review finding 1: fork::copy_entry shares a frame a racing swap-out already freed, then frees it twice"]
 fn r1_copy_entry_vs_swap_out_double_free() {
     let mut f = every_strategy::<arch_x86_64::X86_64_6_6, _>(|| ForkVsSwapOut);
-    f.extend(every_strategy::<arch_aarch64::Aarch64_6_6, _>(|| ForkVsSwapOut));
+    f.extend(every_strategy::<arch_aarch64::Aarch64_6_6, _>(|| {
+        ForkVsSwapOut
+    }));
     assert!(f.is_empty(), "{}", f.join("\n"));
 }
 
@@ -310,7 +330,9 @@ fn r1_copy_entry_vs_swap_out_double_free() {
 #[ignore = "review finding 2: copy_on_write copies (alloc_copy) a frame a racing swap-out freed: no reference is held"]
 fn r2_copy_on_write_copies_freed_frame() {
     let mut f = every_strategy::<arch_x86_64::X86_64_6_6, _>(|| CowCopiesFreed);
-    f.extend(every_strategy::<arch_aarch64::Aarch64_6_6, _>(|| CowCopiesFreed));
+    f.extend(every_strategy::<arch_aarch64::Aarch64_6_6, _>(|| {
+        CowCopiesFreed
+    }));
     assert!(f.is_empty(), "{}", f.join("\n"));
 }
 
@@ -340,7 +362,11 @@ impl<A: Arch> TableWalker<A> for ZapWalker<A> {
     fn flush_tlb(&self, _addr: u64) {
         if let Some(go) = self.go.lock().unwrap().take() {
             go.send(()).unwrap();
-            let _ = self.done.lock().unwrap().recv_timeout(Duration::from_millis(200));
+            let _ = self
+                .done
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_millis(200));
         }
     }
 }
@@ -387,7 +413,15 @@ fn zap_vs_cow<A: Arch + CompareExchange, S: Strategy<A>>(s: &S) -> Result<(), St
             cache: &cache,
             swap: &Swap,
         };
-        let write = fault::handle(s, &env, &ANON, Fault { addr: 0, write: true });
+        let write = fault::handle(
+            s,
+            &env,
+            &ANON,
+            Fault {
+                addr: 0,
+                write: true,
+            },
+        );
         if let Some(go) = tables.go.lock().unwrap().take() {
             go.send(()).unwrap();
         }
