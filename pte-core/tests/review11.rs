@@ -18,6 +18,8 @@ use pte_core::fault::{
 use pte_core::{Arch, ArchChecked, CompareExchange, LockBit, Pte, PteSlot, SwapEntry};
 
 type Hook<'a> = RefCell<Option<Box<dyn FnOnce() + 'a>>>;
+/// A hook that gets the frames.
+type FramesHook<'a> = RefCell<Option<Box<dyn FnOnce(&Frames<'_>) + 'a>>>;
 
 /// Anonymous frames with exact map counts; every misuse is recorded.
 #[derive(Default)]
@@ -28,7 +30,7 @@ struct Frames<'a> {
     next: AtomicU64,
     errors: Mutex<Vec<String>>,
     /// Runs (once) at the end of `is_exclusive`.
-    after_is_exclusive: RefCell<Option<Box<dyn FnOnce(&Frames<'_>) + 'a>>>,
+    after_is_exclusive: FramesHook<'a>,
 }
 
 impl Frames<'_> {
