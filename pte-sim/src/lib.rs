@@ -54,6 +54,7 @@ mod mmu;
 pub mod scenarios;
 mod space;
 pub mod stress;
+pub mod stress_fork;
 mod swap;
 mod tables;
 
