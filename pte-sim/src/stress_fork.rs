@@ -17,6 +17,9 @@
 //!   writing during fork: its faults wait on `mmap_sem`, its MMU does not).
 //! * **shared** (file [`SHARED_FILE`], `MAP_SHARED`), values not checked: both processes
 //!   write and read it (fork duplicates page-cache references, exit puts them).
+//! * **cold** (anonymous): written once by the forker before the first fork, then only read
+//!   (by every process, exactly checked) and reclaimed: its pages stay mapped by every live
+//!   process, so swap-out and exit unmap frames whose map count is above one.
 //! * **probes** (two anonymous pages no other thread touches): before each fork the forker
 //!   writes the first in the parent, after the fork it writes it in the child (a
 //!   copy-on-write: map count 2) and then in the parent (reused in place: the child copied);
@@ -24,7 +27,8 @@
 //!   swap-in of a slot two entries name: it must survive) and then in the parent. So every
 //!   run has these fault kinds whatever the timing.
 //!
-//! Fork `k + 1` happens before child `k` exits (child `k + 1`'s threads run while it exits):
+//! After each fork the forker forks another child and exits it at once, while nearly every
+//! page is still shared with the running parent. Fork `k + 1` happens before child `k` exits (child `k + 1`'s threads run while it exits):
 //! for a while a page is mapped three times. The last child lives until the check.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -61,6 +65,9 @@ pub struct ForkStressConfig {
     pub private_pages: u64,
     /// Pages of the shared file region (file [`SHARED_FILE`] must have as many).
     pub shared_pages: u64,
+    /// Pages of the cold region: anonymous, written once before the first fork and only read
+    /// after it, so they stay shared by every process until reclaim or exit unmaps them.
+    pub cold_pages: u64,
     /// Run a reclaimer thread (swap-out and `clear_young` in every live process).
     pub reclaim: bool,
     /// Seed of the threads' random choices.
@@ -77,6 +84,7 @@ impl Default for ForkStressConfig {
             anon_pages: 6,
             private_pages: 4,
             shared_pages: 2,
+            cold_pages: 2,
             reclaim: true,
             seed: 0xF0_4C,
         }
@@ -88,7 +96,7 @@ impl ForkStressConfig {
     /// overlap the parent for a while), the page cache, frames in flight; a swap slot per
     /// private page of each.
     pub fn config(&self) -> Config {
-        let private = self.anon_pages + self.private_pages + 1;
+        let private = self.anon_pages + self.private_pages + self.cold_pages + 2;
         let cache = self.private_pages + self.shared_pages;
         Config {
             frames: (3 * private + cache + 8 * self.threads as u64 + 8) as usize,
@@ -104,7 +112,8 @@ impl ForkStressConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForkStressReport {
     /// The check with every thread joined, the parent and the last child alive (space 0 the
-    /// parent, then the children in fork order; all but the last exited).
+    /// parent, then the children that exited at once, then the others in fork order; all but
+    /// the last exited).
     pub live: SetReport,
     /// The check after the parent and the last child exited too: nothing may be left.
     pub after_exit: SetReport,
@@ -221,6 +230,7 @@ enum Area {
     Anon,
     Private,
     Shared,
+    Cold,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -236,8 +246,16 @@ impl Region {
             Area::Anon => 0,
             Area::Private => file_word(PRIVATE_FILE, i, word),
             Area::Shared => file_word(SHARED_FILE, i, word),
+            Area::Cold if cold_word(word) => 0xE0 << 56 | i << 16 | word,
+            Area::Cold => 0,
         }
     }
+}
+
+/// Whether the forker writes word `word` of each cold page: words 0, 1 and every 64th (a
+/// few per page, cheap enough under Miri, spread over the page).
+fn cold_word(word: u64) -> bool {
+    word < 2 || word.is_multiple_of(64) && word > 0
 }
 
 /// One write of a parent thread: the value and the fork epoch read before it started and
@@ -280,6 +298,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         (Area::Anon, st.anon_pages),
         (Area::Private, st.private_pages),
         (Area::Shared, st.shared_pages),
+        (Area::Cold, st.cold_pages),
     ];
     let mut regions = Vec::new();
     for (slot, &(area, pages)) in plan.iter().enumerate() {
@@ -288,7 +307,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         }
         let base = (slot as u64 + 1) * span;
         let backing = match area {
-            Area::Anon => Backing::Anonymous,
+            Area::Anon | Area::Cold => Backing::Anonymous,
             Area::Private => Backing::PrivateFile {
                 file: PRIVATE_FILE,
                 pgoff: 0,
@@ -309,18 +328,32 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
         .map(probe, 2, Backing::Anonymous, true)
         .unwrap_or_else(|e| panic!("map probe: {e:?}"));
 
+    let cold = regions.iter().find(|r| r.area == Area::Cold).copied();
+    // The cold pages, written once before any thread reads them.
+    let mut early = Vec::new();
+    if let Some(r) = &cold {
+        for i in 0..r.pages {
+            for w in (0..words).filter(|&w| cold_word(w)) {
+                let addr = r.base + i * ps + w * 8;
+                if let Err(e) = parent.write(addr, r.initial(i, w)) {
+                    early.push(Violation::Access { addr, error: e });
+                }
+            }
+        }
+    }
     let epoch = AtomicU64::new(0);
     let done = AtomicBool::new(false);
     // Parent operations done (the forker forks at fractions of the total).
     let progress = AtomicU64::new(0);
     let parents_left = AtomicU64::new(threads);
-    let found: Mutex<Vec<Violation>> = Mutex::new(Vec::new());
+    let found: Mutex<Vec<Violation>> = Mutex::new(early);
     let start = Barrier::new(threads as usize + 1 + st.reclaim as usize);
     let total = threads * st.rounds;
 
     let (mut parent_mine, mut logs) = (Expected::new(), Vec::new());
     // The children, owned here (the forker is this thread): the strategy need not be Send.
     let mut children: Vec<Space<A, S>> = Vec::new();
+    let mut ephemeral: Vec<Space<A, S>> = Vec::new();
     let (mut child_mine, mut snapshots) = (Expected::new(), Vec::new());
 
     std::thread::scope(|scope| {
@@ -412,6 +445,22 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
             // Both swap the probe in: the first reads a slot two entries name.
             bad.extend(read_violation(swap_probe, child.read(swap_probe), sv));
             bad.extend(read_violation(swap_probe, parent.read(swap_probe), sv));
+            // A child that exits at once, while nearly every page is still shared with the
+            // parent (whose threads keep going): exit must drop map counts and slot
+            // references, never free what the parent maps.
+            match parent.fork_with(new()) {
+                Ok(e) => {
+                    e.exit();
+                    ephemeral.push(e);
+                }
+                Err(e) => {
+                    std::eprintln!("fork {k} (exits at once): {e:?}");
+                    bad.push(Violation::Misuse {
+                        what: "fork failed",
+                        count: 1,
+                    });
+                }
+            }
             children.push(child);
             // The child's threads run while the previous child exits (its pages were
             // mapped by three processes since this fork).
@@ -482,6 +531,15 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
             }
         }
     }
+    if let Some(r) = &cold {
+        for i in 0..r.pages {
+            for w in (0..words).filter(|&w| cold_word(w)) {
+                let addr = r.base + i * ps + w * 8;
+                parent_mine.set(addr, r.initial(i, w));
+                child_mine.set(addr, r.initial(i, w));
+            }
+        }
+    }
     if let Some(last) = children.len().checked_sub(1) {
         // The probe's last value in the parent: the forker's write after the last fork.
         parent_mine.set(probe, 0xB0 << 56 | (last as u64) << 8 | 1);
@@ -489,6 +547,7 @@ pub fn run<A: Arch + CompareExchange, S: Strategy<A>>(
     }
     let none = Expected::new();
     let mut set: Vec<(&Space<A, S>, &Expected)> = vec![(&parent, &parent_mine)];
+    set.extend(ephemeral.iter().map(|e| (e, &none)));
     for (i, c) in children.iter().enumerate() {
         let e = if i + 1 == children.len() {
             &child_mine
@@ -568,6 +627,13 @@ fn parent_thread<A: Arch + CompareExchange, S: Strategy<A>>(
         let r = regions[rng.below(regions.len() as u64) as usize];
         let i = rng.below(r.pages);
         let page = r.base + i * ps;
+        if r.area == Area::Cold {
+            // Read only (swapped back in if reclaimed: fork shares it again).
+            let w = [0, 1, 64.min(words - 1)][rng.below(3) as usize];
+            let addr = page + w * 8;
+            bad.extend(read_violation(addr, space.read(addr), r.initial(i, w)));
+            continue;
+        }
         if r.area == Area::Shared {
             let addr = page + rng.below(words) * 8;
             let res = if rng.below(2) == 0 {
@@ -614,7 +680,7 @@ fn parent_thread<A: Arch + CompareExchange, S: Strategy<A>>(
         }
     }
     // The final sweep: one own word of every page reads back.
-    for r in regions.iter().filter(|r| r.area != Area::Shared) {
+    for r in regions.iter().filter(|r| matches!(r.area, Area::Anon | Area::Private)) {
         for i in 0..r.pages {
             if t >= words {
                 continue;
@@ -722,7 +788,7 @@ fn child_thread<A: Arch + CompareExchange, S: Strategy<A>>(
     };
     // First a read of one own word of every page: the pre-fork contents (a swap-in of the
     // slot fork shared among them).
-    for r in regions.iter().filter(|r| r.area != Area::Shared) {
+    for r in regions.iter().filter(|r| matches!(r.area, Area::Anon | Area::Private)) {
         for i in 0..r.pages {
             if t < words {
                 access(r.base + i * ps + t * 8, None, &mut bad);
@@ -734,7 +800,15 @@ fn child_thread<A: Arch + CompareExchange, S: Strategy<A>>(
             std::thread::yield_now();
         }
         let r = regions[rng.below(regions.len() as u64) as usize];
-        let page = r.base + rng.below(r.pages) * ps;
+        let i = rng.below(r.pages);
+        let page = r.base + i * ps;
+        if r.area == Area::Cold {
+            // Read only: the page stays shared with the parent (and the other children).
+            let w = [0, 1, 64.min(words - 1)][rng.below(3) as usize];
+            let addr = page + w * 8;
+            bad.extend(read_violation(addr, child.read(addr), r.initial(i, w)));
+            continue;
+        }
         if r.area == Area::Shared {
             let addr = page + rng.below(words) * 8;
             let res = if rng.below(2) == 0 {
