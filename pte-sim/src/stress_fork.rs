@@ -680,7 +680,10 @@ fn parent_thread<A: Arch + CompareExchange, S: Strategy<A>>(
         }
     }
     // The final sweep: one own word of every page reads back.
-    for r in regions.iter().filter(|r| matches!(r.area, Area::Anon | Area::Private)) {
+    for r in regions
+        .iter()
+        .filter(|r| matches!(r.area, Area::Anon | Area::Private))
+    {
         for i in 0..r.pages {
             if t >= words {
                 continue;
@@ -788,7 +791,10 @@ fn child_thread<A: Arch + CompareExchange, S: Strategy<A>>(
     };
     // First a read of one own word of every page: the pre-fork contents (a swap-in of the
     // slot fork shared among them).
-    for r in regions.iter().filter(|r| matches!(r.area, Area::Anon | Area::Private)) {
+    for r in regions
+        .iter()
+        .filter(|r| matches!(r.area, Area::Anon | Area::Private))
+    {
         for i in 0..r.pages {
             if t < words {
                 access(r.base + i * ps + t * 8, None, &mut bad);
