@@ -246,3 +246,55 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         cleared
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use arch_x86_64::X86_64_6_6;
+    use pte_core::fault::{Backing, Cmpxchg};
+
+    use crate::{AddressSpace, Config};
+
+    /// An access that translated through the parent's writable entry before fork
+    /// write-protected it is still in flight (a pin): fork must not return before its write
+    /// lands, or the child could read the page and then see it change under it. Then the
+    /// child reads the write. (Without the drain fork returns at once: the wait below sees
+    /// it.)
+    #[test]
+    fn fork_waits_for_an_access_through_the_old_writable_entry() {
+        let parent = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), Config::default());
+        let a = 16 * parent.page_size();
+        parent.map(a, 1, Backing::Anonymous, true).unwrap();
+        parent.write(a, 1).unwrap();
+        let pfn = parent.pte(a).and_then(|p| p.pfn()).unwrap();
+        assert!(parent.pool.pin(pfn));
+        let returned = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let fork = s.spawn(|| {
+                let child = parent.fork_with(Cmpxchg::new());
+                returned.store(true, Ordering::SeqCst);
+                child
+            });
+            while parent.pte(a).is_some_and(|p| p.is_writable()) {
+                std::thread::yield_now();
+            }
+            // Write-protected: fork is past the copy. It may not return while we are pinned.
+            let early = (0..10_000).any(|_| {
+                std::thread::yield_now();
+                returned.load(Ordering::SeqCst)
+            });
+            // The in-flight write lands, then the access ends.
+            parent.pool.write_word(pfn, 0, 2);
+            parent.pool.mark_written(pfn);
+            parent.pool.unpin(pfn);
+            let child = fork.join().unwrap().unwrap();
+            assert!(
+                !early,
+                "fork returned with an access through the old writable entry in flight"
+            );
+            assert_eq!(child.read(a), Ok(2));
+            assert_eq!(parent.read(a), Ok(2));
+        });
+    }
+}
