@@ -18,6 +18,7 @@
 use pte_core::CompareExchange;
 use pte_core::classify::Decoded;
 use pte_core::fault::fork::{Copied, copy_entry};
+use pte_core::fault::lock::RawSpinLock;
 use pte_core::fault::{Env, FaultError, Strategy, TableWalker};
 use pte_core::{Arch, Pte};
 
@@ -86,6 +87,36 @@ impl ForkStats {
     }
 }
 
+/// Stripes of [`UnmapLocks`].
+const STRIPES: usize = 64;
+
+/// Serialises the reclaimer's unmap of an entry with fork's copy of the same entry, as
+/// Linux's page-table lock does (`try_to_unmap_one` and `copy_pte_range` both hold it).
+///
+/// [`copy_entry`] takes the child's reference to the frame *after* reading the parent's
+/// entry: a swap-out that replaced the entry, wrote the page out and dropped the last map
+/// count in between would leave `share` resurrecting a freed frame (and the undo `unmap`
+/// freeing it twice, or freeing it under a new owner if it was reallocated meanwhile;
+/// Miri's scheduler finds this in seconds). Faults need no such lock (fork excludes them
+/// with `mmap_sem`), nor does the MMU (it never drops a mapping). A spinlock (relaxing
+/// through `pte_core::fault::lock`), not a blocking one: a virtual-time machine runs one
+/// thread at a time. Striped by page, so swap-out of other pages goes on during fork.
+#[derive(Debug)]
+pub(crate) struct UnmapLocks([RawSpinLock; STRIPES]);
+
+impl Default for UnmapLocks {
+    fn default() -> Self {
+        UnmapLocks(core::array::from_fn(|_| RawSpinLock::new()))
+    }
+}
+
+impl UnmapLocks {
+    /// Runs `f` holding the stripe of page number `page`.
+    pub(crate) fn with<R>(&self, page: u64, f: impl FnOnce() -> R) -> R {
+        self.0[(page % STRIPES as u64) as usize].with(f).0
+    }
+}
+
 /// How many times exit looks again at an entry it could not clear (a none-only lock or a
 /// break marker held by a racing writer) before it counts it as a bad disposal.
 const EXIT_TRIES: u32 = 100_000;
@@ -149,7 +180,10 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     result = Err(MapError::NoMemory);
                     break 'copy;
                 };
-                match copy_entry(&self.strategy, &env, vma, &parent, child_leaf.slot) {
+                let copied = self.unmap_locks.with(here >> self.pool.page_shift(), || {
+                    copy_entry(&self.strategy, &env, vma, &parent, child_leaf.slot)
+                });
+                match copied {
                     Ok(Copied::Nothing) => {}
                     Ok(Copied::Anonymous) => {
                         st.anonymous.add(1);

@@ -10,7 +10,7 @@ use crate::maplock::{MapLock, ReadGuard};
 use pte_core::probe::{self, Work};
 
 use super::cache::FileCache;
-use super::fork::{ForkCounts, ForkStats};
+use super::fork::{ForkCounts, ForkStats, UnmapLocks};
 use super::frames::{FrameKind, FramePool};
 use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
 use super::swap::SwapArea;
@@ -301,6 +301,8 @@ pub struct AddressSpace<A: Arch + CompareExchange, S: Strategy<A>> {
     /// What [`with_shared`](Self::with_shared) was built from (fork builds the child alike).
     pub(crate) config: Config,
     pub(crate) fork_stats: ForkStats,
+    /// Swap-out of an entry vs fork's copy of it (the page-table lock's part there).
+    pub(crate) unmap_locks: UnmapLocks,
 }
 
 impl<A: Arch + CompareExchange, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> {
@@ -370,6 +372,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             mmu_stats: MmuStats::default(),
             config,
             fork_stats: ForkStats::default(),
+            unmap_locks: UnmapLocks::default(),
         }
     }
 
@@ -761,6 +764,10 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// A page-cache page: the entry is replaced by none, or by a file entry if the page is
     /// not the one the address maps linearly (a nonlinear mapping); a dirty bit goes to the
     /// page; the mapping's reference is put.
+    ///
+    /// An anonymous page's unmap is serialised with fork's copy of the same entry (the
+    /// page-table lock's part in Linux): fork takes its reference to the frame after reading
+    /// the entry. (Nothing under that lock takes `mmap_sem`, which fork holds around it.)
     pub fn swap_out(&self, addr: u64) -> Reclaim {
         let Some(leaf) = self.tables.lookup(addr) else {
             return Reclaim::NotPresent;
@@ -770,7 +777,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         };
         let same_page = |p: Pte<A>| matches!(self.strategy.classify(p), Decoded::Present { pfn: q } if q == pfn);
         match self.pool.kind(pfn) {
-            Some(FrameKind::Anon) => {
+            Some(FrameKind::Anon) => self.unmap_locks.with(addr >> self.pool.page_shift(), || {
                 let Some(entry) = self.swap.reserve() else {
                     return Reclaim::SwapFull;
                 };
@@ -802,7 +809,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     entry,
                     dirty: old.is_dirty(),
                 }
-            }
+            }),
             Some(FrameKind::Cache) => {
                 let (file, pgoff) = self.pool.owner(pfn).unwrap_or((u32::MAX, u64::MAX));
                 let linear = self.vma_of(addr).and_then(|v| v.file_page(addr));

@@ -275,6 +275,50 @@ impl<A: Arch + CompareExchange> NewStrategyVisitor<A> for ExitThenReuse {
     }
 }
 
+/// Fork while the reclaimer swaps the same page out and in again, over and over: fork takes
+/// the child's reference after reading the parent's entry, so a swap-out that drops the last
+/// map count in between must be excluded (the sim's `UnmapLocks`, Linux's page-table lock),
+/// or the reference resurrects a freed frame and its undo frees it twice. Under Miri (whose
+/// scheduler preempts anywhere) a dozen forks find it; natively the window rarely opens.
+#[test]
+fn fork_vs_swap_out_of_the_same_entry() {
+    use arch_x86_64::X86_64_6_6;
+    use pte_core::fault::Cmpxchg;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let forks = if cfg!(miri) { 12 } else { 2000 };
+    let parent = AddressSpace::<X86_64_6_6, _>::new(Cmpxchg::new(), config(true));
+    let a = base(&parent);
+    parent.map(a, 1, Backing::Anonymous, true).unwrap();
+    parent.write(a, 1).unwrap();
+    let done = AtomicBool::new(false);
+    let mut children = Vec::new();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                assert_eq!(parent.read(a), Ok(1));
+                parent.swap_out(a);
+            }
+        });
+        for _ in 0..forks {
+            let c = parent.fork_with(Cmpxchg::new()).unwrap();
+            assert_eq!(c.read(a), Ok(1));
+            c.exit();
+            children.push(c);
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    let mut e = Expected::new();
+    e.set(a, 1);
+    let none = Expected::new();
+    let mut set = vec![(&parent, &e)];
+    set.extend(children.iter().map(|c| (c, &none)));
+    AddressSpace::check_set(&set).assert_ok();
+    let mut all: Vec<_> = children.iter().collect();
+    all.push(&parent);
+    exit_all(&all);
+}
+
 // ---------------------------------------------------------------- the matrix
 
 /// Every layout × every strategy it has, with `v`.
