@@ -417,12 +417,13 @@ fn lock_bit_spin_replace_vs_dbm_dirty() {
 }
 
 /// `LockBitRefault` holds its none-only bit on the empty entry while it prepares the page. A
-/// writer that goes through `Strategy::update` without special-casing the lock (here one that
-/// puts a swap entry over any non-present entry) must not be handed the locked entry and
-/// then be overwritten by the install (the swap slot's reference would leak), nor erased by
-/// the unlock of a failed preparation. Either the writer leaves the held entry alone, or its
-/// entry stays and the install gives its page back. Staged in one thread: the writer runs
-/// inside `prepare`, where the bit is held.
+/// writer that ignores the lock (here one that puts a swap entry over the held word with a
+/// compare-and-swap of its own) must not be overwritten by the install (the swap slot's
+/// reference would leak), nor erased by the unlock of a failed preparation: its entry stays
+/// and the install gives its page back. Staged in one thread: the writer runs inside
+/// `prepare`, where the bit is held. (A writer through `Strategy::update` waits for the held
+/// bit since issue 11 — a zap must not return before a copy-on-write in flight publishes —
+/// so it cannot run inside `prepare` on this entry.)
 fn lock_bit_refault_install_vs_blind_writer<A: LockBit + pte_core::CompareExchange>() {
     let t = PageTables::<A>::new(0, 8);
     let leaf = t.leaf(0x10000).unwrap();
@@ -443,7 +444,8 @@ fn lock_bit_refault_install_vs_blind_writer<A: LockBit + pte_core::CompareExchan
             &leaf,
             || {
                 assert!(leaf.slot.load().is_locked(), "prepare runs under the bit");
-                wrote = strategy.update(&leaf, |p| (!p.is_present()).then_some(swp));
+                let held = leaf.slot.load();
+                wrote = leaf.slot.compare_exchange(held, swp).ok();
                 prepared.then_some((page, 0x100u64))
             },
             |pfn| discarded = Some(pfn),
