@@ -5,6 +5,7 @@
 //! ([`Report`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use core::fmt;
 
@@ -83,12 +84,15 @@ pub enum Violation {
         /// The PFN.
         pfn: u64,
     },
-    /// An anonymous frame is mapped by more than one entry.
-    MappedTwice {
+    /// An anonymous frame's map count is not the number of present entries mapping it
+    /// across the address spaces checked (fork shares a frame: one count per entry).
+    MapCount {
         /// The frame.
         pfn: u64,
-        /// Two addresses mapping it.
-        addrs: (u64, u64),
+        /// Its map count.
+        refs: u64,
+        /// Present entries mapping it.
+        mapped: u64,
     },
     /// An anonymous frame is allocated but mapped by no entry (leaked).
     Leaked {
@@ -135,12 +139,15 @@ pub enum Violation {
         /// The slot offset.
         offset: u64,
     },
-    /// A swap slot is referenced by more than one entry.
-    SwapShared {
+    /// A swap slot's reference count is not the number of swap entries naming it across the
+    /// address spaces checked (fork copies an entry with `swap_duplicate`).
+    SwapRefs {
         /// The slot offset.
         offset: u64,
-        /// References.
+        /// Its reference count.
         refs: u64,
+        /// Swap entries naming it.
+        entries: u64,
     },
     /// A swap slot is still reserved (a swap-out never finished).
     SwapStuck {
@@ -209,10 +216,9 @@ impl fmt::Display for Violation {
             Violation::ForeignFrame { addr, pfn } => {
                 write!(f, "{addr:#x} maps pfn {pfn:#x}, not a frame of the pool")
             }
-            Violation::MappedTwice { pfn, addrs } => write!(
+            Violation::MapCount { pfn, refs, mapped } => write!(
                 f,
-                "anonymous frame {pfn:#x} mapped twice ({:#x}, {:#x})",
-                addrs.0, addrs.1
+                "anonymous frame {pfn:#x} has map count {refs} but {mapped} entries map it"
             ),
             Violation::Leaked { pfn } => write!(f, "anonymous frame {pfn:#x} leaked"),
             Violation::CacheRefs {
@@ -236,9 +242,14 @@ impl fmt::Display for Violation {
                 "{addr:#x} holds swap offset {offset}, whose slot holds no page"
             ),
             Violation::SwapLeaked { offset } => write!(f, "swap slot {offset} leaked"),
-            Violation::SwapShared { offset, refs } => {
-                write!(f, "swap slot {offset} referenced {refs} times")
-            }
+            Violation::SwapRefs {
+                offset,
+                refs,
+                entries,
+            } => write!(
+                f,
+                "swap slot {offset} has {refs} references but {entries} entries name it"
+            ),
             Violation::SwapStuck { offset } => write!(f, "swap slot {offset} still reserved"),
             Violation::LockHeld { addr, raw } => {
                 write!(f, "{addr:#x}: lock still held in {raw:#x}")
@@ -367,6 +378,28 @@ impl fmt::Display for Report {
             s.file_entries,
             s.drain_waits
         )?;
+        let k = &s.fork;
+        writeln!(
+            f,
+            "  fork: forks {} (failed {}) copied anon {} file {} swap {} nonlinear {}; \
+             write-protected {} (dirty {}); reused {}; exits {} (entries {}); \
+             swap duplicates {} shared frees {} shared reads {}; dirty lost {}",
+            k.forks,
+            k.failed,
+            k.anonymous,
+            k.file,
+            k.swap,
+            k.nonlinear,
+            k.write_protected,
+            k.write_protected_dirty,
+            s.reused,
+            k.exits,
+            k.exit_zaps,
+            self.swap.duplicates,
+            self.swap.shared_frees,
+            self.swap.shared_reads,
+            s.dirty_lost
+        )?;
         writeln!(
             f,
             "  mmu: accesses {} faults {} hw a/d {} revalidations {}",
@@ -410,18 +443,156 @@ impl fmt::Display for Report {
     }
 }
 
+/// The outcome of [`AddressSpace::check_set`]: one [`Report`] per address space (its
+/// entries, counters and contents) and what is wrong across them (frames, page cache, swap
+/// slots: shared by the set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetReport {
+    /// Per address space, in the order given; each one's `violations` are its own.
+    pub spaces: Vec<Report>,
+    /// Violations of the shared parts: map counts, swap references, leaks, frees.
+    pub violations: Vec<Violation>,
+}
+
+impl SetReport {
+    /// Whether every invariant held, in every space and across them.
+    pub fn is_ok(&self) -> bool {
+        self.violations.is_empty() && self.spaces.iter().all(Report::is_ok)
+    }
+
+    /// Panics with the report if an invariant failed (for tests).
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        assert!(self.is_ok(), "invariants violated:\n{self}");
+    }
+
+    /// Whether a violation matching `f` was found, in a space or across them.
+    pub fn has(&self, f: impl Fn(&Violation) -> bool) -> bool {
+        self.violations.iter().any(&f) || self.spaces.iter().any(|r| r.has(&f))
+    }
+}
+
+impl fmt::Display for SetReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.spaces.iter().enumerate() {
+            write!(f, "[space {i}] {r}")?;
+        }
+        if self.violations.is_empty() {
+            writeln!(f, "  across the spaces: no violations")
+        } else {
+            writeln!(
+                f,
+                "  across the spaces: {} violations:",
+                self.violations.len()
+            )?;
+            for v in self.violations.iter().take(50) {
+                writeln!(f, "    - {v}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Present entries by frame (space index, address; any dirty) and swap entries by offset,
+/// gathered over the spaces.
+#[derive(Default)]
+struct Mappings {
+    frames: BTreeMap<u64, (Vec<u64>, bool)>,
+    slots: BTreeMap<u64, u64>,
+}
+
 impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// Checks every invariant and the contents in `expected`. Call it with every thread
-    /// joined: an in-flight access or swap-out shows up as a violation.
+    /// joined: an in-flight access or swap-out shows up as a violation. The frames, page
+    /// cache and swap slots are checked as if this space were the only one (a child of a
+    /// fork still alive shows up as map counts above the entries: use
+    /// [`check_set`](Self::check_set)).
     pub fn check(&self, expected: &Expected) -> Report {
-        let mut v: Vec<Violation> = Vec::new();
+        let mut set = Self::check_set(&[(self, expected)]);
+        let mut report = set.spaces.pop().unwrap_or_else(|| self.empty_report());
+        report.violations.append(&mut set.violations);
+        report
+    }
+
+    /// Checks a set of address spaces sharing one frame pool, page cache and swap device
+    /// (a parent and the children of its forks, exited ones included): every space's
+    /// entries and contents (`expected` per space), and across them that each anonymous
+    /// frame's map count is the number of present entries mapping it, each page-cache
+    /// page's references its mappings plus the cache's own, each swap slot's references
+    /// the swap entries naming it, that no mapped frame is free and no frame or slot leaked.
+    /// With every space exited, that means every anonymous frame and slot is free.
+    pub fn check_set(spaces: &[(&Self, &Expected)]) -> SetReport {
+        let mut all = Mappings::default();
+        let mut reports: Vec<Report> = spaces
+            .iter()
+            .map(|(s, _)| {
+                let mut r = s.empty_report();
+                r.entries = s.scan(&mut all, &mut r.violations);
+                r
+            })
+            .collect();
+        let mut v = Vec::new();
+        let Some((first, _)) = spaces.first() else {
+            return SetReport {
+                spaces: reports,
+                violations: v,
+            };
+        };
+        if spaces.iter().any(|(s, _)| {
+            !Arc::ptr_eq(&s.pool, &first.pool)
+                || !Arc::ptr_eq(&s.cache, &first.cache)
+                || !Arc::ptr_eq(&s.swap, &first.swap)
+        }) {
+            v.push(Violation::Misuse {
+                what: "address spaces of a set that do not share frames, cache and swap",
+                count: 1,
+            });
+        }
+        first.check_shared(&all, &mut v);
+        let (mut swap_ins, mut writer_frees) = (0, 0);
+        for ((space, expected), report) in spaces.iter().zip(&mut reports) {
+            swap_ins += report.space.swap_in;
+            writer_frees += report.space.writer_slot_frees;
+            space.check_own(expected, report);
+        }
+        let swap = &reports[0].swap;
+        if swap.frees + swap.shared_frees != swap_ins + writer_frees {
+            v.push(Violation::Counter {
+                what: "swap slot references dropped (frees + shared) == swap-ins + zap/remap/exit frees",
+                left: swap.frees + swap.shared_frees,
+                right: swap_ins + writer_frees,
+            });
+        }
+        SetReport {
+            spaces: reports,
+            violations: v,
+        }
+    }
+
+    /// A report with this space's counters and nothing checked yet.
+    fn empty_report(&self) -> Report {
+        Report {
+            layout: A::LAYOUT.name,
+            geometry: self.tables.geometry().name,
+            strategy: S::NAME,
+            fast_path: self.strategy.stats().snapshot(),
+            space: self.counts(),
+            pool: self.pool.counts(),
+            tables: self.tables.counts(),
+            cache: self.cache.counts(),
+            swap: self.swap.counts(),
+            entries: EntryCounts::default(),
+            values_checked: 0,
+            violations: Vec::new(),
+        }
+    }
+
+    /// Walks this space's tables: its own entry violations into `v`, its present and swap
+    /// entries into `all`.
+    fn scan(&self, all: &mut Mappings, v: &mut Vec<Violation>) -> EntryCounts {
         let mut entries = EntryCounts::default();
         let layout = A::LAYOUT;
         let vmas = self.vmas();
-        // pfn → (addresses, any mapping dirty)
-        let mut maps: BTreeMap<u64, (Vec<u64>, bool)> = BTreeMap::new();
-        let mut slots: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-
         // Bits that no field of a present entry uses: where an any-state lock bit lives.
         let unused = layout.word_mask() & !(layout.hw_bits | layout.sw_bits);
 
@@ -466,13 +637,13 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                         v.push(Violation::ForeignFrame { addr, pfn });
                         return;
                     }
-                    let e = maps.entry(pfn).or_default();
+                    let e = all.frames.entry(pfn).or_default();
                     e.0.push(addr);
                     e.1 |= pte.is_dirty();
                 }
                 Decoded::Swap(e) => {
                     entries.swap += 1;
-                    slots.entry(e.offset).or_default().push(addr);
+                    *all.slots.entry(e.offset).or_default() += 1;
                     if self.swap.state(e) != Some(SlotState::Ready) {
                         v.push(Violation::DanglingSwap {
                             addr,
@@ -490,7 +661,12 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                 }
             }
         });
+        entries
+    }
 
+    /// The frames, page cache and swap slots (shared by every space of a set) against the
+    /// entries of all of them.
+    fn check_shared(&self, all: &Mappings, v: &mut Vec<Violation>) {
         // Frames.
         let mut cache_extra_refs = 0u64;
         for (pfn, kind) in self.pool.frames() {
@@ -498,7 +674,8 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             if pins != 0 {
                 v.push(Violation::Pinned { pfn, pins });
             }
-            let (addrs, dirty) = maps
+            let (addrs, dirty) = all
+                .frames
                 .get(&pfn)
                 .map_or((&[][..], false), |(a, d)| (&a[..], *d));
             let first = addrs.first().copied().unwrap_or(0);
@@ -509,13 +686,12 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     }
                 }
                 FrameKind::Anon => {
-                    match addrs.len() {
-                        0 => v.push(Violation::Leaked { pfn }),
-                        1 => {}
-                        _ => v.push(Violation::MappedTwice {
-                            pfn,
-                            addrs: (addrs[0], addrs[1]),
-                        }),
+                    let refs = self.pool.refs(pfn);
+                    let mapped = addrs.len() as u64;
+                    if mapped == 0 {
+                        v.push(Violation::Leaked { pfn });
+                    } else if refs != mapped {
+                        v.push(Violation::MapCount { pfn, refs, mapped });
                     }
                     if self.pool.written(pfn) && !addrs.is_empty() && !dirty {
                         v.push(Violation::DirtyLost { pfn, addr: first });
@@ -547,32 +723,31 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         }
 
         // Swap slots.
+        let mut live_refs = 0;
         for (entry, state) in self.swap.live() {
-            let refs = slots.get(&entry.offset).map_or(0, |a| a.len() as u64);
+            let entries = all.slots.get(&entry.offset).copied().unwrap_or(0);
+            let refs = self.swap.refs(entry);
+            live_refs += refs;
             match state {
                 SlotState::Reserved => v.push(Violation::SwapStuck {
                     offset: entry.offset,
                 }),
-                SlotState::Ready if refs == 0 => v.push(Violation::SwapLeaked {
+                SlotState::Ready if entries == 0 => v.push(Violation::SwapLeaked {
                     offset: entry.offset,
+                }),
+                SlotState::Ready if refs != entries => v.push(Violation::SwapRefs {
+                    offset: entry.offset,
+                    refs,
+                    entries,
                 }),
                 _ => {}
             }
-            if refs > 1 {
-                v.push(Violation::SwapShared {
-                    offset: entry.offset,
-                    refs,
-                });
-            }
         }
 
-        // Counters.
-        let fast_path = self.strategy.stats().snapshot();
-        let space = self.counts();
+        // Counters of the shared parts.
         let pool = self.pool.counts();
         let cache = self.cache.counts();
         let swap = self.swap.counts();
-        let tables = self.tables.counts();
         let mut misuse = |what, count| {
             if count != 0 {
                 v.push(Violation::Misuse { what, count });
@@ -582,9 +757,54 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         misuse("page-cache frames freed as anonymous", pool.bad_frees);
         misuse("bad page-cache puts", cache.bad_puts);
         misuse("swap slots freed twice", swap.double_frees);
+        let mut agree = |what, left: u64, right: u64| {
+            if left != right {
+                v.push(Violation::Counter { what, left, right });
+            }
+        };
+        agree(
+            "frames allocated - freed == frames in use",
+            pool.allocs - pool.frees,
+            pool.anon + pool.cache,
+        );
+        agree(
+            "swap slots written - freed == slots holding a page",
+            swap.writes - swap.frees,
+            swap.ready,
+        );
+        agree(
+            "swap references made (writes + duplicates) - dropped == references held",
+            (swap.writes + swap.duplicates).saturating_sub(swap.frees + swap.shared_frees),
+            live_refs,
+        );
+        agree(
+            "page-cache gets - puts == references held by entries",
+            cache.gets - cache.puts,
+            cache_extra_refs,
+        );
+        agree(
+            "page-cache frames == pages the cache holds",
+            pool.cache,
+            self.cache.pages().count() as u64,
+        );
+    }
+
+    /// This space's own counters and contents, into `report`.
+    fn check_own(&self, expected: &Expected, report: &mut Report) {
+        let v = &mut report.violations;
+        let (fast_path, space) = (&report.fast_path, &report.space);
+        let mut misuse = |what, count| {
+            if count != 0 {
+                v.push(Violation::Misuse { what, count });
+            }
+        };
         misuse(
             "entries the writers could not dispose of",
             space.bad_disposals,
+        );
+        misuse(
+            "written anonymous pages swapped out clean (dirty bit lost)",
+            space.dirty_lost,
         );
         let mut agree = |what, left: u64, right: u64| {
             if left != right {
@@ -600,31 +820,6 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             "strategy retries == refaults",
             fast_path.retries,
             space.refaults,
-        );
-        agree(
-            "frames allocated - freed == frames in use",
-            pool.allocs - pool.frees,
-            pool.anon + pool.cache,
-        );
-        agree(
-            "swap slots written - freed == slots holding a page",
-            swap.writes - swap.frees,
-            swap.ready,
-        );
-        agree(
-            "swap slots freed == swap-ins + slots freed by zap/remap",
-            swap.frees,
-            space.swap_in + space.writer_slot_frees,
-        );
-        agree(
-            "page-cache gets - puts == references held by entries",
-            cache.gets - cache.puts,
-            cache_extra_refs,
-        );
-        agree(
-            "page-cache frames == pages the cache holds",
-            pool.cache,
-            self.cache.pages().count() as u64,
         );
         if fast_path.frees > fast_path.lost_races {
             v.push(Violation::Counter {
@@ -645,20 +840,6 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                 });
             }
         }
-
-        Report {
-            layout: layout.name,
-            geometry: self.tables.geometry().name,
-            strategy: S::NAME,
-            fast_path,
-            space,
-            pool,
-            tables,
-            cache,
-            swap,
-            entries,
-            values_checked: expected.len() as u64,
-            violations: v,
-        }
+        report.values_checked = expected.len() as u64;
     }
 }

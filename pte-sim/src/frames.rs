@@ -34,7 +34,9 @@ const CACHE: u8 = 2;
 pub enum FrameKind {
     /// In the free list.
     Free,
-    /// Anonymous memory or a private copy: mapped by at most one entry.
+    /// Anonymous memory or a private copy: mapped by as many entries as its map count
+    /// ([`FramePool::refs`]: one, plus one per fork that shared it and whose entry is still
+    /// there), across every address space of the pool.
     Anon,
     /// A page-cache page: owned (and referenced) by the page cache.
     Cache,
@@ -563,6 +565,10 @@ impl FrameAllocator for FramePool {
         probe::access(&m.refs, Access::ReadModifyWrite, Site::PageCache);
         // AcqRel: the last unmapper sees every other mapping's accesses before the free.
         if m.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The last mapping: an access may still be in flight through it (a copy-on-write
+            // replaced the entry and the library's `flush_tlb` is the caller's; the sim's
+            // TLB is the pins), so wait for it before the frame is poisoned and reused.
+            self.drain(pfn);
             self.release(pfn, ANON);
         }
     }

@@ -47,6 +47,7 @@
 
 mod cache;
 mod check;
+mod fork;
 mod frames;
 mod maplock;
 mod mmu;
@@ -57,7 +58,8 @@ mod swap;
 mod tables;
 
 pub use cache::{CacheCounts, FileCache, file_word};
-pub use check::{EntryCounts, Expected, Report, Violation};
+pub use check::{EntryCounts, Expected, Report, SetReport, Violation};
+pub use fork::ForkCounts;
 pub use frames::{BASE_PFN, FrameKind, FramePool, POISON, PoolCounts};
 pub use mmu::{MmuCounts, MmuFault, translate};
 pub use space::{AccessError, AddressSpace, Config, MapError, Reclaim, SpaceCounts};

@@ -10,6 +10,7 @@ use crate::maplock::{MapLock, ReadGuard};
 use pte_core::probe::{self, Work};
 
 use super::cache::FileCache;
+use super::fork::{ForkCounts, ForkStats};
 use super::frames::{FrameKind, FramePool};
 use super::mmu::{Mmu, MmuCounts, MmuFault, MmuStats, Op};
 use super::swap::SwapArea;
@@ -217,8 +218,14 @@ pub struct SpaceCounts {
     /// Unmapped entries the writers could not account for (not a frame of the pool, or an
     /// invalid word): an invariant violation.
     pub bad_disposals: u64,
+    /// Anonymous pages a thread wrote that [`AddressSpace::swap_out`] found mapped by a
+    /// clean entry: a lost dirty bit (a kernel would drop such a page unwritten, e.g. one
+    /// write-protected by fork while the MMU set D): an invariant violation.
+    pub dirty_lost: u64,
     /// The software MMU.
     pub mmu: MmuCounts,
+    /// Fork and exit ([`AddressSpace::fork`], [`AddressSpace::exit`]).
+    pub fork: ForkCounts,
 }
 
 impl SpaceCounts {
@@ -262,6 +269,7 @@ struct SpaceStats {
     writer_slot_frees: Sharded,
     drain_waits: Sharded,
     bad_disposals: Sharded,
+    dirty_lost: Sharded,
 }
 
 fn bump(c: &Sharded, by: u64) {
@@ -284,12 +292,15 @@ pub struct AddressSpace<A: Arch + CompareExchange, S: Strategy<A>> {
     pub(crate) tables: PageTables<A>,
     pub(crate) cache: Arc<FileCache>,
     pub(crate) swap: Arc<SwapArea>,
-    vmas: MapLock<Vec<Vma>>,
+    pub(crate) vmas: MapLock<Vec<Vma>>,
     hafdbs: AtomicBool,
     max_faults: u32,
     walk_under_mm_lock: bool,
     stats: SpaceStats,
     pub(crate) mmu_stats: MmuStats,
+    /// What [`with_shared`](Self::with_shared) was built from (fork builds the child alike).
+    pub(crate) config: Config,
+    pub(crate) fork_stats: ForkStats,
 }
 
 impl<A: Arch + CompareExchange, S: Strategy<A>> core::fmt::Debug for AddressSpace<A, S> {
@@ -324,6 +335,27 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             config.swap_slots,
             <A as pte_core::ArchChecked>::CHECKED_LIMITS.swap_offset_bits,
         ));
+        Self::with_shared(strategy, config, pool, cache, swap)
+    }
+
+    /// An empty address space with its own page tables, sharing `pool`, `cache` and `swap`
+    /// with others (fork's child: one kernel, many processes). `config`'s frame, slot and
+    /// file numbers are the shared parts' business and are not used here.
+    ///
+    /// Panics if `config.geometry` is not an index of `A::LAYOUT.geometries`, or if the
+    /// pool's page size is not the geometry's.
+    pub(crate) fn with_shared(
+        strategy: S,
+        config: Config,
+        pool: Arc<FramePool>,
+        cache: Arc<FileCache>,
+        swap: Arc<SwapArea>,
+    ) -> Self {
+        assert_eq!(
+            A::LAYOUT.geometries[config.geometry].page_shift,
+            pool.page_shift(),
+            "the shared frames are not of the geometry's page size"
+        );
         AddressSpace {
             strategy,
             tables: PageTables::new(config.geometry, config.max_tables),
@@ -336,6 +368,8 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             walk_under_mm_lock: config.walk_under_mm_lock,
             stats: SpaceStats::default(),
             mmu_stats: MmuStats::default(),
+            config,
+            fork_stats: ForkStats::default(),
         }
     }
 
@@ -435,7 +469,9 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
             writer_slot_frees: load(&s.writer_slot_frees),
             drain_waits: load(&s.drain_waits),
             bad_disposals: load(&s.bad_disposals),
+            dirty_lost: load(&s.dirty_lost),
             mmu: self.mmu_stats.snapshot(),
+            fork: self.fork_stats.snapshot(),
         }
     }
 
@@ -716,7 +752,9 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// [`Strategy::update`] (never through none; a D bit the MMU sets meanwhile makes the
     /// CAS fail and the loop re-read — and the entry returned is the last one, dirty bit
     /// included), in-flight accesses are drained (the TLB shootdown), the contents are
-    /// written to the slot, and only then is the frame freed. A fault on the new swap entry
+    /// written to the slot, and only then is this entry's mapping of the frame dropped
+    /// ([`FrameAllocator::unmap`]: freed with its last mapping; a frame fork shared stays
+    /// mapped by the other process). A fault on the new swap entry
     /// waits for the slot to be written (the locked swap-cache page). If the entry changed
     /// to something else first (a zap, another swap-out), the reserved slot is given back.
     ///
@@ -749,8 +787,16 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                     return Reclaim::Raced;
                 };
                 bump(&self.stats.drain_waits, self.pool.drain(pfn));
+                // Drained: every write through this entry is done and marked. A written page
+                // must have left a dirty entry (written implies dirty for anonymous memory:
+                // nothing cleans an anonymous entry, fork's write-protect keeps D).
+                if self.pool.written(pfn) && !old.is_dirty() {
+                    bump(&self.stats.dirty_lost, 1);
+                }
                 self.swap.fill(entry, pfn);
-                self.pool.free(pfn);
+                // This entry's mapping is gone; a frame fork shared stays with the other
+                // process's entry (the map count drops, the last mapping frees it).
+                FrameAllocator::unmap(&*self.pool, pfn);
                 bump(&self.stats.swap_outs, 1);
                 Reclaim::SwappedOut {
                     entry,
@@ -799,8 +845,9 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     }
 
     /// `zap_pte_range` for one page (`MADV_DONTNEED`): get-and-clear through
-    /// [`Strategy::update`]; an anonymous frame is freed (after the in-flight accesses
-    /// drain), a page-cache page is put (its dirty bit transferred), a swap slot is freed, a
+    /// [`Strategy::update`]; an anonymous frame is unmapped (after the in-flight accesses
+    /// drain; freed with its last mapping), a page-cache page is put (its dirty bit
+    /// transferred), the entry's reference to a swap slot dropped (freed with the last), a
     /// file entry just cleared. An entry being installed under a none-only lock is left to
     /// its installer. Returns the entry cleared.
     pub fn zap(&self, addr: u64) -> Option<Pte<A>> {
@@ -848,14 +895,22 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
         cleared
     }
 
-    /// Releases what an entry taken out of the tables referenced.
-    fn dispose(&self, old: Pte<A>) {
+    /// Counts an entry a writer could not account for (see [`SpaceCounts::bad_disposals`]).
+    pub(crate) fn count_bad_disposal(&self) {
+        bump(&self.stats.bad_disposals, 1);
+    }
+
+    /// Releases what an entry taken out of the tables referenced: every unmap of a published
+    /// anonymous frame goes through [`FrameAllocator::unmap`] and of a swap entry through
+    /// `SwapDevice::free_slot`, as fork may have shared either.
+    pub(crate) fn dispose(&self, old: Pte<A>) {
         match self.strategy.classify(old) {
             Decoded::None | Decoded::LockedNone | Decoded::File { .. } => {}
             Decoded::Present { pfn } => match self.pool.kind(pfn) {
                 Some(FrameKind::Anon) => {
                     bump(&self.stats.drain_waits, self.pool.drain(pfn));
-                    self.pool.free(pfn);
+                    // One mapping of a frame fork may have shared: freed with the last.
+                    FrameAllocator::unmap(&*self.pool, pfn);
                 }
                 Some(FrameKind::Cache) => {
                     if old.is_dirty() {
@@ -866,6 +921,7 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
                 _ => bump(&self.stats.bad_disposals, 1),
             },
             Decoded::Swap(e) => {
+                // Drops this entry's reference; a slot fork shared survives for the other.
                 fault::SwapDevice::free_slot(&*self.swap, e);
                 bump(&self.stats.writer_slot_frees, 1);
             }

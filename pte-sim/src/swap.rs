@@ -74,6 +74,9 @@ pub struct SwapCounts {
     pub duplicates: u64,
     /// References dropped that left the slot to other entries (a swap-in of a slot fork shared).
     pub shared_frees: u64,
+    /// Pages read back from a slot more than one entry named (a swap-in of a slot fork
+    /// shared: the slot must survive it).
+    pub shared_reads: u64,
     /// Frees of an entry whose slot was already freed: an invariant violation.
     pub double_frees: u64,
     /// Reads of an entry whose slot was freed (answered `None`).
@@ -98,6 +101,7 @@ pub struct SwapArea {
     frees: AtomicU64,
     duplicates: AtomicU64,
     shared_frees: AtomicU64,
+    shared_reads: AtomicU64,
     double_frees: AtomicU64,
     stale_reads: AtomicU64,
     full: AtomicU64,
@@ -125,6 +129,7 @@ impl SwapArea {
             frees: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
             shared_frees: AtomicU64::new(0),
+            shared_reads: AtomicU64::new(0),
             double_frees: AtomicU64::new(0),
             stale_reads: AtomicU64::new(0),
             full: AtomicU64::new(0),
@@ -301,6 +306,7 @@ impl SwapArea {
             frees: self.frees.load(Ordering::Relaxed),
             duplicates: self.duplicates.load(Ordering::Relaxed),
             shared_frees: self.shared_frees.load(Ordering::Relaxed),
+            shared_reads: self.shared_reads.load(Ordering::Relaxed),
             double_frees: self.double_frees.load(Ordering::Relaxed),
             stale_reads: self.stale_reads.load(Ordering::Relaxed),
             full: self.full.load(Ordering::Relaxed),
@@ -340,6 +346,11 @@ impl pte_core::fault::SwapDevice for SwapArea {
             return stale();
         }
         self.reads.fetch_add(1, Ordering::Relaxed);
+        // Relaxed: a statistic; the count only grows under fork, which excludes the faults
+        // of the space whose entry names the slot.
+        if slot.refs.load(Ordering::Relaxed) > 1 {
+            self.shared_reads.fetch_add(1, Ordering::Relaxed);
+        }
         Some(pfn)
     }
 
