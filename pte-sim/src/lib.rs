@@ -19,9 +19,14 @@
 //!   [`mprotect`](AddressSpace::mprotect), [`clear_young`](AddressSpace::clear_young),
 //!   [`remap_file_pages`](AddressSpace::remap_file_pages)), all through
 //!   [`Strategy::update`](pte_core::fault::Strategy::update);
-//! * [`AddressSpace::check`] — the invariants after a run, as a [`Report`];
-//! * [`scenarios`] — single-threaded checks every layout and strategy must pass, and
-//!   [`stress`] — a multi-threaded run.
+//! * [`AddressSpace::fork`] / [`AddressSpace::exit`] — a child process over the same frames,
+//!   page cache and swap device (entries copied by `pte_core::fault::fork::copy_entry` under
+//!   the parent's `mmap_sem` for writing), and its teardown; anonymous frames carry map
+//!   counts and swap slots reference counts, and every unmap drops one;
+//! * [`AddressSpace::check`] — the invariants after a run, as a [`Report`], and
+//!   [`AddressSpace::check_set`] over a parent and its children, as a [`SetReport`];
+//! * [`scenarios`] — single-threaded checks every layout and strategy must pass,
+//!   [`stress`] — a multi-threaded run, and [`stress_fork`] — one with fork and exit.
 //!
 //! The MMU is a concurrent actor: on x86 it sets accessed/dirty, on aarch64 with HAFDBS it
 //! sets AF and clears RDONLY under DBM, each with one compare-and-swap from the entry it
@@ -54,6 +59,7 @@ mod mmu;
 pub mod scenarios;
 mod space;
 pub mod stress;
+pub mod stress_fork;
 mod swap;
 mod tables;
 
