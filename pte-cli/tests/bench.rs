@@ -97,7 +97,15 @@ const ROW_FIELDS: [&str; 20] = [
     "samples",
 ];
 
-const WORKLOADS: [&str; 6] = ["pft", "same-table", "same-page", "churn", "file", "cow"];
+const WORKLOADS: [&str; 7] = [
+    "pft",
+    "same-table",
+    "same-page",
+    "churn",
+    "file",
+    "cow",
+    "fork",
+];
 /// Every strategy's name (`Strategy::NAME`, which the CLI's `--strategies` and its output
 /// use), from the set.
 const STRATEGIES: [&str; StrategyKind::ALL.len()] = {
@@ -176,8 +184,8 @@ fn tiny_run_writes_the_documented_json_table_and_plot() {
     assert_eq!(doc["skipped"], serde_json::json!([]));
 
     let rows = doc["rows"].as_array().expect("rows");
-    // 6 workloads x (5 strategies + floor + kernel) x 2 thread counts.
-    assert_eq!(rows.len(), 6 * 7 * 2);
+    // 7 workloads x (5 strategies + floor + kernel) x 2 thread counts.
+    assert_eq!(rows.len(), 7 * 7 * 2);
     assert_eq!(doc["runs"], Value::from(rows.len()));
     let fields = set(&ROW_FIELDS);
     for row in rows {
@@ -321,6 +329,11 @@ fn a_layout_without_a_lock_bit_skips_the_lock_bit_strategies_by_default() {
         serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON")).expect("JSON");
     let skipped = strategies(&doc, "skipped");
     assert_eq!(skipped, strategies_needing(true).collect());
+    for k in doc["skipped"].as_array().expect("skipped") {
+        assert_eq!(keys(k), set(&["layout", "strategy", "workload", "reason"]));
+        assert_eq!(k["workload"], Value::Null, "{k}");
+        assert_eq!(k["reason"], "no lock bit", "{k}");
+    }
     let names = strategies(&doc, "rows");
     assert_eq!(
         names,
@@ -329,6 +342,116 @@ fn a_layout_without_a_lock_bit_skips_the_lock_bit_strategies_by_default() {
             .chain(strategies_needing(false))
             .collect()
     );
+}
+
+/// cmpxchg cannot copy on write on i386/2.6.8 (no break marker): its `fork` row is skipped
+/// with a note unless both were named, and then refused; its other workloads still run.
+#[test]
+fn fork_without_copy_on_write_is_skipped_by_default_and_refused_when_named() {
+    let json = scratch("i386-fork.json");
+    let stdout = ok(&[
+        "bench",
+        "--layouts",
+        "i386/2.6.8",
+        "--strategies",
+        "cmpxchg,mm-lock",
+        "--threads",
+        "1,2",
+        "--memory",
+        "64K",
+        "--repetitions",
+        "1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout.contains("# i386/2.6.8: cmpxchg skipped in fork (no break marker"),
+        "{stdout}"
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON")).expect("JSON");
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!([{
+            "layout": "i386/2.6.8",
+            "strategy": "cmpxchg",
+            "workload": "fork",
+            "reason": "no break marker: copy-on-write refused",
+        }])
+    );
+    let rows = doc["rows"].as_array().expect("rows");
+    let has = |w: &str, s: &str| {
+        rows.iter()
+            .any(|r| r["workload"] == w && r["strategy"] == s)
+    };
+    assert!(!has("fork", "cmpxchg"));
+    for r in ["floor", "kernel", "mm-lock"] {
+        assert!(has("fork", r), "no fork {r} row");
+    }
+    for w in WORKLOADS.iter().filter(|&&w| w != "fork") {
+        assert!(has(w, "cmpxchg"), "no {w} cmpxchg row");
+    }
+    // Both named: refused (exit 2), naming the layout, the strategy and the workload.
+    bad(
+        &[
+            "bench",
+            "--layouts",
+            "i386/2.6.8",
+            "--strategies",
+            "cmpxchg",
+            "--workloads",
+            "pft,fork",
+        ],
+        &["i386/2.6.8", "'cmpxchg'", "'fork'", "break marker"],
+    );
+    // Only the workload named: the strategy is skipped in it.
+    let text = ok(&[
+        "bench",
+        "--layouts",
+        "i386/2.6.8",
+        "--workloads",
+        "fork",
+        "--threads",
+        "1",
+        "--memory",
+        "64K",
+        "--repetitions",
+        "1",
+    ]);
+    assert!(text.contains("cmpxchg skipped in fork"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("cmpxchg")), "{text}");
+}
+
+/// `fork` on the virtual-time machine: every strategy copies every page once.
+#[test]
+fn fork_runs_on_the_machine() {
+    let json = scratch("machine-fork.json");
+    ok(&[
+        "bench",
+        "--machine",
+        "altix-8",
+        "--cpus",
+        "4",
+        "--workloads",
+        "fork",
+        "--memory",
+        "512K",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON")).expect("JSON");
+    let rows = doc["rows"].as_array().expect("rows");
+    // ia64/2.6.8 (the machine's layout) has a lock bit and a break marker: every strategy,
+    // at 1, 2 and 4 threads.
+    assert_eq!(rows.len(), STRATEGIES.len() * 3);
+    for r in rows {
+        assert_eq!(r["workload"], "fork");
+        let s = &r["samples"][0];
+        assert_eq!(s["installs"], r["pages"], "{}", r["strategy"]);
+        assert_eq!(s["faults"], r["pages"], "{}", r["strategy"]);
+        assert!(number(&r["faults_per_second"], "faults_per_second") > 0.0);
+    }
 }
 
 #[test]

@@ -3,7 +3,13 @@
 //!
 //! Workloads (`--workloads`, see [`Workload`]): `pft` (Lameter's 2004 pft.c, its stride
 //! bug fixed — the stride is the layout's page size, not a hard-coded 16384), `same-table`,
-//! `same-page`, `churn` (will-it-scale page_fault1), `file` and `cow` (page_fault3 / 2).
+//! `same-page`, `churn` (will-it-scale page_fault1), `file` and `cow` (page_fault3 / 2), and
+//! `fork` (page_fault3's shape after `fork()`: each thread's anonymous region written once
+//! and the process forked, untimed; then every write is a copy-on-write of a page the child
+//! still maps). A strategy that cannot copy on write on a layout (cmpxchg on i386/2.6.8,
+//! which has no break marker) cannot run `fork` there: refused when both were asked for by
+//! name (`--strategies` and `--workloads`), else skipped with a note, as a lock-bit strategy
+//! on a layout without a lock bit is.
 //! `--memory` is the total faulted per run, split between the threads as pft.c did (its
 //! `-g` is the total and each thread faults `bytes / threads`); `same-table` and `same-page`
 //! fault it as one region.
@@ -18,7 +24,8 @@
 //! ```text
 //! { "command", "version", "host": {cpus, loadavg, os, arch, kernel, page_size},
 //!   "config": {layouts, strategies, workloads, threads, memory_bytes, repetitions, seed},
-//!   "skipped": [{layout, strategy, reason}], "runs", "wall_seconds",
+//!   "skipped": [{layout, strategy, workload (null: every workload), reason}], "runs",
+//!   "wall_seconds",
 //!   "rows": [{ layout, workload, kind ("strategy" | "reference"),
 //!              strategy (a strategy's name, "kernel" or "floor"), threads, page_size, pages,
 //!              pages_per_thread, faults_per_wall_second {median, min, max, q1, q3},
@@ -86,7 +93,7 @@ pub struct Args {
     /// [default: every one the layout has].
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub strategies: Option<String>,
-    /// Workloads: pft, same-table, same-page, churn, file, cow [default: all].
+    /// Workloads: pft, same-table, same-page, churn, file, cow, fork [default: all].
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub workloads: Option<String>,
     /// Thread counts, comma-separated (more than the CPUs is intended) [default:
@@ -144,9 +151,28 @@ struct Plan {
     memory: u64,
     repetitions: u64,
     seed: u64,
-    skipped: Vec<(&'static str, StrategyKind)>,
+    skipped: Vec<Skip>,
     /// `--machine`: the virtual machine the rows run on.
     machine: Option<Machine>,
+}
+
+/// A strategy a layout cannot run, in every workload or in one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Skip {
+    layout: &'static str,
+    strategy: StrategyKind,
+    /// `None`: every workload (no lock bit); `Some(fork)`: no copy-on-write.
+    workload: Option<Workload>,
+}
+
+impl Skip {
+    /// Why, in a few words.
+    fn reason(&self) -> &'static str {
+        match self.workload {
+            None => "no lock bit",
+            Some(_) => "no break marker: copy-on-write refused",
+        }
+    }
 }
 
 /// `--machine` and `--cpus`.
@@ -170,6 +196,15 @@ fn parse_machine(args: &Args) -> Result<Option<Machine>, CliError> {
         }
     };
     Ok(Some(Machine::new(profile)))
+}
+
+/// Refusal of `fork` under a strategy that cannot copy on write on the layout.
+fn no_copy_on_write(layout: &str, s: StrategyKind) -> CliError {
+    CliError::bad(format_args!(
+        "workload 'fork' copies on write and strategy '{}' cannot on layout '{layout}' \
+         (no break marker for break-before-make; see `pte prove {layout} --all`)",
+        s.name()
+    ))
 }
 
 /// Refusal of a lock-bit strategy on a layout without a lock bit.
@@ -249,12 +284,34 @@ fn plan(args: &Args) -> Result<Plan, CliError> {
                 .filter(|s| {
                     let ok = has_lock || !s.needs_lock_bit();
                     if !ok {
-                        skipped.push((name, *s));
+                        skipped.push(Skip {
+                            layout: name,
+                            strategy: *s,
+                            workload: None,
+                        });
                     }
                     ok
                 })
                 .collect(),
         };
+        if workloads.contains(&Workload::Fork) {
+            for &s in &list {
+                let can = sim::can_copy_on_write(name, s)
+                    .map_err(|e| failure(format_args!("{name} {}: {e:?}", s.name())))?;
+                if can {
+                    continue;
+                }
+                // Both named: refused, as a named lock-bit strategy is; else skipped.
+                if explicit.is_some() && args.workloads.is_some() {
+                    return Err(no_copy_on_write(name, s));
+                }
+                skipped.push(Skip {
+                    layout: name,
+                    strategy: s,
+                    workload: Some(Workload::Fork),
+                });
+            }
+        }
         strategies.push(list);
         let g = &e.layout.geometries[0];
         for &t in &threads {
@@ -352,6 +409,7 @@ fn measure(plan: &Plan, task: &Task) -> Result<Sample, CliError> {
         Kind::Strategy(s) => sim::run_layout(e.layout.name, s, &shape, plan.machine.as_ref())
             .map_err(|err| match err {
                 SimError::NoLockBit => no_lock_bit(e.layout.name, s),
+                SimError::NoCopyOnWrite => no_copy_on_write(e.layout.name, s),
                 SimError::UnknownLayout => failure(format_args!("no type for {}", e.layout.name)),
                 SimError::Failed(m) => failure(m),
             }),
@@ -419,10 +477,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
             } else {
                 &[Kind::Floor, Kind::Kernel][..]
             };
-            let kinds = references
-                .iter()
-                .copied()
-                .chain(plan.strategies[li].iter().map(|&s| Kind::Strategy(s)));
+            let layout = plan.layouts[li].layout.name;
+            let kinds = references.iter().copied().chain(
+                plan.strategies[li]
+                    .iter()
+                    .filter(|&&s| {
+                        !plan.skipped.contains(&Skip {
+                            layout,
+                            strategy: s,
+                            workload: Some(workload),
+                        })
+                    })
+                    .map(|&s| Kind::Strategy(s)),
+            );
             for kind in kinds {
                 for &threads in &plan.threads {
                     tasks.push(Task {
@@ -532,8 +599,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
         report::write_lines(out, &rows)?;
         report::write_published(out, &rows, &published)?;
     }
-    for (layout, s) in &plan.skipped {
-        writeln!(out, "# {layout}: {} skipped (no lock bit)", s.name())?;
+    for k in &plan.skipped {
+        let (layout, s) = (k.layout, k.strategy.name());
+        match k.workload {
+            None => writeln!(out, "# {layout}: {s} skipped ({})", k.reason())?,
+            Some(w) => writeln!(
+                out,
+                "# {layout}: {s} skipped in {} ({})",
+                w.name(),
+                k.reason()
+            )?,
+        }
     }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if tmax > cpus && plan.machine.is_none() {
@@ -559,8 +635,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> CliResult {
                 "repetitions": plan.repetitions,
                 "seed": plan.seed,
             },
-            "skipped": plan.skipped.iter().map(|(l, s)| json!({
-                "layout": l, "strategy": s.name(), "reason": "no lock bit",
+            "skipped": plan.skipped.iter().map(|k| json!({
+                "layout": k.layout,
+                "strategy": k.strategy.name(),
+                "workload": k.workload.map(Workload::name),
+                "reason": k.reason(),
             })).collect::<Vec<_>>(),
             "runs": total,
             "wall_seconds": elapsed,

@@ -36,17 +36,22 @@ pub enum Workload {
     /// Each thread writes its own private file mapping (page_fault2: each write copies the
     /// page-cache page).
     Cow,
+    /// Each thread's anonymous region is written once and the address space forked (both
+    /// untimed); then each thread writes every page of its region again in the parent: every
+    /// write copies a page the child still maps (page_fault3's shape, after `fork()`).
+    Fork,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 7] = [
         Workload::Pft,
         Workload::SameTable,
         Workload::SamePage,
         Workload::Churn,
         Workload::File,
         Workload::Cow,
+        Workload::Fork,
     ];
 
     /// The name on the command line and in reports.
@@ -58,6 +63,7 @@ impl Workload {
             Workload::Churn => "churn",
             Workload::File => "file",
             Workload::Cow => "cow",
+            Workload::Fork => "fork",
         }
     }
 
@@ -70,6 +76,9 @@ impl Workload {
             Workload::Churn => "each thread maps, writes and unmaps chunks of its region",
             Workload::File => "each thread writes its own shared file mapping",
             Workload::Cow => "each thread writes its own private file mapping (copy)",
+            Workload::Fork => {
+                "each thread rewrites its own anonymous region after fork (copy-on-write)"
+            }
         }
     }
 
@@ -277,7 +286,8 @@ pub struct Shape {
     pub page_shift: u32,
     /// Bytes one leaf table maps (regions are aligned to it).
     pub table_span: u64,
-    /// Pages made present by the run (the work: faults in pft's sense).
+    /// Pages made present by the run (the work: faults in pft's sense; in `fork`, pages
+    /// copied).
     pub pages: u64,
     /// Pages of each thread's region (per-thread workloads), or of the one region.
     pub region_pages: u64,
