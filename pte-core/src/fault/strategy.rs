@@ -15,7 +15,7 @@
 //!   entry (here with a compare-and-swap none → locked-none, so a non-empty entry is never
 //!   touched); allocate and zero *while holding it*; publish by compare-and-swap from the
 //!   locked word; a thread that finds it set returns [`Step::Retry`] and refaults, and
-//!   [`Strategy::update`] leaves it alone. Kept to measure its livelock under
+//!   [`Strategy::update`] waits for it. Kept to measure its livelock under
 //!   oversubscription.
 //! * [`LockBitSpin`] — a bit-spinlock held only for the install: allocate and zero outside,
 //!   then spin for the bit, re-check, store.
@@ -558,7 +558,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
     }
 
     /// Breaks to the locked-empty word: to every other fault it is an install in progress
-    /// (they refault), to `update` a held entry (left alone).
+    /// (they refault), to `update` a held entry (waited for).
     fn replace_flushed(
         &self,
         leaf: &Leaf<'_, A>,
