@@ -301,7 +301,7 @@ impl<A: Arch> TableWalker<A> for PageTables<A> {
         })
     }
 
-    /// The shootdown of `addr`'s page ([`Tlbs`](crate::tlb)): every CPU's entry dropped under
+    /// The shootdown of `addr`'s page (the per-CPU TLBs of `tlb.rs`): every CPU's entry dropped under
     /// its TLB lock, so on return no TLB holds it and no access through it is in flight.
     /// Without TLBs nothing is cached (in-flight walks are frame pins, drained before a
     /// frame is reused).
