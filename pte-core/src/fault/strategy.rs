@@ -15,7 +15,7 @@
 //!   entry (here with a compare-and-swap none → locked-none, so a non-empty entry is never
 //!   touched); allocate and zero *while holding it*; publish by compare-and-swap from the
 //!   locked word; a thread that finds it set returns [`Step::Retry`] and refaults, and
-//!   [`Strategy::update`] waits for it. Kept to measure its livelock under
+//!   [`Strategy::update`] leaves it alone. Kept to measure its livelock under
 //!   oversubscription.
 //! * [`LockBitSpin`] — a bit-spinlock held only for the install: allocate and zero outside,
 //!   then spin for the bit, re-check, store.
@@ -134,9 +134,10 @@ pub trait Strategy<A: Arch>: Sync {
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
     /// (or lock bit) the faults take — so `f` runs with that lock held: it must not fault on
     /// this entry, block on it, or panic (a panic leaves a lock bit set). An entry a fault
-    /// holds (a lock bit on an empty entry, a break marker: an install or a copy-on-write in
-    /// flight) is waited for, never skipped, so a zap cannot return before a copy-on-write
-    /// in flight publishes over it; the caller must not hold such a lock on this entry.
+    /// holds for a copy-on-write (the break marker, or an any-state lock bit) is waited for,
+    /// never skipped, so a zap cannot return before a copy-on-write in flight publishes over
+    /// it; an install over an empty entry under a none-only lock may be skipped (nothing in it
+    /// to lose). The caller must not hold such a lock on this entry.
     fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>)
     -> Option<Pte<A>>;
 
@@ -165,26 +166,30 @@ fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
 /// concurrent accessed/dirty update by the MMU is never lost.
 ///
-/// An entry another fault holds — in the middle of a break-before-make
-/// ([`Pte::break_marker`]), or `held` (a lock-bit strategy's held lock on an empty entry,
-/// which may also be a copy-on-write's break) — is waited for, never handed to `f` and never
-/// skipped: a writer that returned while a copy-on-write was in flight would see the copy
-/// published after it (a zap, `MADV_DONTNEED`, undone). The holder's window is bounded (one
-/// TLB shootdown, or one allocation for `LockBitRefault`); the waits are counted in
-/// [`Stats::spins`]. The caller must not itself hold a lock or marker on this entry.
+/// An entry in the middle of a copy-on-write's break ([`Pte::break_marker`]) is waited for,
+/// never handed to `f` and never skipped: a writer that returned while the copy-on-write was
+/// in flight would see the copy published after it (a zap, `MADV_DONTNEED`, undone). The
+/// holder's window is one TLB shootdown; the waits are counted in [`Stats::spins`]. An entry
+/// `skip` says is held by an install over an empty entry (a lock-bit strategy's locked-empty
+/// word) is left alone: there is nothing in it to lose, and the install happens after. (On a
+/// layout whose marker *is* the locked-empty word, aarch64, an install is waited for too.)
+/// The caller must not itself hold a lock or marker on this entry.
 fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
     stats: &Stats,
-    held: impl Fn(Pte<A>) -> bool,
+    skip: impl Fn(Pte<A>) -> bool,
     mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     let mut cur = leaf.slot.load();
     loop {
-        if cur.is_break_marker() || held(cur) {
+        if cur.is_break_marker() {
             stats.spins.add(1);
             relax();
             cur = leaf.slot.load();
             continue;
+        }
+        if skip(cur) {
+            return None;
         }
         let new = f(cur)?;
         match leaf.slot.compare_exchange(cur, new) {
@@ -192,6 +197,14 @@ fn cas_update<A: CompareExchange>(
             Err(now) => cur = now,
         }
     }
+}
+
+/// The invalid word the lock-bit strategies break to: the layout's break marker (which exists
+/// wherever a lock bit does: the lock bit passes the none-only proof), so `update` can tell a
+/// copy-on-write in flight (waited for) from an install over none (skipped). On aarch64 the
+/// two words are the same (bit 63).
+fn lock_bit_marker<A: LockBit>() -> Pte<A> {
+    Pte::break_marker().unwrap_or_else(Pte::locked_none)
 }
 
 /// One compare-and-swap from the exact old value.
@@ -557,8 +570,8 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         count_lost(&self.stats, cas_replace(leaf, old, new))
     }
 
-    /// Breaks to the locked-empty word: to every other fault it is an install in progress
-    /// (they refault), to `update` a held entry (waited for).
+    /// Breaks to the break marker: faults read it as a held lock and refault, `update` waits
+    /// for it.
     fn replace_flushed(
         &self,
         leaf: &Leaf<'_, A>,
@@ -566,7 +579,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         new: Pte<A>,
         flush: impl FnOnce(),
     ) -> Step<A> {
-        replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush)
+        replace_via_marker(&self.stats, leaf, old, new, lock_bit_marker(), flush)
     }
 
     fn update(
@@ -730,9 +743,10 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         self.replace_staged(leaf, old, new, || {})
     }
 
-    /// Breaks to the locked-empty word. Any-state: the bit is taken on `old` first and stays
-    /// held through the break (locked `old` → locked empty → `new`), so waiters spin on it;
-    /// none-only: one compare-and-swap to the locked-empty word, which installs wait on.
+    /// Any-state: the bit is taken on `old` first and stays held through the break (locked
+    /// `old` → locked empty → `new`), so faults and `update` spin on it. None-only: one
+    /// compare-and-swap to the break marker, which faults read as a held lock and `update`
+    /// waits for.
     fn replace_flushed(
         &self,
         leaf: &Leaf<'_, A>,
@@ -741,7 +755,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         flush: impl FnOnce(),
     ) -> Step<A> {
         if A::DISCIPLINE == Discipline::NoneOnly {
-            return replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush);
+            return replace_via_marker(&self.stats, leaf, old, new, lock_bit_marker(), flush);
         }
         let held = self.lock_any(leaf);
         if held != old {
@@ -770,7 +784,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
         if A::DISCIPLINE == Discipline::NoneOnly {
-            // The bit is only ever set on an empty entry: wait for a held one.
+            // The bit is only ever set on an empty entry: skip a held one (an install).
             return cas_update(leaf, &self.stats, |p| p.is_locked(), f);
         }
         let held = self.lock_any(leaf);
