@@ -171,9 +171,11 @@ fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
 /// in flight would see the copy published after it (a zap, `MADV_DONTNEED`, undone). The
 /// holder's window is one TLB shootdown; the waits are counted in [`Stats::spins`]. An entry
 /// `skip` says is held by an install over an empty entry (a lock-bit strategy's locked-empty
-/// word) is left alone: there is nothing in it to lose, and the install happens after. (On a
-/// layout whose marker *is* the locked-empty word, aarch64, an install is waited for too.)
-/// The caller must not itself hold a lock or marker on this entry.
+/// word) is left alone: there is nothing in it to lose, and the install happens after. On a
+/// layout whose marker *is* the locked-empty word (aarch64, i386/6.6) the lock-bit strategies
+/// cannot tell the two apart and skip both: there a zap racing a copy-on-write can still be
+/// lost (waiting on every install instead made the loom models run for many minutes; see the
+/// issue-11 note). The caller must not itself hold a lock or marker on this entry.
 fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
     stats: &Stats,
@@ -182,7 +184,7 @@ fn cas_update<A: CompareExchange>(
 ) -> Option<Pte<A>> {
     let mut cur = leaf.slot.load();
     loop {
-        if cur.is_break_marker() {
+        if cur.is_break_marker() && !skip(cur) {
             stats.spins.add(1);
             relax();
             cur = leaf.slot.load();
