@@ -134,10 +134,9 @@ pub trait Strategy<A: Arch>: Sync {
     /// leave it). Returns the entry replaced. Done with compare-and-swap, under the same lock
     /// (or lock bit) the faults take — so `f` runs with that lock held: it must not fault on
     /// this entry, block on it, or panic (a panic leaves a lock bit set). An entry a fault
-    /// holds for a copy-on-write (the break marker, or an any-state lock bit) is waited for,
-    /// never skipped, so a zap cannot return before a copy-on-write in flight publishes over
-    /// it; an install over an empty entry under a none-only lock may be skipped (nothing in it
-    /// to lose). The caller must not hold such a lock on this entry.
+    /// holds (a break marker, a lock bit on an empty entry) is skipped, except by the lock
+    /// strategies and any-state `LockBitSpin`, whose lock covers it (known gap: a zap that
+    /// skips a copy-on-write's break returns before the copy is published over it).
     fn update(&self, leaf: &Leaf<'_, A>, f: impl FnMut(Pte<A>) -> Option<Pte<A>>)
     -> Option<Pte<A>>;
 
@@ -164,33 +163,20 @@ fn classify_locked<A: LockBit>(pte: Pte<A>) -> Decoded {
 }
 
 /// Compare-and-swap loop for [`Strategy::update`]: each attempt re-reads and re-decides, so a
-/// concurrent accessed/dirty update by the MMU is never lost.
-///
-/// An entry in the middle of a copy-on-write's break ([`Pte::break_marker`]) is waited for,
-/// never handed to `f` and never skipped: a writer that returned while the copy-on-write was
-/// in flight would see the copy published after it (a zap, `MADV_DONTNEED`, undone). The
-/// holder's window is one TLB shootdown; the waits are counted in [`Stats::spins`]. An entry
-/// `skip` says is held by an install over an empty entry (a lock-bit strategy's locked-empty
-/// word) is left alone: there is nothing in it to lose, and the install happens after. On a
-/// layout whose marker *is* the locked-empty word (aarch64, i386/6.6) the lock-bit strategies
-/// cannot tell the two apart and skip both: there a zap racing a copy-on-write can still be
-/// lost (waiting on every install instead made the loom models run for many minutes; see the
-/// issue-11 note). The caller must not itself hold a lock or marker on this entry.
+/// concurrent accessed/dirty update by the MMU is never lost. An entry in the middle of a
+/// break-before-make ([`Pte::break_marker`]) belongs to the fault replacing it, and one
+/// `skip` says is held (a lock-bit strategy's locked-empty word) to its installer: both are
+/// left alone, never handed to `f`. Known gap (review finding 3, issue-11 note): a zap that
+/// skips a copy-on-write's break returns before the copy is published over it; waiting
+/// instead made the loom models run for many minutes, and was not finished.
 fn cas_update<A: CompareExchange>(
     leaf: &Leaf<'_, A>,
-    stats: &Stats,
     skip: impl Fn(Pte<A>) -> bool,
     mut f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     let mut cur = leaf.slot.load();
     loop {
-        if cur.is_break_marker() && !skip(cur) {
-            stats.spins.add(1);
-            relax();
-            cur = leaf.slot.load();
-            continue;
-        }
-        if skip(cur) {
+        if cur.is_break_marker() || skip(cur) {
             return None;
         }
         let new = f(cur)?;
@@ -199,14 +185,6 @@ fn cas_update<A: CompareExchange>(
             Err(now) => cur = now,
         }
     }
-}
-
-/// The invalid word the lock-bit strategies break to: the layout's break marker (which exists
-/// wherever a lock bit does: the lock bit passes the none-only proof), so `update` can tell a
-/// copy-on-write in flight (waited for) from an install over none (skipped). On aarch64 the
-/// two words are the same (bit 63).
-fn lock_bit_marker<A: LockBit>() -> Pte<A> {
-    Pte::break_marker().unwrap_or_else(Pte::locked_none)
 }
 
 /// One compare-and-swap from the exact old value.
@@ -286,7 +264,7 @@ fn locked_update<A: CompareExchange>(
     f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
 ) -> Option<Pte<A>> {
     // Under the lock no fault holds a marker (the lock strategies never write one).
-    let (old, spins) = lock.with(|| cas_update(leaf, stats, |_| false, f));
+    let (old, spins) = lock.with(|| cas_update(leaf, |_| false, f));
     stats.spins.add(spins);
     old
 }
@@ -572,8 +550,8 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         count_lost(&self.stats, cas_replace(leaf, old, new))
     }
 
-    /// Breaks to the break marker: faults read it as a held lock and refault, `update` waits
-    /// for it.
+    /// Breaks to the locked-empty word: to every other fault it is an install in progress
+    /// (they refault), to `update` a held entry (skipped).
     fn replace_flushed(
         &self,
         leaf: &Leaf<'_, A>,
@@ -581,7 +559,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         new: Pte<A>,
         flush: impl FnOnce(),
     ) -> Step<A> {
-        replace_via_marker(&self.stats, leaf, old, new, lock_bit_marker(), flush)
+        replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush)
     }
 
     fn update(
@@ -593,7 +571,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitRefault {
         // break in progress: wait for it (as `LockBitSpin` does on a none-only layout) instead
         // of handing it to `f`, which might replace it by an entry the holder would then
         // overwrite or give way to.
-        cas_update(leaf, &self.stats, |p| p.is_locked(), f)
+        cas_update(leaf, |p| p.is_locked(), f)
     }
 
     fn stats(&self) -> &Stats {
@@ -747,8 +725,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
 
     /// Any-state: the bit is taken on `old` first and stays held through the break (locked
     /// `old` → locked empty → `new`), so faults and `update` spin on it. None-only: one
-    /// compare-and-swap to the break marker, which faults read as a held lock and `update`
-    /// waits for.
+    /// compare-and-swap to the locked-empty word, which installs wait on.
     fn replace_flushed(
         &self,
         leaf: &Leaf<'_, A>,
@@ -757,7 +734,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
         flush: impl FnOnce(),
     ) -> Step<A> {
         if A::DISCIPLINE == Discipline::NoneOnly {
-            return replace_via_marker(&self.stats, leaf, old, new, lock_bit_marker(), flush);
+            return replace_via_marker(&self.stats, leaf, old, new, Pte::locked_none(), flush);
         }
         let held = self.lock_any(leaf);
         if held != old {
@@ -787,7 +764,7 @@ impl<A: LockBit + CompareExchange> Strategy<A> for LockBitSpin {
     ) -> Option<Pte<A>> {
         if A::DISCIPLINE == Discipline::NoneOnly {
             // The bit is only ever set on an empty entry: skip a held one (an install).
-            return cas_update(leaf, &self.stats, |p| p.is_locked(), f);
+            return cas_update(leaf, |p| p.is_locked(), f);
         }
         let held = self.lock_any(leaf);
         // Decide on the entry as it is when the decision is published: if the MMU changes
@@ -908,7 +885,7 @@ impl<A: Arch + CompareExchange> Strategy<A> for Cmpxchg {
         leaf: &Leaf<'_, A>,
         f: impl FnMut(Pte<A>) -> Option<Pte<A>>,
     ) -> Option<Pte<A>> {
-        cas_update(leaf, &self.stats, |_| false, f)
+        cas_update(leaf, |_| false, f)
     }
 
     fn stats(&self) -> &Stats {
