@@ -880,8 +880,9 @@ impl<A: Arch + CompareExchange, S: Strategy<A>> AddressSpace<A, S> {
     /// drain; freed with its last mapping), a page-cache page is put (its dirty bit
     /// transferred), the entry's reference to a swap slot dropped (freed with the last), a
     /// file entry just cleared. An entry a fault holds (an install under a lock bit, a
-    /// copy-on-write's break) is waited for by [`Strategy::update`], so the zap clears what
-    /// that fault published. Returns the entry cleared.
+    /// copy-on-write's break marker) is skipped by [`Strategy::update`] under the lock-free
+    /// strategies: a copy-on-write in flight can then publish after the zap (review finding
+    /// 3 of issue 11, open). Returns the entry cleared.
     pub fn zap(&self, addr: u64) -> Option<Pte<A>> {
         let leaf = self.tables.lookup(addr)?;
         let old = self
